@@ -1,0 +1,1 @@
+//! Frame header encoding and decoding (RFC 6455 §5.2).

@@ -1,0 +1,32 @@
+//! Sans-I/O WebSocket protocol core: RFC 6455 (framing, masking, fragmentation, UTF-8, close
+//! handshake) and RFC 7692 (permessage-deflate), for the client role (the product) and the
+//! server role (our own tests, demo and benchmarks).
+//!
+//! No sockets, threads, clocks or OS randomness live here. The caller:
+//! 1. builds the opening handshake with [`handshake::ClientHandshake`] and feeds the server's
+//!    response to it until it yields a [`handshake::Accepted`];
+//! 2. creates a [`Connection`] with the negotiated parameters and any bytes left over after
+//!    the response;
+//! 3. loops: [`Connection::receive_data`] with bytes read from the transport, then
+//!    [`Connection::poll_event`] until it returns `None`; `send_*` calls for outgoing messages;
+//!    [`Connection::pending_output`] / [`Connection::consume_output`] to write bytes out;
+//! 4. closes the transport once [`Connection::close_expected`] is true and the output is written.
+#![forbid(unsafe_code)]
+
+pub mod close;
+pub mod connection;
+pub mod deflate;
+pub mod error;
+pub mod frame;
+pub mod handshake;
+pub mod mask;
+pub mod utf8;
+
+pub use close::CloseCode;
+pub use connection::{Config, Connection, Event, MessageKind, Role, State};
+pub use deflate::{DeflateConfig, DeflateParams};
+pub use error::{HandshakeError, ProtocolError, SendError};
+
+/// Source of unpredictable bytes for masking keys and `Sec-WebSocket-Key` (RFC 6455 §5.3,
+/// §10.3). The caller passes a CSPRNG; tests pass a deterministic one.
+pub type Entropy = Box<dyn FnMut(&mut [u8]) + Send>;
