@@ -1,1 +1,18 @@
+//! libnet_websocket: OpenHarmony NetStack's WebSocket C API (`net_websocket.h`) over the
+//! `net_websocket_client` runtime. This crate is only the C boundary: the handle registry,
+//! pointer validation, error codes and callback dispatch. Every export is written with
+//! [`ffi_fn!`], which adds `#[no_mangle]` and the panic boundary.
+#![allow(non_camel_case_types, non_snake_case)]
 
+#[macro_use]
+mod macros;
+mod api;
+mod codes;
+mod dispatch;
+mod entry;
+mod headers;
+mod registry;
+mod types;
+
+pub use codes::*;
+pub use types::*;

@@ -1,1 +1,25 @@
+//! The async runtime layer of net_websocket: one shared tokio runtime for every client, a task
+//! per connection (DNS, TCP, opening handshake, then the protocol driver), timeouts and
+//! keepalive, and the Rust API ([`connect`], [`Connection`], [`Handler`]).
+//!
+//! Threading: every connection runs on [`runtime::shared`], a multi-thread runtime with a small
+//! fixed number of workers (`NET_WEBSOCKET_THREADS`, default 2). Handler methods run on those
+//! workers, serialized per connection; a handler that blocks delays its connection and the
+//! connections queued on the same worker until another worker steals them.
 
+mod connection;
+mod driver;
+mod error;
+mod establish;
+mod handler;
+mod options;
+pub mod runtime;
+mod target;
+
+pub use connection::{connect, CloseError, ConnectError, Connection, SendError};
+pub use error::{Error, ErrorKind};
+pub use handler::{End, Handler};
+pub use net_websocket_protocol::handshake::Accepted;
+pub use net_websocket_protocol::{DeflateConfig, MessageKind};
+pub use options::Options;
+pub use target::{Target, UrlError, MAX_URL_LEN};

@@ -5,28 +5,95 @@ use std::fmt;
 /// A violation of RFC 6455 / RFC 7692 by the peer, or a local limit it exceeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
-    // IMPLEMENTER: one documented variant per rule (reserved bits, reserved opcode, unmasked
-    // frame from a client / masked frame from a server, fragmented control frame, control frame
-    // over 125 bytes, continuation without a start, new data frame inside a fragmented message,
-    // non-minimal length encoding, 64-bit length with the top bit set, invalid close payload
-    // (1 byte), invalid close code, invalid UTF-8 (text or close reason), message too big,
-    // bad compressed data, RSV1 on a control or continuation frame or without deflate, data
-    // after close, truncated stream at EOF ...).
-    #[doc(hidden)]
-    Todo,
+    /// RSV2 or RSV3 is set; no negotiated extension defines them (RFC 6455 §5.2).
+    ReservedBitsSet,
+    /// RSV1 is set on a control frame, on a continuation frame, or without a negotiated
+    /// permessage-deflate (RFC 6455 §5.2, RFC 7692 §6.1).
+    UnexpectedRsv1,
+    /// An opcode reserved for future use: 0x3–0x7 or 0xB–0xF (RFC 6455 §5.2).
+    ReservedOpcode(u8),
+    /// The server role received an unmasked frame (RFC 6455 §5.1).
+    UnmaskedFrame,
+    /// The client role received a masked frame (RFC 6455 §5.1).
+    MaskedFrame,
+    /// A control frame without FIN (RFC 6455 §5.5).
+    FragmentedControlFrame,
+    /// A control frame whose payload length is over 125 bytes (RFC 6455 §5.5).
+    ControlFrameTooLong(u64),
+    /// A continuation frame while no fragmented message was in progress (RFC 6455 §5.4).
+    UnexpectedContinuation,
+    /// A new text or binary frame while a fragmented message was in progress (RFC 6455 §5.4).
+    ExpectedContinuation,
+    /// A 64-bit payload length with the most significant bit set (RFC 6455 §5.2).
+    LengthTopBitSet,
+    /// A close payload of exactly one byte (RFC 6455 §5.5.1).
+    InvalidClosePayload,
+    /// A close code that may not appear on the wire (RFC 6455 §7.4).
+    InvalidCloseCode(u16),
+    /// A text message that is not valid UTF-8 (RFC 6455 §8.1).
+    InvalidUtf8,
+    /// A close reason that is not valid UTF-8 (RFC 6455 §5.5.1).
+    InvalidCloseReason,
+    /// A message larger than the configured limit: `size` is at least the size it would reach.
+    MessageTooBig { size: u64, max: usize },
+    /// permessage-deflate data that does not inflate (RFC 7692 §7.2.2).
+    BadCompressedData,
 }
 
 impl ProtocolError {
     /// The close code sent when failing the connection for this error: 1002 protocol error,
     /// 1007 invalid UTF-8, 1009 message too big (RFC 6455 §7.4.1).
     pub fn close_code(&self) -> u16 {
-        todo!()
+        match self {
+            ProtocolError::InvalidUtf8 | ProtocolError::InvalidCloseReason => 1007,
+            ProtocolError::MessageTooBig { .. } => 1009,
+            ProtocolError::ReservedBitsSet
+            | ProtocolError::UnexpectedRsv1
+            | ProtocolError::ReservedOpcode(_)
+            | ProtocolError::UnmaskedFrame
+            | ProtocolError::MaskedFrame
+            | ProtocolError::FragmentedControlFrame
+            | ProtocolError::ControlFrameTooLong(_)
+            | ProtocolError::UnexpectedContinuation
+            | ProtocolError::ExpectedContinuation
+            | ProtocolError::LengthTopBitSet
+            | ProtocolError::InvalidClosePayload
+            | ProtocolError::InvalidCloseCode(_)
+            | ProtocolError::BadCompressedData => 1002,
+        }
     }
 }
 
 impl fmt::Display for ProtocolError {
-    fn fmt(&self, _f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        todo!("human-readable, e.g. \"invalid UTF-8 in text message\"")
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProtocolError::ReservedBitsSet => f.write_str("reserved bits RSV2/RSV3 set"),
+            ProtocolError::UnexpectedRsv1 => {
+                f.write_str("RSV1 set on a control or continuation frame or without deflate")
+            }
+            ProtocolError::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
+            ProtocolError::UnmaskedFrame => f.write_str("unmasked frame from the client"),
+            ProtocolError::MaskedFrame => f.write_str("masked frame from the server"),
+            ProtocolError::FragmentedControlFrame => f.write_str("fragmented control frame"),
+            ProtocolError::ControlFrameTooLong(n) => {
+                write!(f, "control frame payload of {n} bytes (limit 125)")
+            }
+            ProtocolError::UnexpectedContinuation => {
+                f.write_str("continuation frame without a message to continue")
+            }
+            ProtocolError::ExpectedContinuation => {
+                f.write_str("new data frame inside a fragmented message")
+            }
+            ProtocolError::LengthTopBitSet => f.write_str("64-bit payload length with top bit set"),
+            ProtocolError::InvalidClosePayload => f.write_str("close frame payload of 1 byte"),
+            ProtocolError::InvalidCloseCode(c) => write!(f, "invalid close code {c}"),
+            ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text message"),
+            ProtocolError::InvalidCloseReason => f.write_str("invalid UTF-8 in close reason"),
+            ProtocolError::MessageTooBig { size, max } => {
+                write!(f, "message of at least {size} bytes over the limit of {max}")
+            }
+            ProtocolError::BadCompressedData => f.write_str("invalid permessage-deflate data"),
+        }
     }
 }
 impl std::error::Error for ProtocolError {}
@@ -38,7 +105,8 @@ pub enum SendError {
     AlreadyClosing,
     /// The connection is closed (handshake done, failed, or EOF).
     Closed,
-    /// Close code that may not be sent in a close frame.
+    /// Close code that may not be sent in a close frame. A reason without a code is refused as
+    /// `InvalidCloseCode(1005)` (1005 stands for "no status code", RFC 6455 §7.4.1).
     InvalidCloseCode(u16),
     /// Close reason over 123 bytes, or a control payload over 125 bytes.
     ControlPayloadTooLong(usize),
@@ -63,19 +131,21 @@ impl std::error::Error for SendError {}
 pub enum HandshakeError {
     /// A user header that the handshake itself sets (Host, Upgrade, Connection,
     /// Sec-WebSocket-Key/-Version/-Accept/-Extensions), or a name/value that is not a valid
-    /// HTTP field (not a token, CR/LF/NUL).
+    /// HTTP field (not a token, CR/LF/NUL). Also a Host or resource with CR/LF/NUL/space.
     ForbiddenHeader(String),
     /// The status was not 101 and not a redirect.
     Status { code: u16, reason: String },
     /// A 3xx response with a Location header; the caller decides whether to follow it.
     Redirect { code: u16, location: String },
-    /// The response is not valid HTTP/1.1 or its head is over the size limit.
+    /// The response (or, server side, the request) is not a valid HTTP/1.1 upgrade, or its
+    /// head is over the size limit.
     Malformed(String),
     /// Missing or wrong Upgrade / Connection header.
     MissingUpgrade,
     /// Missing or wrong Sec-WebSocket-Accept.
     BadAccept,
-    /// An extension we did not offer, or permessage-deflate parameters the offer does not allow.
+    /// An extension we did not offer, or permessage-deflate parameters the offer does not
+    /// allow; also a [`crate::DeflateConfig`] with window bits outside 8..=15.
     BadExtension(String),
     /// A subprotocol we did not offer, or one when we offered none.
     BadSubprotocol(String),
@@ -104,3 +174,45 @@ impl fmt::Display for HandshakeError {
     }
 }
 impl std::error::Error for HandshakeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_codes_per_rfc_6455_7_4_1() {
+        assert_eq!(ProtocolError::InvalidUtf8.close_code(), 1007);
+        assert_eq!(ProtocolError::InvalidCloseReason.close_code(), 1007);
+        let too_big = ProtocolError::MessageTooBig { size: 2, max: 1 };
+        assert_eq!(too_big.close_code(), 1009);
+        for e in [
+            ProtocolError::ReservedBitsSet,
+            ProtocolError::UnexpectedRsv1,
+            ProtocolError::ReservedOpcode(3),
+            ProtocolError::UnmaskedFrame,
+            ProtocolError::MaskedFrame,
+            ProtocolError::FragmentedControlFrame,
+            ProtocolError::ControlFrameTooLong(126),
+            ProtocolError::UnexpectedContinuation,
+            ProtocolError::ExpectedContinuation,
+            ProtocolError::LengthTopBitSet,
+            ProtocolError::InvalidClosePayload,
+            ProtocolError::InvalidCloseCode(1005),
+            ProtocolError::BadCompressedData,
+        ] {
+            assert_eq!(e.close_code(), 1002, "{e}");
+        }
+    }
+
+    #[test]
+    fn display_is_human_readable() {
+        assert_eq!(
+            ProtocolError::InvalidUtf8.to_string(),
+            "invalid UTF-8 in text message"
+        );
+        assert_eq!(
+            ProtocolError::ReservedOpcode(0xb).to_string(),
+            "reserved opcode 0xb"
+        );
+    }
+}

@@ -1,0 +1,35 @@
+# Thin wrapper for C users: `make demo` builds everything and runs the C example against the
+# bundled echo server; `make test` runs the whole test suite (what CI runs).
+CARGO ?= cargo
+CC ?= cc
+RELEASE := target/release
+INCLUDE := crates/capi/include
+
+.PHONY: all build demo test test-rust test-c test-valgrind lint clean
+
+all: build
+
+build:
+	$(CARGO) build --release --workspace
+
+demo: build
+	scripts/demo.sh
+
+test: build lint test-rust test-c test-valgrind
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test --release --workspace
+
+test-c:
+	scripts/c-tests.sh
+
+test-valgrind:
+	scripts/c-tests.sh --valgrind
+
+clean:
+	$(CARGO) clean
+	rm -rf build

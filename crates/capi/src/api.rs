@@ -1,0 +1,191 @@
+//! The six functions of net_websocket.h (SPEC §3).
+use crate::codes::*;
+use crate::dispatch::CallbackHandler;
+use crate::entry::{Callbacks, ClientEntry};
+use crate::headers;
+use crate::registry;
+use crate::types::*;
+use net_websocket_client::{connect, CloseError, ConnectError, MessageKind, SendError};
+use std::ffi::CStr;
+use std::os::raw::c_char;
+use std::sync::Arc;
+
+/// Evaluates to the value of an `Ok`, or returns the error code from the function.
+macro_rules! try_code {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(code) => return code,
+        }
+    };
+}
+
+ffi_fn! {
+    /// Creates a client; NULL callbacks drop their events.
+    fn OH_WebSocketClient_Constructor(
+        onOpen: WebSocket_OnOpenCallback,
+        onMessage: WebSocket_OnMessageCallback,
+        onError: WebSocket_OnErrorCallback,
+        onclose: WebSocket_OnCloseCallback,
+    ) -> *mut WebSocket {
+        let entry = Arc::new(ClientEntry::new(Callbacks {
+            on_open: onOpen,
+            on_message: onMessage,
+            on_error: onError,
+            on_close: onclose,
+        }));
+        let client = entry.ffi_ptr();
+        registry::insert(entry);
+        client
+    }
+    on_panic std::ptr::null_mut()
+}
+
+ffi_fn! {
+    /// Appends a copy of `header` to `client->requestOptions.headers`.
+    fn OH_WebSocketClient_AddHeader(client: *mut WebSocket, header: WebSocket_Header) -> i32 {
+        let entry = try_code!(registry::lookup(client));
+        let mut state = entry.state();
+        if let Some(head) = try_code!(state.headers.push(header.fieldName, header.fieldValue)) {
+            entry.set_header_head(head);
+        }
+        WEBSOCKET_OK
+    }
+    on_panic WEBSOCKET_NO_HEADER_CONTEXT
+}
+
+ffi_fn! {
+    /// Starts connecting; the outcome arrives through onOpen or onError.
+    fn OH_WebSocketClient_Connect(
+        client: *mut WebSocket,
+        url: *const c_char,
+        options: WebSocket_RequestOptions,
+    ) -> i32 {
+        let entry = try_code!(registry::lookup(client));
+        if url.is_null() {
+            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
+        }
+        // SAFETY: a non-NULL url is a C string per the API contract.
+        let Ok(url) = unsafe { CStr::from_ptr(url) }.to_str() else {
+            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
+        };
+        if net_websocket_client::Target::parse(url).is_err() {
+            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
+        }
+        // SAFETY: the caller's list is valid during the call per the API contract.
+        let headers = try_code!(unsafe { headers::read_list(options.headers) });
+        let mut state = entry.state();
+        if state.connection.as_ref().is_some_and(|c| c.is_active()) {
+            return WEBSOCKET_CONNECTION_ERROR;
+        }
+        let handler = Box::new(CallbackHandler { entry: entry.clone() });
+        match connect(url, &headers, state.options.clone(), handler) {
+            Ok(connection) => {
+                state.connection = Some(connection);
+                WEBSOCKET_OK
+            }
+            Err(ConnectError::Url(_)) => WEBSOCKET_CONNECTION_PARSE_URL_ERROR,
+            Err(ConnectError::Header(_)) => WEBSOCKET_NO_HEADER_CONTEXT,
+            Err(_) => WEBSOCKET_CONNECTION_ERROR,
+        }
+    }
+    on_panic WEBSOCKET_CONNECTION_ERROR
+}
+
+/// SPEC §3 Send: text when the bytes are valid UTF-8 without NUL, binary otherwise.
+fn frame_kind(data: &[u8]) -> MessageKind {
+    if !data.contains(&0) && simdutf8::basic::from_utf8(data).is_ok() {
+        MessageKind::Text
+    } else {
+        MessageKind::Binary
+    }
+}
+
+ffi_fn! {
+    /// Queues a copy of `data` as one text or binary message.
+    fn OH_WebSocketClient_Send(client: *mut WebSocket, data: *mut c_char, length: usize) -> i32 {
+        let entry = try_code!(registry::lookup(client));
+        if data.is_null() {
+            return WEBSOCKET_SEND_DATA_NULL;
+        }
+        if length == 0 {
+            return WEBSOCKET_OK;
+        }
+        // SAFETY: the caller passes `length` readable bytes at `data`.
+        let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
+        let state = entry.state();
+        if length > state.options.max_send_size {
+            return WEBSOCKET_DATA_LENGTH_EXCEEDED;
+        }
+        let Some(connection) = state.connection.as_ref() else {
+            return WEBSOCKET_NO_CONNECTION;
+        };
+        match connection.send(frame_kind(data), data) {
+            Ok(()) => WEBSOCKET_OK,
+            Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
+            Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
+            Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
+        }
+    }
+    on_panic WEBSOCKET_SEND_NO_MEMORY
+}
+
+ffi_fn! {
+    /// Starts the close handshake (or cancels a connection attempt).
+    fn OH_WebSocketClient_Close(client: *mut WebSocket, options: WebSocket_CloseOption) -> i32 {
+        let entry = try_code!(registry::lookup(client));
+        let (code, reason) = if options.code == 0 || options.reason.is_null() {
+            (1000, "")
+        } else {
+            // SAFETY: a non-NULL reason is a C string per the API contract.
+            match unsafe { CStr::from_ptr(options.reason) }.to_str() {
+                Ok(reason) => (options.code, reason),
+                Err(_) => return WEBSOCKET_CONNECTION_ERROR,
+            }
+        };
+        let state = entry.state();
+        let Some(connection) = state.connection.as_ref().filter(|c| c.is_active()) else {
+            return WEBSOCKET_NO_CONNECTION;
+        };
+        let Ok(code) = u16::try_from(code) else {
+            return WEBSOCKET_CONNECTION_ERROR;
+        };
+        match connection.close(code, reason) {
+            Ok(()) => WEBSOCKET_OK,
+            Err(CloseError::InvalidCode(_) | CloseError::ReasonTooLong) => {
+                WEBSOCKET_CONNECTION_ERROR
+            }
+            Err(CloseError::NotConnected) => WEBSOCKET_NO_CONNECTION,
+        }
+    }
+    on_panic WEBSOCKET_CONNECTION_ERROR
+}
+
+ffi_fn! {
+    /// Ends the connection at once and frees the client.
+    fn OH_WebSocketClient_Destroy(client: *mut WebSocket) -> i32 {
+        let entry = try_code!(registry::remove(client));
+        entry.mark_destroyed();
+        let connection = entry.state().connection.take();
+        if let Some(connection) = connection {
+            connection.abort();
+        }
+        // The last reference (ours, or the running task's handler) frees the memory.
+        WEBSOCKET_OK
+    }
+    on_panic WEBSOCKET_OK
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_picks_text_only_for_nul_free_utf8() {
+        assert_eq!(frame_kind(b"Hello, world!"), MessageKind::Text);
+        assert_eq!(frame_kind("héllo €".as_bytes()), MessageKind::Text);
+        assert_eq!(frame_kind(b"a\0b"), MessageKind::Binary);
+        assert_eq!(frame_kind(&[0xff, 0xfe]), MessageKind::Binary);
+        assert_eq!(frame_kind(&[0xe2, 0x82]), MessageKind::Binary);
+    }
+}

@@ -1,0 +1,448 @@
+/* common.c — see common.h. */
+#include "common.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    exit(1);
+}
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sleep_ms(long ms)
+{
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0) {
+        /* interrupted: sleep the rest */
+    }
+}
+
+long scaled_ms(long ms)
+{
+    static long scale = 0;
+    if (scale == 0) {
+        const char *s = getenv("WS_TEST_TIMEOUT_SCALE");
+        long v = s ? strtol(s, NULL, 10) : 1;
+        scale = v > 0 ? v : 1;
+    }
+    return ms * scale;
+}
+
+/* ---- environment ----------------------------------------------------------------------- */
+
+static pthread_t main_thread;
+
+void test_init(void)
+{
+    main_thread = pthread_self();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+void echo_url_into(char *buf, size_t size, const char *path)
+{
+    const char *base = getenv("WS_ECHO_URL");
+    int n;
+    if (base == NULL || base[0] == '\0') {
+        fprintf(stderr, "WS_ECHO_URL is not set (run through scripts/c-tests.sh)\n");
+        exit(1);
+    }
+    n = snprintf(buf, size, "%s%s", base, path);
+    if (n < 0 || (size_t)n >= size) test_fail(__FILE__, __LINE__, "URL too long for buffer");
+}
+
+const char *echo_url(const char *path)
+{
+    static char buf[512];
+    echo_url_into(buf, sizeof buf, path);
+    return buf;
+}
+
+/* ---- event recorder -------------------------------------------------------------------- */
+
+#define MAX_ACTIVE 64
+
+static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
+static rec_event **events;
+static size_t events_len, events_cap;
+static char violation[512];
+static struct WebSocket *active[MAX_ACTIVE]; /* clients with a callback running */
+
+void rec_violation(const char *fmt, ...)
+{
+    va_list ap;
+    pthread_mutex_lock(&rec_lock);
+    if (violation[0] == '\0') {
+        va_start(ap, fmt);
+        vsnprintf(violation, sizeof violation, fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&rec_lock);
+}
+
+void rec_enter(struct WebSocket *client)
+{
+    int i, slot = -1, overlap = 0;
+    if (pthread_equal(pthread_self(), main_thread))
+        rec_violation("a callback ran on the main thread (inside an API call?)");
+    pthread_mutex_lock(&rec_lock);
+    for (i = 0; i < MAX_ACTIVE; i++) {
+        if (active[i] == client) overlap = 1;
+        if (active[i] == NULL && slot < 0) slot = i;
+    }
+    if (!overlap && slot >= 0) active[slot] = client;
+    pthread_mutex_unlock(&rec_lock);
+    if (overlap) rec_violation("two callbacks of client %p ran at the same time", (void *)client);
+}
+
+void rec_leave(struct WebSocket *client)
+{
+    int i;
+    pthread_mutex_lock(&rec_lock);
+    for (i = 0; i < MAX_ACTIVE; i++)
+        if (active[i] == client) active[i] = NULL;
+    pthread_mutex_unlock(&rec_lock);
+}
+
+static void push(struct WebSocket *client, int type, uint32_t code, const char *text,
+                 size_t length, int terminated)
+{
+    rec_event *ev = (rec_event *)calloc(1, sizeof *ev);
+    if (ev == NULL) abort();
+    ev->text = (char *)malloc(length + 1);
+    if (ev->text == NULL) abort();
+    if (length > 0) memcpy(ev->text, text, length);
+    ev->text[length] = '\0';
+    ev->client = client;
+    ev->type = type;
+    ev->code = code;
+    ev->length = length;
+    ev->terminated = terminated;
+    ev->thread = pthread_self();
+    pthread_mutex_lock(&rec_lock);
+    if (events_len == events_cap) {
+        size_t cap = events_cap ? events_cap * 2 : 64;
+        rec_event **grown = (rec_event **)realloc(events, cap * sizeof *grown);
+        if (grown == NULL) abort();
+        events = grown;
+        events_cap = cap;
+    }
+    events[events_len++] = ev;
+    pthread_mutex_unlock(&rec_lock);
+}
+
+void rec_open(struct WebSocket *client, WebSocket_OpenResult result)
+{
+    const char *r = result.reason ? result.reason : "";
+    push(client, EV_OPEN, result.code, r, strlen(r), 1);
+}
+
+void rec_message(struct WebSocket *client, const char *data, uint32_t length)
+{
+    if (data == NULL) {
+        rec_violation("onMessage got data == NULL (length %u)", (unsigned)length);
+        push(client, EV_MESSAGE, 0, "", 0, 0);
+        return;
+    }
+    push(client, EV_MESSAGE, 0, data, length, data[length] == '\0');
+}
+
+void rec_error(struct WebSocket *client, WebSocket_ErrorResult result)
+{
+    const char *m = result.errorMessage ? result.errorMessage : "";
+    push(client, EV_ERROR, result.errorCode, m, strlen(m), 1);
+}
+
+void rec_close(struct WebSocket *client, WebSocket_CloseResult result)
+{
+    const char *r = result.reason ? result.reason : "";
+    push(client, EV_CLOSE, result.code, r, strlen(r), 1);
+}
+
+void rec_on_open(struct WebSocket *client, WebSocket_OpenResult result)
+{
+    rec_enter(client);
+    rec_open(client, result);
+    rec_leave(client);
+}
+
+void rec_on_message(struct WebSocket *client, char *data, uint32_t length)
+{
+    rec_enter(client);
+    rec_message(client, data, length);
+    rec_leave(client);
+}
+
+void rec_on_error(struct WebSocket *client, WebSocket_ErrorResult result)
+{
+    rec_enter(client);
+    rec_error(client, result);
+    rec_leave(client);
+}
+
+void rec_on_close(struct WebSocket *client, WebSocket_CloseResult result)
+{
+    rec_enter(client);
+    rec_close(client, result);
+    rec_leave(client);
+}
+
+struct WebSocket *rec_client(void)
+{
+    struct WebSocket *c =
+        OH_WebSocketClient_Constructor(rec_on_open, rec_on_message, rec_on_error, rec_on_close);
+    CHECK_MSG(c != NULL, "OH_WebSocketClient_Constructor returned NULL");
+    return c;
+}
+
+size_t rec_count(struct WebSocket *client, int mask)
+{
+    size_t i, n = 0;
+    pthread_mutex_lock(&rec_lock);
+    for (i = 0; i < events_len; i++)
+        if (events[i]->client == client && (events[i]->type & mask)) n++;
+    pthread_mutex_unlock(&rec_lock);
+    return n;
+}
+
+const rec_event *rec_nth(struct WebSocket *client, int mask, size_t n)
+{
+    size_t i;
+    const rec_event *found = NULL;
+    pthread_mutex_lock(&rec_lock);
+    for (i = 0; i < events_len; i++) {
+        if (events[i]->client == client && (events[i]->type & mask)) {
+            if (n == 0) {
+                found = events[i];
+                break;
+            }
+            n--;
+        }
+    }
+    pthread_mutex_unlock(&rec_lock);
+    return found;
+}
+
+int rec_wait_count(struct WebSocket *client, int mask, size_t n, long timeout_ms)
+{
+    long long deadline = now_ms() + scaled_ms(timeout_ms);
+    for (;;) {
+        if (rec_count(client, mask) >= n) return 1;
+        if (now_ms() >= deadline) return 0;
+        sleep_ms(2);
+    }
+}
+
+void rec_reset(void)
+{
+    size_t i;
+    pthread_mutex_lock(&rec_lock);
+    for (i = 0; i < events_len; i++) {
+        free(events[i]->text);
+        free(events[i]);
+    }
+    free(events);
+    events = NULL;
+    events_len = events_cap = 0;
+    pthread_mutex_unlock(&rec_lock);
+}
+
+static const char *type_name(int type)
+{
+    switch (type) {
+    case EV_OPEN: return "onOpen";
+    case EV_MESSAGE: return "onMessage";
+    case EV_ERROR: return "onError";
+    case EV_CLOSE: return "onClose";
+    default: return "?";
+    }
+}
+
+void rec_dump(struct WebSocket *client)
+{
+    size_t i;
+    pthread_mutex_lock(&rec_lock);
+    fprintf(stderr, "recorded events%s:\n", client ? " of this client" : "");
+    for (i = 0; i < events_len; i++) {
+        const rec_event *ev = events[i];
+        if (client != NULL && ev->client != client) continue;
+        if (ev->type == EV_MESSAGE)
+            fprintf(stderr, "  %p %s length %zu: %.60s%s\n", (void *)ev->client,
+                    type_name(ev->type), ev->length, ev->text, ev->length > 60 ? "..." : "");
+        else
+            fprintf(stderr, "  %p %s(%u, \"%s\")\n", (void *)ev->client, type_name(ev->type),
+                    (unsigned)ev->code, ev->text);
+    }
+    if (violation[0] != '\0') fprintf(stderr, "violation: %s\n", violation);
+    pthread_mutex_unlock(&rec_lock);
+}
+
+/*
+ * States of the connection order check (SPEC §4): a connection is onOpen, onMessage*, then
+ * either onClose or onError + onClose; a failure before open is one onError alone; a Close
+ * while connecting ends with onClose alone.
+ */
+enum { IDLE, OPENED, ERRORED_AFTER_OPEN, FAILED_BEFORE_OPEN };
+
+void rec_check_sequence(struct WebSocket *client, int ended)
+{
+    size_t i;
+    int state = IDLE;
+    const char *problem = NULL;
+    char vio[sizeof violation];
+
+    pthread_mutex_lock(&rec_lock);
+    memcpy(vio, violation, sizeof vio);
+    for (i = 0; i < events_len && problem == NULL; i++) {
+        if (events[i]->client != client) continue;
+        switch (events[i]->type) {
+        case EV_OPEN:
+            if (state == OPENED || state == ERRORED_AFTER_OPEN) problem = "onOpen twice";
+            state = OPENED;
+            break;
+        case EV_MESSAGE:
+            if (state != OPENED) problem = "onMessage outside an open connection";
+            break;
+        case EV_ERROR:
+            if (state == ERRORED_AFTER_OPEN) problem = "onError twice";
+            state = state == OPENED ? ERRORED_AFTER_OPEN : FAILED_BEFORE_OPEN;
+            break;
+        case EV_CLOSE:
+            if (state == FAILED_BEFORE_OPEN) problem = "onClose after a failure before open";
+            state = IDLE;
+            break;
+        default:
+            problem = "unknown event";
+        }
+    }
+    pthread_mutex_unlock(&rec_lock);
+
+    if (problem == NULL && ended && (state == OPENED || state == ERRORED_AFTER_OPEN))
+        problem = "the connection has not ended (no onClose)";
+    if (problem == NULL && vio[0] != '\0') problem = vio;
+    if (problem != NULL) {
+        rec_dump(client);
+        test_fail(__FILE__, __LINE__, "callback contract broken: %s", problem);
+    }
+}
+
+void rec_check_quiet(struct WebSocket *client, long quiet_ms, const char *file, int line)
+{
+    size_t before = rec_count(client, EV_ANY);
+    sleep_ms(scaled_ms(quiet_ms));
+    if (rec_count(client, EV_ANY) != before) {
+        rec_dump(client);
+        test_fail(file, line, "an unexpected callback arrived within %ld ms", quiet_ms);
+    }
+}
+
+/* ---- small constructors ---------------------------------------------------------------- */
+
+WebSocket_CloseOption close_option(uint32_t code, const char *reason)
+{
+    WebSocket_CloseOption o;
+    o.code = code;
+    o.reason = reason;
+    return o;
+}
+
+struct WebSocket_Header header(const char *name, const char *value)
+{
+    struct WebSocket_Header h;
+    h.fieldName = name;
+    h.fieldValue = value;
+    h.next = NULL;
+    return h;
+}
+
+struct WebSocket_RequestOptions no_headers(void)
+{
+    struct WebSocket_RequestOptions o;
+    o.headers = NULL;
+    return o;
+}
+
+/* ---- common sequences ------------------------------------------------------------------ */
+
+void connect_open(struct WebSocket *client, const char *url, const char *file, int line)
+{
+    const int outcome = EV_OPEN | EV_ERROR | EV_CLOSE;
+    size_t seen = rec_count(client, outcome);
+    int rc = OH_WebSocketClient_Connect(client, url, no_headers());
+    const rec_event *ev;
+    if (rc != WEBSOCKET_OK) test_fail(file, line, "Connect(%s) returned %d, expected 0", url, rc);
+    if (!rec_wait_count(client, outcome, seen + 1, 10000)) {
+        rec_dump(client);
+        test_fail(file, line, "no onOpen within 10 s after Connect(%s)", url);
+    }
+    ev = rec_nth(client, outcome, seen);
+    if (ev->type != EV_OPEN) {
+        rec_dump(client);
+        test_fail(file, line, "Connect(%s) did not open", url);
+    }
+    if (ev->code != 101 || strcmp(ev->text, "Switching Protocols") != 0)
+        test_fail(file, line, "onOpen(%u, \"%s\"), expected onOpen(101, \"Switching Protocols\")",
+                  (unsigned)ev->code, ev->text);
+}
+
+void check_echo(struct WebSocket *client, const char *text, const char *file, int line)
+{
+    size_t before = rec_count(client, EV_MESSAGE);
+    size_t length = strlen(text);
+    char *copy = (char *)malloc(length + 1);
+    const rec_event *ev;
+    int rc;
+    if (copy == NULL) abort();
+    memcpy(copy, text, length + 1);
+    rc = OH_WebSocketClient_Send(client, copy, length);
+    free(copy);
+    if (rc != WEBSOCKET_OK) test_fail(file, line, "Send(\"%s\") returned %d, expected 0", text, rc);
+    if (!rec_wait_count(client, EV_MESSAGE, before + 1, 5000)) {
+        rec_dump(client);
+        test_fail(file, line, "the echo of \"%s\" did not arrive within 5 s", text);
+    }
+    ev = rec_nth(client, EV_MESSAGE, before);
+    if (ev->length != length || memcmp(ev->text, text, length) != 0)
+        test_fail(file, line, "echo of \"%s\" came back as \"%s\" (length %zu)", text, ev->text,
+                  ev->length);
+}
+
+void close_wait(struct WebSocket *client, uint32_t code, const char *reason, const char *file,
+                int line)
+{
+    size_t closes = rec_count(client, EV_CLOSE);
+    int rc = OH_WebSocketClient_Close(client, close_option(code, reason));
+    const rec_event *ev;
+    if (rc != WEBSOCKET_OK)
+        test_fail(file, line, "Close(%u) returned %d, expected 0", (unsigned)code, rc);
+    if (!rec_wait_count(client, EV_CLOSE, closes + 1, 10000)) {
+        rec_dump(client);
+        test_fail(file, line, "no onClose within 10 s after Close(%u)", (unsigned)code);
+    }
+    ev = rec_nth(client, EV_CLOSE, closes);
+    if (ev->code != (code == 0 ? 1000u : code)) {
+        rec_dump(client);
+        test_fail(file, line, "onClose code %u after Close(%u)", (unsigned)ev->code,
+                  (unsigned)code);
+    }
+}

@@ -1,0 +1,181 @@
+/*
+ * common.h — helpers shared by the C tests of libnet_websocket (linked from common.c).
+ *
+ * - CHECK macros: on the first failed check print file:line and what was expected, then exit 1.
+ *   Use them on the test's own threads only; inside callbacks call rec_violation() instead and
+ *   let the main thread report it (exit() from a library thread is not what we want to test).
+ * - Bounded waiting: every wait has a deadline, scaled by WS_TEST_TIMEOUT_SCALE (valgrind runs
+ *   are many times slower).
+ * - An event recorder: callbacks that copy what they receive (the strings are valid only
+ *   during the call, SPEC §4) and check the callback contract as they go: serialized per
+ *   client, never on the main thread (i.e. never inside an API call made there), ordered
+ *   onOpen → onMessage* → onClose, onError only as the end of a connection.
+ *
+ * Include this header before any other header: it selects POSIX.1-2008 for nanosleep and
+ * clock_gettime under -std=c99.
+ */
+#ifndef NET_WEBSOCKET_TEST_COMMON_H
+#define NET_WEBSOCKET_TEST_COMMON_H
+
+#if !defined(__cplusplus) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <network/netstack/net_websocket.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4), noreturn))
+#endif
+    ;
+
+#define CHECK(cond)                                                                       \
+    do {                                                                                  \
+        if (!(cond)) test_fail(__FILE__, __LINE__, "check failed: %s", #cond);           \
+    } while (0)
+
+/* Compares two integers and prints both sides (and their values) when they differ. */
+#define CHECK_EQ(actual, expected)                                                        \
+    do {                                                                                  \
+        long long actual_ = (long long)(actual);                                          \
+        long long expected_ = (long long)(expected);                                      \
+        if (actual_ != expected_)                                                         \
+            test_fail(__FILE__, __LINE__, "%s is %lld, expected %s (%lld)", #actual,     \
+                      actual_, #expected, expected_);                                     \
+    } while (0)
+
+/* CHECK with a printf-style explanation. */
+#define CHECK_MSG(cond, ...)                                                              \
+    do {                                                                                  \
+        if (!(cond)) test_fail(__FILE__, __LINE__, __VA_ARGS__);                         \
+    } while (0)
+
+/* ---- time ------------------------------------------------------------------------------ */
+
+/* Milliseconds on a monotonic clock. */
+long long now_ms(void);
+void sleep_ms(long ms);
+/* ms multiplied by WS_TEST_TIMEOUT_SCALE (default 1): use for every deadline. */
+long scaled_ms(long ms);
+
+/* ---- environment ----------------------------------------------------------------------- */
+
+/* Records the main thread; call first in main(). */
+void test_init(void);
+/* "ws://127.0.0.1:PORT" + path, from WS_ECHO_URL; exits with a message if it is not set.
+ * The returned string is static storage, overwritten by the next call. */
+const char *echo_url(const char *path);
+/* Same as echo_url() but into a caller buffer, for keeping several URLs around. */
+void echo_url_into(char *buf, size_t size, const char *path);
+
+/* ---- event recorder -------------------------------------------------------------------- */
+
+enum rec_type {
+    EV_OPEN = 1,
+    EV_MESSAGE = 2,
+    EV_ERROR = 4,
+    EV_CLOSE = 8,
+    EV_ANY = 15
+};
+
+typedef struct rec_event {
+    struct WebSocket *client; /* only compared, never dereferenced */
+    int type;
+    uint32_t code;            /* open/close code, errorCode; 0 for messages */
+    char *text;               /* reason / errorMessage / message bytes, NUL-terminated copy */
+    size_t length;            /* message length (strlen of text for the others) */
+    int terminated;           /* for messages: data[length] == 0 held in the callback */
+    pthread_t thread;
+} rec_event;
+
+/* Callbacks that record and check. Pass them to the Constructor, or call the rec_* pieces
+ * below from a test's own callbacks (rec_enter at the start, rec_leave at the end). */
+void rec_on_open(struct WebSocket *client, WebSocket_OpenResult result);
+void rec_on_message(struct WebSocket *client, char *data, uint32_t length);
+void rec_on_error(struct WebSocket *client, WebSocket_ErrorResult result);
+void rec_on_close(struct WebSocket *client, WebSocket_CloseResult result);
+
+/* OH_WebSocketClient_Constructor with the four recording callbacks; checks it is not NULL. */
+struct WebSocket *rec_client(void);
+
+/* Marks a callback of client as running (checks serialization and the thread). */
+void rec_enter(struct WebSocket *client);
+void rec_leave(struct WebSocket *client);
+/* Append one event; reason/message may be NULL (recorded as ""). */
+void rec_open(struct WebSocket *client, WebSocket_OpenResult result);
+void rec_message(struct WebSocket *client, const char *data, uint32_t length);
+void rec_error(struct WebSocket *client, WebSocket_ErrorResult result);
+void rec_close(struct WebSocket *client, WebSocket_CloseResult result);
+
+/* Reports a contract violation seen on a library thread (the first one is kept). */
+void rec_violation(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Number of recorded events of client whose type is in mask. */
+size_t rec_count(struct WebSocket *client, int mask);
+/* The n-th (0-based) event of client with a type in mask, or NULL. Stays valid until
+ * rec_reset(). */
+const rec_event *rec_nth(struct WebSocket *client, int mask, size_t n);
+/* Waits until client has at least n events of a type in mask; 1 if so, 0 at the deadline
+ * (timeout_ms is scaled). */
+int rec_wait_count(struct WebSocket *client, int mask, size_t n, long timeout_ms);
+/* Drops all recorded events (call only when no callback can be running). */
+void rec_reset(void);
+
+/* Exits with a dump of client's events if a violation was recorded or client's events break
+ * the order of SPEC §4; `ended` additionally requires that the last connection has ended. */
+void rec_check_sequence(struct WebSocket *client, int ended);
+/* Waits quiet_ms (scaled) and checks no new event of client arrived meanwhile. */
+void rec_check_quiet(struct WebSocket *client, long quiet_ms, const char *file, int line);
+#define CHECK_QUIET(client, quiet_ms) rec_check_quiet((client), (quiet_ms), __FILE__, __LINE__)
+/* Prints client's events to stderr (NULL: every client). */
+void rec_dump(struct WebSocket *client);
+
+/* Waits for the named event and exits with a dump if it does not come. */
+#define WAIT_FOR(client, mask, n, timeout_ms)                                             \
+    do {                                                                                  \
+        if (!rec_wait_count((client), (mask), (n), (timeout_ms))) {                       \
+            rec_dump(client);                                                             \
+            test_fail(__FILE__, __LINE__, "timed out waiting for %zu event(s) of type %s", \
+                      (size_t)(n), #mask);                                                \
+        }                                                                                 \
+    } while (0)
+
+/* Connects client to url without headers and waits for onOpen (exits on failure). */
+void connect_open(struct WebSocket *client, const char *url, const char *file, int line);
+#define CONNECT_OPEN(client, url) connect_open((client), (url), __FILE__, __LINE__)
+/* Sends text on an open client of the echo server and waits for it to come back as the next
+ * message (exits on failure). */
+void check_echo(struct WebSocket *client, const char *text, const char *file, int line);
+#define CHECK_ECHO(client, text) check_echo((client), (text), __FILE__, __LINE__)
+/* Close(code, reason) → 0, then waits for onClose and checks its code. */
+void close_wait(struct WebSocket *client, uint32_t code, const char *reason, const char *file,
+                int line);
+#define CLOSE_WAIT(client, code, reason) close_wait((client), (code), (reason), __FILE__, __LINE__)
+
+/* Convenience: a CloseOption / Header built in one expression. */
+WebSocket_CloseOption close_option(uint32_t code, const char *reason);
+struct WebSocket_Header header(const char *name, const char *value);
+/* An empty options struct (no headers). */
+struct WebSocket_RequestOptions no_headers(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NET_WEBSOCKET_TEST_COMMON_H */

@@ -1,0 +1,247 @@
+//! The handle to one connection: starts its task, queues messages, closes and aborts it.
+use crate::handler::Handler;
+use crate::options::Options;
+use crate::runtime;
+use crate::target::{Target, UrlError};
+use net_websocket_protocol::close::is_valid_wire_code;
+use net_websocket_protocol::handshake::ClientHandshake;
+use net_websocket_protocol::{HandshakeError, MessageKind};
+use rand::rngs::StdRng;
+use rand::Rng;
+use std::fmt;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Longest close reason: a close frame's payload is at most 125 bytes (RFC 6455 §5.5).
+const MAX_CLOSE_REASON: usize = 123;
+
+/// Where a connection stands, as seen by callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Phase {
+    Connecting = 0,
+    Open = 1,
+    /// `close` was called: nothing more may be sent.
+    Closing = 2,
+    /// The end was reported (or is being reported) to the handler.
+    Ended = 3,
+}
+
+/// State shared by the handle and the task.
+pub(crate) struct Shared {
+    phase: AtomicU8,
+    /// Bytes accepted by `send` and not yet encoded by the task.
+    pub(crate) queued: AtomicUsize,
+    pub(crate) options: Options,
+}
+
+impl Shared {
+    pub(crate) fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Acquire) {
+            0 => Phase::Connecting,
+            1 => Phase::Open,
+            2 => Phase::Closing,
+            _ => Phase::Ended,
+        }
+    }
+    /// Connecting → Open (a Close during the handshake keeps Closing).
+    pub(crate) fn set_open(&self) {
+        let _ = self.phase.compare_exchange(
+            Phase::Connecting as u8,
+            Phase::Open as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+    }
+    pub(crate) fn set_ended(&self) {
+        self.phase.store(Phase::Ended as u8, Ordering::Release);
+    }
+    /// Connecting/Open → Closing; returns the phase it left.
+    fn begin_close(&self) -> Result<Phase, Phase> {
+        let mut current = self.phase.load(Ordering::Acquire);
+        loop {
+            if current >= Phase::Closing as u8 {
+                return Err(self.phase());
+            }
+            match self.phase.compare_exchange(
+                current,
+                Phase::Closing as u8,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    return Ok(if current == 0 {
+                        Phase::Connecting
+                    } else {
+                        Phase::Open
+                    })
+                }
+                Err(now) => current = now,
+            }
+        }
+    }
+}
+
+/// A request from the handle to the task, processed in order.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Message(MessageKind, Vec<u8>),
+    Close(u16, String),
+    /// Stop now: attempt a close frame 1001 and report nothing more.
+    Abort,
+}
+
+/// Why `connect` refused to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectError {
+    Url(UrlError),
+    /// A user header that is malformed or sets a handshake field.
+    Header(HandshakeError),
+    /// The shared runtime could not start.
+    Runtime(String),
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Url(e) => e.fmt(f),
+            ConnectError::Header(e) => e.fmt(f),
+            ConnectError::Runtime(e) => f.write_str(e),
+        }
+    }
+}
+impl std::error::Error for ConnectError {}
+
+/// Why `send` refused a message. Nothing was queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// Larger than `Options::max_send_size`.
+    TooLarge,
+    /// The queue would exceed `Options::send_queue_limit`.
+    QueueFull,
+    /// Not connecting or open: `close` was called, or the end was reported.
+    NotConnected,
+}
+
+/// Why `close` was refused. Nothing changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseError {
+    /// A code that may not appear in a close frame.
+    InvalidCode(u16),
+    /// A reason over 123 bytes.
+    ReasonTooLong,
+    /// Not connecting or open.
+    NotConnected,
+}
+
+/// One connection attempt and, once open, the connection. Dropping the handle aborts it.
+pub struct Connection {
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+/// Starts connecting to `url` on the shared runtime and returns at once; `handler` hears the
+/// outcome. URL and header errors are returned here, before anything is started.
+pub fn connect(
+    url: &str,
+    headers: &[(String, String)],
+    options: Options,
+    handler: Box<dyn Handler>,
+) -> Result<Connection, ConnectError> {
+    let target = Target::parse(url).map_err(ConnectError::Url)?;
+    let mut rng: StdRng = rand::make_rng();
+    let mut key = [0u8; 16];
+    rng.fill_bytes(&mut key);
+    let handshake = ClientHandshake::new(
+        key,
+        &target.host_header,
+        &target.resource,
+        headers,
+        options.deflate.as_ref(),
+    )
+    .map_err(ConnectError::Header)?;
+    let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
+    let shared = Arc::new(Shared {
+        phase: AtomicU8::new(Phase::Connecting as u8),
+        queued: AtomicUsize::new(0),
+        options,
+    });
+    let (commands, receiver) = mpsc::unbounded_channel();
+    let task = crate::establish::Task {
+        shared: shared.clone(),
+        commands: receiver,
+        target,
+        handshake,
+        rng,
+        handler,
+    };
+    runtime.spawn(task.run());
+    Ok(Connection { shared, commands })
+}
+
+impl Connection {
+    /// Queues a copy of `data` as one message; sent after open when still connecting.
+    pub fn send(&self, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
+        if data.len() > self.shared.options.max_send_size {
+            return Err(SendError::TooLarge);
+        }
+        if !matches!(self.shared.phase(), Phase::Connecting | Phase::Open) {
+            return Err(SendError::NotConnected);
+        }
+        let limit = self.shared.options.send_queue_limit;
+        let before = self.shared.queued.fetch_add(data.len(), Ordering::AcqRel);
+        if before + data.len() > limit {
+            self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+            return Err(SendError::QueueFull);
+        }
+        if self
+            .commands
+            .send(Command::Message(kind, data.to_vec()))
+            .is_err()
+        {
+            self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+            return Err(SendError::NotConnected);
+        }
+        Ok(())
+    }
+
+    /// Starts the close handshake after the queued messages, or cancels a connection attempt.
+    pub fn close(&self, code: u16, reason: &str) -> Result<(), CloseError> {
+        if !is_valid_wire_code(code) {
+            return Err(CloseError::InvalidCode(code));
+        }
+        if reason.len() > MAX_CLOSE_REASON {
+            return Err(CloseError::ReasonTooLong);
+        }
+        self.shared
+            .begin_close()
+            .map_err(|_| CloseError::NotConnected)?;
+        // The task may have just ended: then there is nobody left to close.
+        let _ = self.commands.send(Command::Close(code, reason.to_string()));
+        Ok(())
+    }
+
+    /// Ends the connection at once: a close frame 1001 is attempted, not awaited, and the
+    /// handler hears nothing more.
+    pub fn abort(&self) {
+        self.shared.set_ended();
+        let _ = self.commands.send(Command::Abort);
+    }
+
+    /// True until the end was reported: connecting, open or closing.
+    pub fn is_active(&self) -> bool {
+        self.shared.phase() != Phase::Ended
+    }
+
+    /// Bytes accepted by `send` and not yet handed to the protocol encoder.
+    pub fn queued_bytes(&self) -> usize {
+        self.shared.queued.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}

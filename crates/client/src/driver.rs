@@ -1,0 +1,335 @@
+//! A connection's task once open: one poll loop that drains the command queue into the
+//! protocol, writes its output, reads and dispatches events, and runs the timers (close wait,
+//! keepalive). Reading never waits for writing, so a peer that echoes while we send large
+//! messages cannot deadlock us.
+use crate::connection::{Command, Shared};
+use crate::error::{Error, ErrorKind};
+use crate::handler::{End, Handler};
+use net_websocket_protocol::{Connection as Protocol, Event, MessageKind, State};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Sleep};
+
+/// Stop encoding queued messages while this much output waits to be written: bounds the
+/// output buffer and batches small messages into large writes.
+const OUTPUT_HIGH_WATER: usize = 256 * 1024;
+/// Size of the per-thread read buffer (connections keep no read buffer of their own).
+const READ_CHUNK: usize = 64 * 1024;
+/// A timer deadline far enough to mean "never".
+const FAR_FUTURE: std::time::Duration = std::time::Duration::from_secs(86400 * 365);
+
+thread_local! {
+    static READ_BUFFER: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
+
+pub(crate) struct Driver {
+    stream: TcpStream,
+    protocol: Protocol,
+    shared: Arc<Shared>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    pending: VecDeque<Command>,
+    handler: Box<dyn Handler>,
+    /// The end was reported: only flushing and waiting for the server's EOF remain.
+    ended: bool,
+    /// When we sent our close frame (waiting for the reply) or when the end was reported
+    /// (waiting for EOF): give up at this instant.
+    close_deadline: Option<Instant>,
+    last_received: Instant,
+    /// A keepalive ping went out since `last_received`.
+    ping_outstanding: bool,
+    timer: Pin<Box<Sleep>>,
+}
+
+impl Driver {
+    pub(crate) fn new(
+        stream: TcpStream,
+        protocol: Protocol,
+        shared: Arc<Shared>,
+        commands: mpsc::UnboundedReceiver<Command>,
+        pending: VecDeque<Command>,
+        handler: Box<dyn Handler>,
+    ) -> Driver {
+        let now = Instant::now();
+        Driver {
+            stream,
+            protocol,
+            shared,
+            commands,
+            pending,
+            handler,
+            ended: false,
+            close_deadline: None,
+            last_received: now,
+            ping_outstanding: false,
+            timer: Box::pin(tokio::time::sleep_until(now + FAR_FUTURE)),
+        }
+    }
+
+    pub(crate) async fn run(mut self) {
+        // Messages received together with the handshake response.
+        self.dispatch_events();
+        poll_fn(|cx| self.poll(cx)).await;
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            let mut progress = false;
+
+            // Commands first: Abort must win over everything queued before it.
+            while let Poll::Ready(command) = self.commands.poll_recv(cx) {
+                match command {
+                    Some(Command::Abort) | None => {
+                        self.abort(cx);
+                        return Poll::Ready(());
+                    }
+                    Some(command) if self.ended => self.discard(command),
+                    Some(command) => self.pending.push_back(command),
+                }
+            }
+            while !self.ended && self.protocol.pending_output().len() < OUTPUT_HIGH_WATER {
+                let Some(command) = self.pending.pop_front() else {
+                    break;
+                };
+                self.encode(command);
+            }
+
+            while !self.protocol.pending_output().is_empty() {
+                let out = self.protocol.pending_output();
+                match Pin::new(&mut self.stream).poll_write(cx, out) {
+                    Poll::Ready(Ok(0)) => return self.lost("connection closed while writing"),
+                    Poll::Ready(Ok(n)) => {
+                        self.protocol.consume_output(n);
+                        progress = true;
+                    }
+                    Poll::Ready(Err(e)) => return self.lost(&format!("write failed: {e}")),
+                    Poll::Pending => break,
+                }
+            }
+
+            let read = READ_BUFFER.with(|buffer| {
+                let mut buffer = buffer.borrow_mut();
+                let mut buf = ReadBuf::new(&mut buffer[..]);
+                match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
+                    Poll::Ready(Ok(())) if buf.filled().is_empty() => Poll::Ready(Ok(0)),
+                    Poll::Ready(Ok(())) => {
+                        self.protocol.receive_data(buf.filled());
+                        Poll::Ready(Ok(buf.filled().len()))
+                    }
+                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                    Poll::Pending => Poll::Pending,
+                }
+            });
+            match read {
+                Poll::Ready(Ok(0)) => {
+                    self.protocol.receive_eof();
+                    return if self.ended {
+                        Poll::Ready(())
+                    } else {
+                        self.report_loss(Error::new(
+                            ErrorKind::ClosedByPeer,
+                            "connection closed by the server without a close frame",
+                        ))
+                    };
+                }
+                Poll::Ready(Ok(_)) => {
+                    self.last_received = Instant::now();
+                    self.ping_outstanding = false;
+                    self.dispatch_events();
+                    progress = true;
+                }
+                Poll::Ready(Err(e)) => return self.lost(&format!("read failed: {e}")),
+                Poll::Pending => {}
+            }
+
+            self.arm_timer();
+            if self.timer.as_mut().poll(cx).is_ready() {
+                if let Some(done) = self.on_timer() {
+                    return done;
+                }
+                progress = true;
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    fn encode(&mut self, command: Command) {
+        let result = match command {
+            Command::Message(kind, data) => {
+                self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+                match kind {
+                    // The C layer sends Text only for valid UTF-8; a failed check is a bug
+                    // there, and the bytes then go out as binary rather than as bad text.
+                    MessageKind::Text => match std::str::from_utf8(&data) {
+                        Ok(text) => self.protocol.send_text(text),
+                        Err(_) => self.protocol.send_binary(&data),
+                    },
+                    MessageKind::Binary => self.protocol.send_binary(&data),
+                }
+            }
+            Command::Close(code, reason) => {
+                let result = self.protocol.send_close(Some(code), &reason);
+                if result.is_ok() {
+                    self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
+                }
+                result
+            }
+            Command::Abort => Ok(()),
+        };
+        // Refused only after a close frame went out (ours or in reply): the message is dropped,
+        // as SPEC §3 allows until the end is reported.
+        let _ = result;
+    }
+
+    fn discard(&mut self, command: Command) {
+        if let Command::Message(_, data) = command {
+            self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+        }
+    }
+
+    fn dispatch_events(&mut self) {
+        while let Some(event) = self.protocol.poll_event() {
+            if self.ended {
+                continue;
+            }
+            match event {
+                Event::Message { kind, data } => self.handler.on_message(kind, data),
+                Event::Ping(_) | Event::Pong(_) => {}
+                Event::Close { code, reason } => {
+                    // RFC 6455 §7.1.5: an empty close payload means no status code (1005).
+                    let code = code.unwrap_or(1005);
+                    report_end(
+                        &self.shared,
+                        &mut self.handler,
+                        End {
+                            error: None,
+                            close: Some((code, reason)),
+                        },
+                    );
+                    self.ended = true;
+                }
+                Event::Failed(failure) => {
+                    let error = Error::new(ErrorKind::Protocol, failure.to_string());
+                    report_end(
+                        &self.shared,
+                        &mut self.handler,
+                        End {
+                            error: Some(&error),
+                            close: Some((failure.close_code(), &error.message)),
+                        },
+                    );
+                    self.ended = true;
+                }
+            }
+            if self.ended {
+                // Linger for the server's EOF (RFC 6455 §7.1.1: the server closes TCP first).
+                self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
+            }
+        }
+    }
+
+    /// The next instant a timer must fire: the close deadline, else keepalive.
+    fn next_deadline(&self) -> Instant {
+        if let Some(deadline) = self.close_deadline {
+            return deadline;
+        }
+        let options = &self.shared.options;
+        match options.ping_interval {
+            Some(_) if self.ping_outstanding => self.last_received + options.dead_after,
+            Some(interval) => self.last_received + interval,
+            None => self.last_received + FAR_FUTURE,
+        }
+    }
+
+    fn arm_timer(&mut self) {
+        let deadline = self.next_deadline();
+        if self.timer.deadline() != deadline {
+            self.timer.as_mut().reset(deadline);
+        }
+    }
+
+    /// The timer fired: returns `Some` when the task is done.
+    fn on_timer(&mut self) -> Option<Poll<()>> {
+        let now = Instant::now();
+        if let Some(deadline) = self.close_deadline {
+            if now < deadline {
+                return None;
+            }
+            if self.ended {
+                return Some(Poll::Ready(()));
+            }
+            report_end(
+                &self.shared,
+                &mut self.handler,
+                End {
+                    error: None,
+                    close: Some((1006, "close handshake timed out")),
+                },
+            );
+            return Some(Poll::Ready(()));
+        }
+        let options = &self.shared.options;
+        let Some(interval) = options.ping_interval else {
+            return None;
+        };
+        if now >= self.last_received + options.dead_after {
+            let message = format!(
+                "keepalive: nothing received for {} s",
+                options.dead_after.as_secs()
+            );
+            return Some(self.report_loss(Error::transport(message)));
+        }
+        if !self.ping_outstanding && now >= self.last_received + interval {
+            if self.protocol.state() == State::Open {
+                let _ = self.protocol.send_ping(b"keepalive");
+            }
+            self.ping_outstanding = true;
+        }
+        None
+    }
+
+    /// A transport failure: reported unless the end already was.
+    fn lost(&mut self, what: &str) -> Poll<()> {
+        if self.ended {
+            return Poll::Ready(());
+        }
+        self.report_loss(Error::transport(format!("connection lost: {what}")))
+    }
+
+    fn report_loss(&mut self, error: Error) -> Poll<()> {
+        report_end(
+            &self.shared,
+            &mut self.handler,
+            End {
+                error: Some(&error),
+                close: Some((1006, "abnormal closure")),
+            },
+        );
+        self.ended = true;
+        Poll::Ready(())
+    }
+
+    /// Destroy: one attempt to send a close frame 1001, no waiting, no more reports.
+    fn abort(&mut self, cx: &mut Context<'_>) {
+        self.shared.set_ended();
+        if self.protocol.state() == State::Open && self.protocol.pending_output().is_empty() {
+            let _ = self.protocol.send_close(Some(1001), "");
+            let out = self.protocol.pending_output();
+            let _ = Pin::new(&mut self.stream).poll_write(cx, out);
+        }
+    }
+}
+
+fn report_end(shared: &Shared, handler: &mut Box<dyn Handler>, end: End<'_>) {
+    shared.set_ended();
+    handler.on_end(end);
+}

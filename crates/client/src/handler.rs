@@ -1,0 +1,28 @@
+//! What a connection reports to its owner.
+use crate::error::Error;
+use net_websocket_protocol::handshake::Accepted;
+use net_websocket_protocol::MessageKind;
+
+/// How a connection ended: the last thing reported for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End<'a> {
+    /// Set when the connection failed (before open: always, and then `close` is None).
+    pub error: Option<&'a Error>,
+    /// Close code and reason, set when the connection had opened (or a Close cancelled the
+    /// attempt): the peer's close frame, the code we failed it with, or 1006 for an abnormal
+    /// end.
+    pub close: Option<(u16, &'a str)>,
+}
+
+/// Receives one connection's events, on a runtime worker, one call at a time, in order:
+/// `on_open` at most once, `on_message` any number of times after it, then `on_end` exactly
+/// once. Nothing is called after `on_end`.
+pub trait Handler: Send + 'static {
+    /// The opening handshake succeeded.
+    fn on_open(&mut self, response: &Accepted);
+    /// A whole message. `data` is a reusable buffer, valid only during the call; the handler
+    /// may append to it (e.g. a NUL terminator) without reallocating one byte past the message.
+    fn on_message(&mut self, kind: MessageKind, data: &mut Vec<u8>);
+    /// The connection ended.
+    fn on_end(&mut self, end: End<'_>);
+}

@@ -1,0 +1,39 @@
+//! Per-connection limits and timeouts (SPEC §6, §7).
+use net_websocket_protocol::DeflateConfig;
+use std::time::Duration;
+
+/// Connection options; `Options::default()` holds the documented defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Largest message `send` accepts (4 MiB).
+    pub max_send_size: usize,
+    /// Largest message accepted from the server, after decompression (1 GiB).
+    pub max_message_size: usize,
+    /// Bytes that may wait in the send queue (64 MiB).
+    pub send_queue_limit: usize,
+    /// DNS + TCP + TLS + opening handshake (30 s).
+    pub connect_timeout: Duration,
+    /// How long to wait for the server's close frame, then for it to end TCP (5 s).
+    pub close_timeout: Duration,
+    /// Send a ping after this long without receiving anything (30 s); None disables keepalive.
+    pub ping_interval: Option<Duration>,
+    /// With keepalive on: nothing received for this long means the connection is lost (60 s).
+    pub dead_after: Duration,
+    /// Offer permessage-deflate (off by default: a deflate context costs memory).
+    pub deflate: Option<DeflateConfig>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_send_size: 4 << 20,
+            max_message_size: 1 << 30,
+            send_queue_limit: 64 << 20,
+            connect_timeout: Duration::from_secs(30),
+            close_timeout: Duration::from_secs(5),
+            ping_interval: Some(Duration::from_secs(30)),
+            dead_after: Duration::from_secs(60),
+            deflate: None,
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The one runtime shared by every connection of the process. It is created at the first
+//! connect and never dropped (dropping a runtime from one of its own workers panics, and C
+//! callers may destroy clients from inside callbacks).
+use std::sync::OnceLock;
+use tokio::runtime::{Builder, Runtime};
+
+/// Environment variable that sets the number of worker threads (1..=64, default 2).
+pub const THREADS_ENV: &str = "NET_WEBSOCKET_THREADS";
+const DEFAULT_THREADS: usize = 2;
+/// DNS lookups block a thread each; this bounds how many run at once.
+const MAX_BLOCKING_THREADS: usize = 16;
+
+static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+fn worker_threads() -> usize {
+    std::env::var(THREADS_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(DEFAULT_THREADS)
+}
+
+/// The shared runtime, started on first use.
+pub fn shared() -> Result<&'static Runtime, String> {
+    RUNTIME
+        .get_or_init(|| {
+            Builder::new_multi_thread()
+                .worker_threads(worker_threads())
+                .max_blocking_threads(MAX_BLOCKING_THREADS)
+                .thread_name("net_websocket")
+                .enable_io()
+                .enable_time()
+                .build()
+                .map_err(|e| format!("cannot start the runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}

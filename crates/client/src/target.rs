@@ -1,0 +1,158 @@
+//! The endpoint a Connect URL names (SPEC §3 Connect URL rules, RFC 6455 §3).
+use std::fmt;
+
+/// Longest URL accepted.
+pub const MAX_URL_LEN: usize = 8 * 1024;
+
+/// A parsed `ws://` or `wss://` endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// `wss://` (or `https://`).
+    pub secure: bool,
+    /// Host name or IP address, without brackets, as given to DNS.
+    pub host: String,
+    pub port: u16,
+    /// The `Host` header value: brackets for IPv6, the port only when not the default.
+    pub host_header: String,
+    /// Path and query ("/" when empty).
+    pub resource: String,
+}
+
+/// Why a URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlError(pub String);
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid URL: {}", self.0)
+    }
+}
+impl std::error::Error for UrlError {}
+
+fn bad(why: impl Into<String>) -> UrlError {
+    UrlError(why.into())
+}
+
+impl Target {
+    /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
+    /// scheme (= ws). Refuses userinfo, fragments, port 0, and URLs over [`MAX_URL_LEN`].
+    pub fn parse(input: &str) -> Result<Target, UrlError> {
+        if input.is_empty() {
+            return Err(bad("empty"));
+        }
+        if input.len() > MAX_URL_LEN {
+            return Err(bad(format!("longer than {MAX_URL_LEN} bytes")));
+        }
+        // Only "scheme://" counts as a scheme: "localhost:8080" is a host and port.
+        let (scheme, rest) = match input.find("://") {
+            Some(i) => (input[..i].to_ascii_lowercase(), &input[i + 3..]),
+            None => ("ws".to_string(), input),
+        };
+        let secure = match scheme.as_str() {
+            "ws" | "http" => false,
+            "wss" | "https" => true,
+            other => return Err(bad(format!("unsupported scheme \"{other}\""))),
+        };
+        let normalized = format!("{}://{}", if secure { "wss" } else { "ws" }, rest);
+        let url = url::Url::parse(&normalized).map_err(|e| bad(e.to_string()))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(bad("user information is not allowed"));
+        }
+        if url.fragment().is_some() {
+            return Err(bad("fragments are not allowed in WebSocket URLs"));
+        }
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            _ => return Err(bad("no host")),
+        };
+        let default_port = if secure { 443 } else { 80 };
+        let port = url.port().unwrap_or(default_port);
+        if port == 0 {
+            return Err(bad("port 0"));
+        }
+        let host_for_header = match url.host() {
+            Some(url::Host::Ipv6(a)) => format!("[{a}]"),
+            _ => host.clone(),
+        };
+        let host_header = if port == default_port {
+            host_for_header
+        } else {
+            format!("{host_for_header}:{port}")
+        };
+        let mut resource = url.path().to_string();
+        if resource.is_empty() {
+            resource.push('/');
+        }
+        if let Some(q) = url.query() {
+            resource.push('?');
+            resource.push_str(q);
+        }
+        Ok(Target {
+            secure,
+            host,
+            port,
+            host_header,
+            resource,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Target {
+        Target::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn schemes_map_to_ws_and_wss() {
+        assert!(!ok("ws://a").secure);
+        assert!(!ok("http://a").secure);
+        assert!(ok("wss://a").secure);
+        assert!(ok("HTTPS://a").secure);
+        assert_eq!(ok("www.example.com").host, "www.example.com");
+        assert_eq!(ok("localhost:8080/x").port, 8080);
+    }
+
+    #[test]
+    fn default_ports_and_host_header() {
+        let t = ok("ws://example.com/chat?x=1");
+        assert_eq!((t.port, t.host_header.as_str()), (80, "example.com"));
+        assert_eq!(t.resource, "/chat?x=1");
+        let t = ok("wss://example.com:8443");
+        assert_eq!((t.port, t.host_header.as_str()), (8443, "example.com:8443"));
+        assert_eq!(t.resource, "/");
+        assert_eq!(ok("wss://example.com").port, 443);
+    }
+
+    #[test]
+    fn ipv6_literals() {
+        let t = ok("ws://[::1]:9000/p");
+        assert_eq!(t.host, "::1");
+        assert_eq!(t.host_header, "[::1]:9000");
+        assert_eq!(ok("ws://[::1]/").host_header, "[::1]");
+    }
+
+    #[test]
+    fn refused() {
+        let long = format!("ws://h/{}", "a".repeat(MAX_URL_LEN));
+        for s in [
+            "",
+            "ftp://x",
+            "ws://",
+            "ws://host:99999",
+            "ws://host:abc",
+            "ws://host:0",
+            "ws://user:pw@host/",
+            "ws://user@host/",
+            "ws://host/#frag",
+            "ws://[::1/",
+            long.as_str(),
+        ] {
+            assert!(Target::parse(s).is_err(), "{s:?} should be refused");
+        }
+    }
+}
