@@ -10,16 +10,6 @@ use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::sync::Arc;
 
-/// Evaluates to the value of an `Ok`, or returns the error code from the function.
-macro_rules! try_code {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(code) => return code,
-        }
-    };
-}
-
 ffi_fn! {
     /// Creates a client; NULL callbacks drop their events.
     fn OH_WebSocketClient_Constructor(
@@ -101,31 +91,62 @@ fn frame_kind(data: &[u8]) -> MessageKind {
     }
 }
 
+/// How a send call chooses the message type.
+pub(crate) enum SendAs {
+    /// OH_WebSocketClient_Send: by content; an empty message is not sent.
+    Standard,
+    /// WebSocketEx_SendText: must be UTF-8 (1009 otherwise).
+    Text,
+    /// WebSocketEx_SendBinary.
+    Binary,
+}
+
+/// The one implementation of every send function.
+///
+/// # Safety
+/// `data` is NULL or points to `length` readable bytes.
+pub(crate) unsafe fn send(
+    client: *mut WebSocket,
+    data: *const c_char,
+    length: usize,
+    send_as: SendAs,
+) -> i32 {
+    let entry = try_code!(registry::lookup(client));
+    if data.is_null() {
+        return WEBSOCKET_SEND_DATA_NULL;
+    }
+    if length == 0 && matches!(send_as, SendAs::Standard) {
+        return WEBSOCKET_OK;
+    }
+    // SAFETY: the caller passes `length` readable bytes at `data`.
+    let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
+    let kind = match send_as {
+        SendAs::Standard => frame_kind(data),
+        SendAs::Text if simdutf8::basic::from_utf8(data).is_err() => {
+            return WEBSOCKET_PROTOCOL_ERROR;
+        }
+        SendAs::Text => MessageKind::Text,
+        SendAs::Binary => MessageKind::Binary,
+    };
+    let state = entry.state();
+    if length > state.options.max_send_size {
+        return WEBSOCKET_DATA_LENGTH_EXCEEDED;
+    }
+    let Some(connection) = state.connection.as_ref() else {
+        return WEBSOCKET_NO_CONNECTION;
+    };
+    match connection.send(kind, data) {
+        Ok(()) => WEBSOCKET_OK,
+        Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
+        Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
+        Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
+    }
+}
+
 ffi_fn! {
     /// Queues a copy of `data` as one text or binary message.
     fn OH_WebSocketClient_Send(client: *mut WebSocket, data: *mut c_char, length: usize) -> i32 {
-        let entry = try_code!(registry::lookup(client));
-        if data.is_null() {
-            return WEBSOCKET_SEND_DATA_NULL;
-        }
-        if length == 0 {
-            return WEBSOCKET_OK;
-        }
-        // SAFETY: the caller passes `length` readable bytes at `data`.
-        let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
-        let state = entry.state();
-        if length > state.options.max_send_size {
-            return WEBSOCKET_DATA_LENGTH_EXCEEDED;
-        }
-        let Some(connection) = state.connection.as_ref() else {
-            return WEBSOCKET_NO_CONNECTION;
-        };
-        match connection.send(frame_kind(data), data) {
-            Ok(()) => WEBSOCKET_OK,
-            Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
-            Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
-            Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
-        }
+        send(client, data, length, SendAs::Standard)
     }
     on_panic WEBSOCKET_SEND_NO_MEMORY
 }

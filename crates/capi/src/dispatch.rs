@@ -1,6 +1,7 @@
 //! Connection events → the client's C callbacks.
 use crate::codes;
 use crate::entry::ClientEntry;
+use crate::ext::{WEBSOCKET_EX_BINARY, WEBSOCKET_EX_TEXT};
 use crate::types::*;
 use net_websocket_client::{Accepted, End, Handler, MessageKind};
 use std::ffi::CString;
@@ -34,13 +35,22 @@ impl Handler for CallbackHandler {
         });
     }
 
-    fn on_message(&mut self, _kind: MessageKind, data: &mut Vec<u8>) {
+    fn on_message(&mut self, kind: MessageKind, data: &mut Vec<u8>) {
         // Messages are limited far below 4 GiB (the C length is 32-bit).
-        let length = u32::try_from(data.len()).unwrap_or(u32::MAX);
+        let data_len = data.len();
+        let length = u32::try_from(data_len).unwrap_or(u32::MAX);
         data.push(0); // data[length] == 0 for the caller (SPEC §4).
         let pointer = data.as_mut_ptr() as *mut c_char;
-        self.entry.dispatch(|client, callbacks| {
-            if let Some(on_message) = callbacks.on_message {
+        let entry = &self.entry;
+        entry.dispatch(|client, callbacks| {
+            if let Some(typed) = entry.typed_message_callback() {
+                let kind = match kind {
+                    MessageKind::Text => WEBSOCKET_EX_TEXT,
+                    MessageKind::Binary => WEBSOCKET_EX_BINARY,
+                };
+                // SAFETY: a callback given to WebSocketEx_SetMessageCallback.
+                unsafe { typed(client, pointer, data_len, kind, entry.user_data()) };
+            } else if let Some(on_message) = callbacks.on_message {
                 // SAFETY: `pointer` is valid for length + 1 bytes during the call.
                 unsafe { on_message(client, pointer, length) };
             }

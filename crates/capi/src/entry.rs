@@ -1,11 +1,13 @@
 //! One client created by the Constructor: the C struct it handed out, its callbacks, its
 //! connection, and the dispatch lock that serializes its callbacks and lets Destroy wait for
 //! a running one.
+use crate::ext::WebSocketEx_OnMessageCallback;
 use crate::headers::HeaderList;
 use crate::types::*;
 use net_websocket_client::{Connection, Options};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 thread_local! {
@@ -35,6 +37,9 @@ pub(crate) struct ClientEntry {
     pub(crate) callbacks: Callbacks,
     pub(crate) state: Mutex<ClientState>,
     destroyed: AtomicBool,
+    user_data: AtomicPtr<c_void>,
+    /// The WebSocketEx_OnMessageCallback as an address (0: none).
+    typed_message_callback: AtomicUsize,
     /// Held while one of this client's callbacks runs.
     dispatch: Mutex<()>,
 }
@@ -60,6 +65,8 @@ impl ClientEntry {
             callbacks,
             state: Mutex::new(ClientState::default()),
             destroyed: AtomicBool::new(false),
+            user_data: AtomicPtr::new(std::ptr::null_mut()),
+            typed_message_callback: AtomicUsize::new(0),
             dispatch: Mutex::new(()),
         }
     }
@@ -76,6 +83,39 @@ impl ClientEntry {
     pub(crate) fn set_header_head(&self, head: *mut WebSocket_Header) {
         // SAFETY: `ffi` is live while the entry is; the caller holds the state lock.
         unsafe { (*self.ffi).requestOptions.headers = head };
+    }
+
+    pub(crate) fn set_user_data(&self, user_data: *mut c_void) {
+        self.user_data.store(user_data, Ordering::Release);
+    }
+
+    pub(crate) fn user_data(&self) -> *mut c_void {
+        self.user_data.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_typed_message_callback(&self, callback: WebSocketEx_OnMessageCallback) {
+        let address = callback.map_or(0, |f| f as usize);
+        self.typed_message_callback
+            .store(address, Ordering::Release);
+    }
+
+    pub(crate) fn typed_message_callback(&self) -> WebSocketEx_OnMessageCallback {
+        match self.typed_message_callback.load(Ordering::Acquire) {
+            0 => None,
+            // SAFETY: a non-zero value was stored from a WebSocketEx_OnMessageCallback.
+            address => Some(unsafe {
+                std::mem::transmute::<
+                    usize,
+                    unsafe extern "C" fn(
+                        *mut WebSocket,
+                        *const std::os::raw::c_char,
+                        usize,
+                        i32,
+                        *mut c_void,
+                    ),
+                >(address)
+            }),
+        }
     }
 
     pub(crate) fn is_destroyed(&self) -> bool {

@@ -22,6 +22,7 @@ struct OwnedHeader {
 /// node's `next` points at the following box's node.
 #[derive(Default)]
 pub(crate) struct HeaderList {
+    #[allow(clippy::vec_box)] // the boxes keep node addresses stable as the Vec grows
     nodes: Vec<Box<OwnedHeader>>,
     bytes: usize,
 }
@@ -138,9 +139,15 @@ mod tests {
         let head = list.push(c"A".as_ptr(), c"1".as_ptr()).unwrap().unwrap();
         assert_eq!(list.push(c"B".as_ptr(), c"2".as_ptr()), Ok(None));
         let copied = unsafe { read_list(head) }.unwrap();
-        assert_eq!(copied, vec![("A".into(), "1".into()), ("B".into(), "2".into())]);
+        assert_eq!(
+            copied,
+            vec![("A".into(), "1".into()), ("B".into(), "2".into())]
+        );
         let big = CString::new(vec![b'v'; MAX_HEADER_BYTES]).unwrap();
-        assert_eq!(list.push(c"C".as_ptr(), big.as_ptr()), Err(WEBSOCKET_HEADER_EXCEEDED));
+        assert_eq!(
+            list.push(c"C".as_ptr(), big.as_ptr()),
+            Err(WEBSOCKET_HEADER_EXCEEDED)
+        );
         assert_eq!(
             list.push(ptr::null(), c"x".as_ptr()),
             Err(WEBSOCKET_NO_HEADER_CONTEXT)

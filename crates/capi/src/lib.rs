@@ -10,9 +10,11 @@ mod api;
 mod codes;
 mod dispatch;
 mod entry;
+mod ext;
 mod headers;
 mod registry;
 mod types;
 
 pub use codes::*;
+pub use ext::*;
 pub use types::*;

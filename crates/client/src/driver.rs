@@ -278,9 +278,7 @@ impl Driver {
             return Some(Poll::Ready(()));
         }
         let options = &self.shared.options;
-        let Some(interval) = options.ping_interval else {
-            return None;
-        };
+        let interval = options.ping_interval?;
         if now >= self.last_received + options.dead_after {
             let message = format!(
                 "keepalive: nothing received for {} s",

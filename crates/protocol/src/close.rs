@@ -62,7 +62,10 @@ mod tests {
             Err(ProtocolError::InvalidClosePayload)
         );
         assert_eq!(parse_payload(&[0x03, 0xE8]), Ok((Some(1000), "")));
-        assert_eq!(parse_payload(b"\x0f\xa0bye \xc3\xa9"), Ok((Some(4000), "bye é")));
+        assert_eq!(
+            parse_payload(b"\x0f\xa0bye \xc3\xa9"),
+            Ok((Some(4000), "bye é"))
+        );
         for &c in VALID {
             assert_eq!(parse_payload(&c.to_be_bytes()), Ok((Some(c), "")));
         }

@@ -1,7 +1,11 @@
 //! The connection state machine after the opening handshake: bytes in → events out,
 //! calls in → bytes out (RFC 6455 §5–§8, RFC 7692 §6).
-use crate::deflate::DeflateParams;
+use crate::close::{self, is_valid_wire_code, MAX_REASON_LEN};
+use crate::deflate::{Compressor, Decompressor, DeflateParams};
 use crate::error::{ProtocolError, SendError};
+use crate::frame::{Opcode, MAX_CONTROL_PAYLOAD};
+use crate::reader::{Control, Incoming, Reader};
+use crate::writer::Writer;
 use crate::Entropy;
 
 /// Which end of the connection we are: the client masks what it sends and requires unmasked
@@ -69,83 +73,273 @@ pub enum Event<'a> {
     Failed(ProtocolError),
 }
 
+/// The close handshake as far as it went (RFC 6455 §7).
+#[derive(Debug, Clone, Copy, Default)]
+struct Closing {
+    /// We queued a close frame.
+    sent: bool,
+    /// The peer's close frame arrived.
+    received: bool,
+    /// We failed the connection.
+    failed: bool,
+    /// The transport reached EOF.
+    eof: bool,
+}
+
+impl Closing {
+    fn state(self) -> State {
+        if self.failed || self.eof || self.received {
+            State::Closed
+        } else if self.sent {
+            State::Closing
+        } else {
+            State::Open
+        }
+    }
+
+    /// Nothing more is read after a failure or the peer's close (§5.5.1: the peer "MUST NOT
+    /// send any more data frames" after its close).
+    fn stops_reading(self) -> bool {
+        self.failed || self.received
+    }
+
+    /// Whether we may still put a frame on the wire on our own: not after our close frame, and
+    /// not once the connection is closed.
+    fn may_send(self) -> bool {
+        self.state() == State::Open
+    }
+
+    fn check_send(self) -> Result<(), SendError> {
+        if self.state() == State::Closed {
+            Err(SendError::Closed)
+        } else if self.sent {
+            Err(SendError::AlreadyClosing)
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// One WebSocket connection's protocol state.
-pub struct Connection {}
+pub struct Connection {
+    reader: Reader,
+    writer: Writer,
+    closing: Closing,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("state", &self.state())
+            .field("pending_output", &self.pending_output().len())
+            .finish_non_exhaustive()
+    }
+}
 
 impl Connection {
     /// A connection whose opening handshake succeeded. `deflate`: the negotiated
     /// permessage-deflate parameters, if any. `entropy`: masking keys (client role).
     pub fn new(
-        _role: Role,
-        _config: Config,
-        _deflate: Option<DeflateParams>,
-        _entropy: Entropy,
+        role: Role,
+        config: Config,
+        deflate: Option<DeflateParams>,
+        entropy: Entropy,
     ) -> Self {
-        todo!()
+        // RFC 7692 §7.1: each side's window and context takeover parameters bind the sender
+        // they name; we compress as our role and inflate what the peer's role sends.
+        let (inflater, compressor) = match deflate {
+            None => (None, None),
+            Some(p) => {
+                let (ours, theirs_no_context) = match role {
+                    Role::Client => (
+                        (p.client_max_window_bits, p.client_no_context_takeover),
+                        p.server_no_context_takeover,
+                    ),
+                    Role::Server => (
+                        (p.server_max_window_bits, p.server_no_context_takeover),
+                        p.client_no_context_takeover,
+                    ),
+                };
+                (
+                    Some(Decompressor::new(theirs_no_context)),
+                    Some(Compressor::new(ours.0, ours.1, p.min_compress_size)),
+                )
+            }
+        };
+        Connection {
+            reader: Reader::new(role, config.max_message_size, inflater),
+            writer: Writer::new(role, entropy, compressor),
+            closing: Closing::default(),
+        }
     }
 
     /// Bytes read from the transport. Call [`Connection::poll_event`] afterwards.
-    pub fn receive_data(&mut self, _data: &[u8]) {
-        todo!()
+    ///
+    /// Ignored after a failure, after the peer's close frame (§1.4: data after it is not
+    /// processed) and after EOF.
+    pub fn receive_data(&mut self, data: &[u8]) {
+        if !self.closing.stops_reading() && !self.closing.eof {
+            self.reader.push(data);
+        }
     }
 
     /// The transport reached EOF. The state becomes Closed; if that was not after the close
     /// handshake, the caller treats it as an abnormal closure (1006).
+    ///
+    /// Events already buffered are still returned by [`Connection::poll_event`], but nothing
+    /// more is sent (no pong, no close reply).
     pub fn receive_eof(&mut self) {
-        todo!()
+        self.closing.eof = true;
     }
 
     /// The next event from the data received so far, or None until more arrives.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        todo!()
+        let Connection {
+            reader,
+            writer,
+            closing,
+        } = self;
+        if closing.stops_reading() {
+            return None;
+        }
+        match reader.next() {
+            Ok(None) => None,
+            Err(error) => Some(fail(writer, closing, error)),
+            Ok(Some(Incoming::Message(kind))) => Some(Event::Message {
+                kind,
+                data: reader.message_mut(),
+            }),
+            Ok(Some(Incoming::Control(control, range))) => {
+                let payload = reader.payload(range);
+                Some(on_control(writer, closing, control, payload))
+            }
+        }
     }
 
     /// Queues a text message.
-    pub fn send_text(&mut self, _data: &str) -> Result<(), SendError> {
-        todo!()
+    pub fn send_text(&mut self, data: &str) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        self.writer.message(Opcode::Text, data.as_bytes());
+        Ok(())
     }
 
     /// Queues a binary message.
-    pub fn send_binary(&mut self, _data: &[u8]) -> Result<(), SendError> {
-        todo!()
+    pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        self.writer.message(Opcode::Binary, data);
+        Ok(())
     }
 
     /// Queues a ping (payload at most 125 bytes).
-    pub fn send_ping(&mut self, _payload: &[u8]) -> Result<(), SendError> {
-        todo!()
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(Opcode::Ping, payload)
     }
 
     /// Queues a pong (payload at most 125 bytes).
-    pub fn send_pong(&mut self, _payload: &[u8]) -> Result<(), SendError> {
-        todo!()
+    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), SendError> {
+        self.send_control(Opcode::Pong, payload)
+    }
+
+    fn send_control(&mut self, opcode: Opcode, payload: &[u8]) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        // §5.5: "All control frames MUST have a payload length of 125 bytes or less".
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::ControlPayloadTooLong(payload.len()));
+        }
+        self.writer.control(opcode, payload);
+        Ok(())
     }
 
     /// Starts the close handshake: queues a close frame. `code` None sends an empty payload
-    /// (then `reason` must be empty). Refused for codes that may not be sent and reasons over
+    /// (then `reason` must be empty: a reason without a code is refused as
+    /// `InvalidCloseCode(1005)`). Refused for codes that may not be sent and reasons over
     /// 123 bytes. The state becomes Closing.
-    pub fn send_close(&mut self, _code: Option<u16>, _reason: &str) -> Result<(), SendError> {
-        todo!()
+    pub fn send_close(&mut self, code: Option<u16>, reason: &str) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        match code {
+            Some(code) if !is_valid_wire_code(code) => {
+                return Err(SendError::InvalidCloseCode(code));
+            }
+            // §5.5.1: a reason may only follow a status code.
+            None if !reason.is_empty() => return Err(SendError::InvalidCloseCode(1005)),
+            _ => {}
+        }
+        if reason.len() > MAX_REASON_LEN {
+            return Err(SendError::ControlPayloadTooLong(reason.len()));
+        }
+        self.writer.close(code, reason);
+        self.closing.sent = true;
+        Ok(())
     }
 
     /// Bytes waiting to be written to the transport.
     pub fn pending_output(&self) -> &[u8] {
-        todo!()
+        self.writer.pending()
     }
 
     /// Marks the first `n` bytes of [`Connection::pending_output`] as written.
-    pub fn consume_output(&mut self, _n: usize) {
-        todo!()
+    pub fn consume_output(&mut self, n: usize) {
+        self.writer.consume(n);
     }
 
     /// Where the close handshake stands.
     pub fn state(&self) -> State {
-        todo!()
+        self.closing.state()
     }
 
     /// True once the close handshake completed or the connection failed: after writing the
     /// pending output, the server closes the transport; the client waits (bounded) for the
-    /// server to close it (RFC 6455 §7.1.1).
+    /// server to close it (RFC 6455 §7.1.1). Also true after EOF. Same as
+    /// `state() == State::Closed`.
     pub fn close_expected(&self) -> bool {
-        todo!()
+        self.closing.state() == State::Closed
     }
 }
+
+/// §7.1.7 "_Fail the WebSocket Connection_": send a close frame with the matching code unless
+/// one was sent already, and process nothing more.
+fn fail(writer: &mut Writer, closing: &mut Closing, error: ProtocolError) -> Event<'static> {
+    if closing.may_send() {
+        writer.close(Some(error.close_code()), "");
+        closing.sent = true;
+    }
+    closing.failed = true;
+    Event::Failed(error)
+}
+
+fn on_control<'a>(
+    writer: &mut Writer,
+    closing: &mut Closing,
+    control: Control,
+    payload: &'a [u8],
+) -> Event<'a> {
+    match control {
+        Control::Ping => {
+            // §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+            // response, unless it already received a Close frame", with "identical
+            // "Application data"". We also stay silent once our own close is out.
+            if closing.may_send() {
+                writer.control(Opcode::Pong, payload);
+            }
+            Event::Ping(payload)
+        }
+        Control::Pong => Event::Pong(payload),
+        Control::Close => match close::parse_payload(payload) {
+            Err(error) => fail(writer, closing, error),
+            Ok((code, reason)) => {
+                // §5.5.1: "If an endpoint receives a Close frame and did not previously send a
+                // Close frame, the endpoint MUST send a Close frame in response. ... typically
+                // echos the status code it received."
+                if closing.may_send() {
+                    writer.close(code, "");
+                    closing.sent = true;
+                }
+                closing.received = true;
+                Event::Close { code, reason }
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,9 +1,29 @@
 //! permessage-deflate (RFC 7692): negotiation and per-message compression.
+//!
+//! Negotiation (§7.1) lives here; the compressor and decompressor live in the private
+//! `codec` module.
+use crate::error::HandshakeError;
+use crate::fields::Extension;
+use std::fmt::Write as _;
+
+mod codec;
+pub(crate) use codec::{Compressor, Decompressor};
+
+/// The extension name (RFC 7692 §7).
+pub const EXTENSION_NAME: &str = "permessage-deflate";
 
 /// What the client offers (all optional parameters of RFC 7692 §7.1).
+///
+/// Window bits must be in 8..=15; [`crate::handshake::ClientHandshake::new`] refuses other
+/// values with [`HandshakeError::BadExtension`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeflateConfig {
     /// Offer `client_max_window_bits` (without a value: the server may pick 8..=15).
+    ///
+    /// `None`: not offered, so the server cannot limit our window (we use 15). `Some(15)`:
+    /// offered without a value (`client_max_window_bits`): we support any window the server
+    /// picks, 15 when it picks none. `Some(n)` with n < 15: offered as
+    /// `client_max_window_bits=n`, a promise to use at most 2^n bytes of window.
     pub client_max_window_bits: Option<u8>,
     /// Offer `server_max_window_bits=N`.
     pub server_max_window_bits: Option<u8>,
@@ -26,10 +46,384 @@ impl Default for DeflateConfig {
 }
 
 /// The parameters both sides agreed on (from the server's response, or the server's choice).
+///
+/// Window bits outside 8..=15 are treated as 15 (above) or "send uncompressed" (below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeflateParams {
     pub client_max_window_bits: u8,
     pub server_max_window_bits: u8,
     pub client_no_context_takeover: bool,
     pub server_no_context_takeover: bool,
+    /// Not negotiated: our own sending policy, copied from
+    /// [`DeflateConfig::min_compress_size`] by the client handshake (0 on the server side).
+    /// Messages shorter than this are sent uncompressed (RSV1 clear).
+    pub min_compress_size: usize,
+}
+
+const WINDOW_BITS: std::ops::RangeInclusive<u8> = 8..=15;
+
+/// §7.1.2: window bits are "a decimal integer value 8, 9, 10, 11, 12, 13, 14, or 15" written
+/// without leading zeros.
+fn parse_window_bits(value: &str) -> Option<u8> {
+    if value.starts_with('0') {
+        return None;
+    }
+    value.parse().ok().filter(|b| WINDOW_BITS.contains(b))
+}
+
+fn check_window_bits(name: &str, bits: Option<u8>) -> Result<(), HandshakeError> {
+    match bits {
+        Some(b) if !WINDOW_BITS.contains(&b) => Err(HandshakeError::BadExtension(format!(
+            "{name}={b} is outside 8..=15"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Parameters of one permessage-deflate element, each at most once (§7.1: "A server MUST
+/// decline an extension negotiation offer ... if [it] has multiple parameters with the same
+/// name"; §7.1 for the response likewise).
+#[derive(Default)]
+struct Params {
+    server_no_context_takeover: bool,
+    client_no_context_takeover: bool,
+    server_max_window_bits: Option<u8>,
+    /// Present, with its value if it had one.
+    client_max_window_bits: Option<Option<u8>>,
+}
+
+impl Params {
+    fn parse(ext: &Extension) -> Result<Params, String> {
+        let mut p = Params::default();
+        for (name, value) in &ext.params {
+            let name = name.to_ascii_lowercase();
+            let duplicate = || format!("duplicate parameter {name}");
+            let flag = |set: bool| match (set, value) {
+                (true, _) => Err(duplicate()),
+                (false, Some(_)) => Err(format!("{name} takes no value")),
+                (false, None) => Ok(true),
+            };
+            let bits = || match value.as_deref().map(parse_window_bits) {
+                Some(Some(b)) => Ok(b),
+                _ => Err(format!("{name} needs a value in 8..=15")),
+            };
+            match name.as_str() {
+                "server_no_context_takeover" => {
+                    p.server_no_context_takeover = flag(p.server_no_context_takeover)?
+                }
+                "client_no_context_takeover" => {
+                    p.client_no_context_takeover = flag(p.client_no_context_takeover)?
+                }
+                "server_max_window_bits" => {
+                    if p.server_max_window_bits.is_some() {
+                        return Err(duplicate());
+                    }
+                    p.server_max_window_bits = Some(bits()?);
+                }
+                "client_max_window_bits" => {
+                    if p.client_max_window_bits.is_some() {
+                        return Err(duplicate());
+                    }
+                    // §7.1.2.2: in an offer the value is optional.
+                    let v = if value.is_some() { Some(bits()?) } else { None };
+                    p.client_max_window_bits = Some(v);
+                }
+                _ => return Err(format!("unknown parameter {name}")),
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl DeflateConfig {
+    /// The `Sec-WebSocket-Extensions` value of the offer, e.g. the default
+    /// `permessage-deflate; client_max_window_bits`.
+    pub fn offer(&self) -> Result<String, HandshakeError> {
+        check_window_bits("client_max_window_bits", self.client_max_window_bits)?;
+        check_window_bits("server_max_window_bits", self.server_max_window_bits)?;
+        let mut s = String::from(EXTENSION_NAME);
+        if self.client_no_context_takeover {
+            s.push_str("; client_no_context_takeover");
+        }
+        if self.server_no_context_takeover {
+            s.push_str("; server_no_context_takeover");
+        }
+        match self.client_max_window_bits {
+            None => {}
+            Some(15) => s.push_str("; client_max_window_bits"),
+            Some(n) => {
+                let _ = write!(s, "; client_max_window_bits={n}");
+            }
+        }
+        if let Some(n) = self.server_max_window_bits {
+            let _ = write!(s, "; server_max_window_bits={n}");
+        }
+        Ok(s)
+    }
+
+    /// Client side: validates the server's accepted element against this offer (RFC 7692
+    /// §7.1) and returns the agreed parameters.
+    pub(crate) fn accept_response(&self, ext: &Extension) -> Result<DeflateParams, String> {
+        let p = Params::parse(ext)?;
+        // §7.1.1.1: the server accepts server_no_context_takeover by echoing it (declining
+        // means declining the whole offer). §7.1.2.1 likewise for server_max_window_bits.
+        if self.server_no_context_takeover && !p.server_no_context_takeover {
+            return Err("server_no_context_takeover was offered but not accepted".to_string());
+        }
+        if let Some(offered) = self.server_max_window_bits {
+            match p.server_max_window_bits {
+                None => return Err("server_max_window_bits was offered but not accepted".into()),
+                Some(b) if b > offered => {
+                    return Err(format!(
+                        "server_max_window_bits={b} over the offered {offered}"
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        // §7.1.2.2: "the server MUST NOT include [client_max_window_bits] in the response if
+        // the offer does not have it"; in a response it has a value, at most the offered one.
+        let client_bits = match (p.client_max_window_bits, self.client_max_window_bits) {
+            (None, offered) => offered.unwrap_or(15),
+            (Some(_), None) => return Err("client_max_window_bits was not offered".into()),
+            (Some(None), Some(_)) => return Err("client_max_window_bits needs a value".into()),
+            (Some(Some(b)), Some(offered)) if b > offered => {
+                return Err(format!(
+                    "client_max_window_bits={b} over the offered {offered}"
+                ))
+            }
+            (Some(Some(b)), Some(_)) => b,
+        };
+        Ok(DeflateParams {
+            client_max_window_bits: client_bits,
+            server_max_window_bits: p.server_max_window_bits.unwrap_or(15),
+            // §7.1.1.2: the server may ask the client not to take over context, offered or not.
+            client_no_context_takeover: p.client_no_context_takeover,
+            server_no_context_takeover: p.server_no_context_takeover,
+            min_compress_size: self.min_compress_size,
+        })
+    }
+}
+
+impl DeflateParams {
+    /// Server side: accepts one client offer element if we can honour it, returning the
+    /// agreed parameters and the response element. We can honour every valid offer: our
+    /// decompressor always uses a 32 KiB window, and with `server_max_window_bits=8` (which
+    /// zlib cannot produce) we send uncompressed messages (§7.2.1 allows it).
+    pub(crate) fn accept_offer(ext: &Extension) -> Option<(DeflateParams, String)> {
+        let p = Params::parse(ext).ok()?;
+        let mut response = String::from(EXTENSION_NAME);
+        if p.server_no_context_takeover {
+            response.push_str("; server_no_context_takeover");
+        }
+        if p.client_no_context_takeover {
+            response.push_str("; client_no_context_takeover");
+        }
+        if let Some(b) = p.server_max_window_bits {
+            let _ = write!(response, "; server_max_window_bits={b}");
+        }
+        let client_bits = p.client_max_window_bits.flatten();
+        if let Some(b) = client_bits {
+            let _ = write!(response, "; client_max_window_bits={b}");
+        }
+        let params = DeflateParams {
+            client_max_window_bits: client_bits.unwrap_or(15),
+            server_max_window_bits: p.server_max_window_bits.unwrap_or(15),
+            client_no_context_takeover: p.client_no_context_takeover,
+            server_no_context_takeover: p.server_no_context_takeover,
+            min_compress_size: 0,
+        };
+        Some((params, response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::parse_extensions;
+
+    fn element(value: &str) -> Extension {
+        parse_extensions(value).unwrap().remove(0)
+    }
+
+    fn params(cb: u8, sb: u8, cn: bool, sn: bool) -> DeflateParams {
+        DeflateParams {
+            client_max_window_bits: cb,
+            server_max_window_bits: sb,
+            client_no_context_takeover: cn,
+            server_no_context_takeover: sn,
+            min_compress_size: 0,
+        }
+    }
+
+    #[test]
+    fn offers() {
+        assert_eq!(
+            DeflateConfig::default().offer().unwrap(),
+            "permessage-deflate; client_max_window_bits"
+        );
+        let all = DeflateConfig {
+            client_max_window_bits: Some(10),
+            server_max_window_bits: Some(12),
+            client_no_context_takeover: true,
+            server_no_context_takeover: true,
+            min_compress_size: 0,
+        };
+        assert_eq!(
+            all.offer().unwrap(),
+            "permessage-deflate; client_no_context_takeover; server_no_context_takeover; \
+             client_max_window_bits=10; server_max_window_bits=12"
+        );
+        let none = DeflateConfig {
+            client_max_window_bits: None,
+            ..DeflateConfig::default()
+        };
+        assert_eq!(none.offer().unwrap(), "permessage-deflate");
+        for bad in [0, 7, 16] {
+            let c = DeflateConfig {
+                server_max_window_bits: Some(bad),
+                ..DeflateConfig::default()
+            };
+            assert!(matches!(c.offer(), Err(HandshakeError::BadExtension(_))));
+            let c = DeflateConfig {
+                client_max_window_bits: Some(bad),
+                ..DeflateConfig::default()
+            };
+            assert!(matches!(c.offer(), Err(HandshakeError::BadExtension(_))));
+        }
+    }
+
+    // RFC 7692 §7.1: the client's checks of the response.
+    #[test]
+    fn response_validation() {
+        let default = DeflateConfig::default();
+        let ok = |c: &DeflateConfig, r: &str| c.accept_response(&element(r));
+        assert_eq!(
+            ok(&default, "permessage-deflate"),
+            Ok(params(15, 15, false, false))
+        );
+        assert_eq!(
+            ok(
+                &default,
+                "permessage-deflate; client_max_window_bits=9; server_max_window_bits=8; \
+                 client_no_context_takeover; server_no_context_takeover"
+            ),
+            Ok(params(9, 8, true, true))
+        );
+        assert_eq!(
+            ok(
+                &default,
+                "permessage-deflate; client_max_window_bits=\"10\""
+            ),
+            Ok(params(10, 15, false, false))
+        );
+        for bad in [
+            "permessage-deflate; client_max_window_bits",
+            "permessage-deflate; client_max_window_bits=16",
+            "permessage-deflate; client_max_window_bits=7",
+            "permessage-deflate; client_max_window_bits=010",
+            "permessage-deflate; server_max_window_bits",
+            "permessage-deflate; server_max_window_bits=x",
+            "permessage-deflate; server_no_context_takeover=1",
+            "permessage-deflate; server_no_context_takeover; server_no_context_takeover",
+            "permessage-deflate; server_max_window_bits=9; server_max_window_bits=9",
+            "permessage-deflate; unknown",
+        ] {
+            assert!(ok(&default, bad).is_err(), "{bad}");
+        }
+
+        let not_offered = DeflateConfig {
+            client_max_window_bits: None,
+            ..DeflateConfig::default()
+        };
+        assert!(ok(
+            &not_offered,
+            "permessage-deflate; client_max_window_bits=15"
+        )
+        .is_err());
+        assert_eq!(
+            ok(&not_offered, "permessage-deflate"),
+            Ok(params(15, 15, false, false))
+        );
+
+        let limited = DeflateConfig {
+            client_max_window_bits: Some(10),
+            server_max_window_bits: Some(12),
+            server_no_context_takeover: true,
+            ..DeflateConfig::default()
+        };
+        assert_eq!(
+            ok(
+                &limited,
+                "permessage-deflate; server_max_window_bits=12; server_no_context_takeover"
+            ),
+            Ok(params(10, 12, false, true))
+        );
+        assert_eq!(
+            ok(
+                &limited,
+                "permessage-deflate; server_max_window_bits=8; server_no_context_takeover; \
+                 client_max_window_bits=9"
+            ),
+            Ok(params(9, 8, false, true))
+        );
+        for bad in [
+            // server_max_window_bits offered, not answered.
+            "permessage-deflate; server_no_context_takeover",
+            // server_no_context_takeover offered, not answered.
+            "permessage-deflate; server_max_window_bits=12",
+            "permessage-deflate; server_max_window_bits=13; server_no_context_takeover",
+            "permessage-deflate; server_max_window_bits=12; server_no_context_takeover; \
+             client_max_window_bits=11",
+        ] {
+            assert!(ok(&limited, bad).is_err(), "{bad}");
+        }
+
+        let with_min = DeflateConfig {
+            min_compress_size: 64,
+            ..DeflateConfig::default()
+        };
+        assert_eq!(
+            ok(&with_min, "permessage-deflate").map(|p| p.min_compress_size),
+            Ok(64)
+        );
+    }
+
+    // RFC 7692 §7.1: the server's choice.
+    #[test]
+    fn server_accepts_offers() {
+        let accept = |offer: &str| DeflateParams::accept_offer(&element(offer));
+        assert_eq!(
+            accept("permessage-deflate"),
+            Some((
+                params(15, 15, false, false),
+                "permessage-deflate".to_string()
+            ))
+        );
+        assert_eq!(
+            accept("permessage-deflate; client_max_window_bits"),
+            Some((
+                params(15, 15, false, false),
+                "permessage-deflate".to_string()
+            ))
+        );
+        assert_eq!(
+            accept(
+                "permessage-deflate; client_max_window_bits=10; server_max_window_bits=8; \
+                 client_no_context_takeover; server_no_context_takeover"
+            ),
+            Some((
+                params(10, 8, true, true),
+                "permessage-deflate; server_no_context_takeover; client_no_context_takeover; \
+                 server_max_window_bits=8; client_max_window_bits=10"
+                    .to_string()
+            ))
+        );
+        assert_eq!(accept("permessage-deflate; server_max_window_bits"), None);
+        assert_eq!(accept("permessage-deflate; foo=1"), None);
+        assert_eq!(
+            accept("permessage-deflate; client_max_window_bits; client_max_window_bits"),
+            None
+        );
+    }
 }

@@ -90,7 +90,10 @@ impl fmt::Display for ProtocolError {
             ProtocolError::InvalidUtf8 => f.write_str("invalid UTF-8 in text message"),
             ProtocolError::InvalidCloseReason => f.write_str("invalid UTF-8 in close reason"),
             ProtocolError::MessageTooBig { size, max } => {
-                write!(f, "message of at least {size} bytes over the limit of {max}")
+                write!(
+                    f,
+                    "message of at least {size} bytes over the limit of {max}"
+                )
             }
             ProtocolError::BadCompressedData => f.write_str("invalid permessage-deflate data"),
         }

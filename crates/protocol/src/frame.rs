@@ -146,9 +146,8 @@ impl FrameHeader {
     /// number of bytes MUST be used to encode the length").
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut bytes = [0u8; MAX_HEADER_LEN];
-        bytes[0] = (self.opcode as u8)
-            | if self.fin { FIN } else { 0 }
-            | if self.rsv1 { RSV1 } else { 0 };
+        bytes[0] =
+            (self.opcode as u8) | if self.fin { FIN } else { 0 } | if self.rsv1 { RSV1 } else { 0 };
         let mask_bit = if self.mask.is_some() { MASK } else { 0 };
         let mut len = match self.payload_len {
             n @ 0..=125 => {

@@ -17,10 +17,13 @@ pub mod close;
 pub mod connection;
 pub mod deflate;
 pub mod error;
+mod fields;
 pub mod frame;
 pub mod handshake;
 pub mod mask;
+mod reader;
 pub mod utf8;
+mod writer;
 
 pub use close::CloseCode;
 pub use connection::{Config, Connection, Event, MessageKind, Role, State};

@@ -52,7 +52,7 @@ impl Utf8Validator {
     pub fn feed(&mut self, mut chunk: &[u8]) -> Result<(), InvalidUtf8> {
         if self.carry_len > 0 {
             // Complete the carried sequence with bytes from this chunk.
-            let need = sequence_len(self.carry[0]) - self.carry_len;
+            let need = sequence_len(self.carry[0]).saturating_sub(self.carry_len);
             let take = need.min(chunk.len());
             let end = self.carry_len + take;
             self.carry[self.carry_len..end].copy_from_slice(&chunk[..take]);
@@ -71,8 +71,11 @@ impl Utf8Validator {
             Ok(_) => Ok(()),
             Err(e) if e.error_len().is_none() => {
                 // The chunk ends inside a sequence that is valid so far (at most 3 bytes).
-                let rest = &chunk[e.valid_up_to()..];
-                self.carry[..rest.len()].copy_from_slice(rest);
+                let rest = chunk.get(e.valid_up_to()..).unwrap_or_default();
+                let Some(carry) = self.carry.get_mut(..rest.len()) else {
+                    return Err(InvalidUtf8);
+                };
+                carry.copy_from_slice(rest);
                 self.carry_len = rest.len();
                 Ok(())
             }

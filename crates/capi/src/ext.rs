@@ -1,0 +1,133 @@
+//! The `WebSocketEx_*` functions of net_websocket_ext.h (SPEC §8).
+use crate::api::{send, SendAs};
+use crate::codes::*;
+use crate::registry;
+use crate::types::WebSocket;
+use net_websocket_client::{DeflateConfig, Options};
+use std::ffi::c_void;
+use std::os::raw::c_char;
+
+/// `WebSocketEx_MessageType`.
+pub const WEBSOCKET_EX_TEXT: i32 = 1;
+pub const WEBSOCKET_EX_BINARY: i32 = 2;
+
+/// `WebSocketEx_OnMessageCallback`.
+pub type WebSocketEx_OnMessageCallback = Option<
+    unsafe extern "C" fn(
+        client: *mut WebSocket,
+        data: *const c_char,
+        length: usize,
+        kind: i32,
+        user_data: *mut c_void,
+    ),
+>;
+
+/// Largest receive limit: the standard onMessage reports lengths as uint32_t.
+const MAX_RECEIVE_LIMIT: usize = u32::MAX as usize;
+
+ffi_fn! {
+    /// Stores an opaque pointer for the caller.
+    fn WebSocketEx_SetUserData(client: *mut WebSocket, userData: *mut c_void) -> i32 {
+        let entry = try_code!(registry::lookup(client));
+        entry.set_user_data(userData);
+        WEBSOCKET_OK
+    }
+    on_panic WEBSOCKET_CLIENT_NOT_CREATED
+}
+
+ffi_fn! {
+    /// The stored pointer; NULL for bad handles.
+    fn WebSocketEx_GetUserData(client: *mut WebSocket) -> *mut c_void {
+        match registry::lookup(client) {
+            Ok(entry) => entry.user_data(),
+            Err(_) => std::ptr::null_mut(),
+        }
+    }
+    on_panic std::ptr::null_mut()
+}
+
+ffi_fn! {
+    /// Sets or removes the typed message callback.
+    fn WebSocketEx_SetMessageCallback(
+        client: *mut WebSocket,
+        cb: WebSocketEx_OnMessageCallback,
+    ) -> i32 {
+        let entry = try_code!(registry::lookup(client));
+        entry.set_typed_message_callback(cb);
+        WEBSOCKET_OK
+    }
+    on_panic WEBSOCKET_CLIENT_NOT_CREATED
+}
+
+ffi_fn! {
+    /// Queues a text message; invalid UTF-8 → 1009.
+    fn WebSocketEx_SendText(client: *mut WebSocket, data: *const c_char, length: usize) -> i32 {
+        send(client, data, length, SendAs::Text)
+    }
+    on_panic WEBSOCKET_SEND_NO_MEMORY
+}
+
+ffi_fn! {
+    /// Queues a binary message.
+    fn WebSocketEx_SendBinary(client: *mut WebSocket, data: *const c_char, length: usize) -> i32 {
+        send(client, data, length, SendAs::Binary)
+    }
+    on_panic WEBSOCKET_SEND_NO_MEMORY
+}
+
+/// Changes the options used from the next Connect.
+fn set_option(client: *mut WebSocket, change: impl FnOnce(&mut Options)) -> i32 {
+    let entry = try_code!(registry::lookup(client));
+    change(&mut entry.state().options);
+    WEBSOCKET_OK
+}
+
+ffi_fn! {
+    /// Offers permessage-deflate from the next Connect.
+    fn WebSocketEx_SetCompression(client: *mut WebSocket, enable: i32) -> i32 {
+        set_option(client, |o| o.deflate = (enable != 0).then(DeflateConfig::default))
+    }
+    on_panic WEBSOCKET_CLIENT_NOT_CREATED
+}
+
+ffi_fn! {
+    /// Largest message the send functions accept (0: default).
+    fn WebSocketEx_SetMaxSendSize(client: *mut WebSocket, bytes: usize) -> i32 {
+        let bytes = if bytes == 0 { Options::default().max_send_size } else { bytes };
+        set_option(client, |o| o.max_send_size = bytes)
+    }
+    on_panic WEBSOCKET_CLIENT_NOT_CREATED
+}
+
+ffi_fn! {
+    /// Largest message accepted from the server (0: default).
+    fn WebSocketEx_SetMaxReceiveSize(client: *mut WebSocket, bytes: usize) -> i32 {
+        let bytes = match bytes {
+            0 => Options::default().max_message_size,
+            n => n.min(MAX_RECEIVE_LIMIT),
+        };
+        set_option(client, |o| o.max_message_size = bytes)
+    }
+    on_panic WEBSOCKET_CLIENT_NOT_CREATED
+}
+
+ffi_fn! {
+    /// Bytes that may wait in the send queue (0: default).
+    fn WebSocketEx_SetSendQueueLimit(client: *mut WebSocket, bytes: usize) -> i32 {
+        let bytes = if bytes == 0 { Options::default().send_queue_limit } else { bytes };
+        set_option(client, |o| o.send_queue_limit = bytes)
+    }
+    on_panic WEBSOCKET_CLIENT_NOT_CREATED
+}
+
+ffi_fn! {
+    /// Bytes queued and not yet encoded; 0 for bad handles.
+    fn WebSocketEx_GetBufferedAmount(client: *mut WebSocket) -> usize {
+        let Ok(entry) = registry::lookup(client) else {
+            return 0;
+        };
+        let state = entry.state();
+        state.connection.as_ref().map_or(0, |c| c.queued_bytes())
+    }
+    on_panic 0
+}
