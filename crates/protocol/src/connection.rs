@@ -65,7 +65,7 @@ pub enum Event<'a> {
     Ping(&'a [u8]),
     /// A pong.
     Pong(&'a [u8]),
-    /// The peer's close frame. If we had not sent one, the reply (echoing the code) is already
+    /// The peer's close frame. If we had not sent one, the reply (echoing code and reason) is already
     /// queued. `code` is None for an empty close payload (report it as 1005).
     Close { code: Option<u16>, reason: &'a str },
     /// The peer broke the protocol or a limit: a close frame with `error.close_code()` is
@@ -329,9 +329,10 @@ fn on_control<'a>(
             Ok((code, reason)) => {
                 // §5.5.1: "If an endpoint receives a Close frame and did not previously send a
                 // Close frame, the endpoint MUST send a Close frame in response. ... typically
-                // echos the status code it received."
+                // echos the status code it received." We echo the reason too, as
+                // python-websockets does, so the peer sees its own words come back.
                 if closing.may_send() {
-                    writer.close(code, "");
+                    writer.close(code, reason);
                     closing.sent = true;
                 }
                 closing.received = true;

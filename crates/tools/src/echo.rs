@@ -39,7 +39,10 @@ enum Script {
 
 fn script(resource: &str) -> Script {
     let path = resource.split('?').next().unwrap_or("/");
-    let number = |prefix: &str| path.strip_prefix(prefix).and_then(|n| n.parse::<u16>().ok());
+    let number = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|n| n.parse::<u16>().ok())
+    };
     match path {
         "/status/404" => Script::Status(404, "Not Found"),
         "/drop" => Script::Drop,

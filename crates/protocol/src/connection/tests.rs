@@ -694,13 +694,13 @@ mod closing {
     ];
 
     #[test]
-    fn peer_closes_first_and_we_echo_the_code() {
+    fn peer_closes_first_and_we_echo_code_and_reason() {
         for role in ROLES {
             for &code in VALID {
                 let mut c = conn(role);
                 let events = receive(&mut c, &incoming(role, 0x88, &close_payload(code, "bye")));
                 assert_eq!(events, vec![Ev::Close(Some(code), "bye".to_string())]);
-                assert_eq!(output(&mut c), outgoing(role, 0x88, &code.to_be_bytes()));
+                assert_eq!(output(&mut c), outgoing(role, 0x88, &close_payload(code, "bye")));
                 assert_eq!(c.state(), State::Closed);
                 assert!(c.close_expected());
             }
@@ -1357,7 +1357,7 @@ mod client_server_loop {
             assert!(server.close_expected());
             assert_eq!(
                 transfer(&mut rng, &mut server, &mut client),
-                vec![Ev::Close(Some(1000), String::new())]
+                vec![Ev::Close(Some(1000), "bye".to_string())]
             );
             assert!(client.close_expected());
             assert_eq!(client.state(), State::Closed);
