@@ -31,6 +31,12 @@ pub struct DeflateConfig {
     pub server_no_context_takeover: bool,
     /// Messages shorter than this are sent uncompressed (RSV1 clear).
     pub min_compress_size: usize,
+    /// When `client_no_context_takeover` is not set, also send a second, fallback offer that
+    /// has it (RFC 7692 §5 allows several offers, in order of preference). Some servers,
+    /// Autobahn's fuzzing server among them, only ask a client for no context takeover when
+    /// its offer hints that it accepts it; with the fallback they still negotiate deflate
+    /// instead of declining it, while servers that accept the first offer keep our context.
+    pub fallback_no_context_takeover: bool,
 }
 
 impl Default for DeflateConfig {
@@ -41,6 +47,7 @@ impl Default for DeflateConfig {
             client_no_context_takeover: false,
             server_no_context_takeover: false,
             min_compress_size: 0,
+            fallback_no_context_takeover: true,
         }
     }
 }
@@ -158,6 +165,15 @@ impl DeflateConfig {
         if let Some(n) = self.server_max_window_bits {
             let _ = write!(s, "; server_max_window_bits={n}");
         }
+        if self.fallback_no_context_takeover && !self.client_no_context_takeover {
+            // The two offers differ only in a hint that a response may carry anyway
+            // (§7.1.1.1), so `accept_response` validates a response to either of them.
+            let fallback = DeflateConfig {
+                client_no_context_takeover: true,
+                ..self.clone()
+            };
+            let _ = write!(s, ", {}", fallback.offer()?);
+        }
         Ok(s)
     }
 
@@ -260,6 +276,15 @@ mod tests {
     fn offers() {
         assert_eq!(
             DeflateConfig::default().offer().unwrap(),
+            "permessage-deflate; client_max_window_bits, \
+             permessage-deflate; client_no_context_takeover; client_max_window_bits"
+        );
+        let single = DeflateConfig {
+            fallback_no_context_takeover: false,
+            ..DeflateConfig::default()
+        };
+        assert_eq!(
+            single.offer().unwrap(),
             "permessage-deflate; client_max_window_bits"
         );
         let all = DeflateConfig {
@@ -268,6 +293,7 @@ mod tests {
             client_no_context_takeover: true,
             server_no_context_takeover: true,
             min_compress_size: 0,
+            fallback_no_context_takeover: true,
         };
         assert_eq!(
             all.offer().unwrap(),
@@ -276,6 +302,7 @@ mod tests {
         );
         let none = DeflateConfig {
             client_max_window_bits: None,
+            fallback_no_context_takeover: false,
             ..DeflateConfig::default()
         };
         assert_eq!(none.offer().unwrap(), "permessage-deflate");

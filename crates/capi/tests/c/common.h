@@ -107,7 +107,8 @@ void rec_on_message(struct WebSocket *client, char *data, uint32_t length);
 void rec_on_error(struct WebSocket *client, WebSocket_ErrorResult result);
 void rec_on_close(struct WebSocket *client, WebSocket_CloseResult result);
 
-/* OH_WebSocketClient_Constructor with the four recording callbacks; checks it is not NULL. */
+/* OH_WebSocketClient_Constructor with the four recording callbacks; checks it is not NULL
+ * and forgets earlier events recorded under the same address. */
 struct WebSocket *rec_client(void);
 
 /* Marks a callback of client as running (checks serialization and the thread). */
@@ -136,6 +137,9 @@ const rec_event *rec_nth(struct WebSocket *client, int mask, size_t n);
 int rec_wait_count(struct WebSocket *client, int mask, size_t n, long timeout_ms);
 /* Drops all recorded events (call only when no callback can be running). */
 void rec_reset(void);
+/* Drops the events of client: a new client may get the address of a destroyed one. Called by
+ * rec_client(); call it after any other Constructor call. */
+void rec_forget(struct WebSocket *client);
 
 /* Exits with a dump of client's events if a violation was recorded or client's events break
  * the order of SPEC §4; `ended` additionally requires that the last connection has ended. */

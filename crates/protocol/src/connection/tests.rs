@@ -700,7 +700,10 @@ mod closing {
                 let mut c = conn(role);
                 let events = receive(&mut c, &incoming(role, 0x88, &close_payload(code, "bye")));
                 assert_eq!(events, vec![Ev::Close(Some(code), "bye".to_string())]);
-                assert_eq!(output(&mut c), outgoing(role, 0x88, &close_payload(code, "bye")));
+                assert_eq!(
+                    output(&mut c),
+                    outgoing(role, 0x88, &close_payload(code, "bye"))
+                );
                 assert_eq!(c.state(), State::Closed);
                 assert!(c.close_expected());
             }

@@ -65,7 +65,8 @@ mod client_request {
             "GET / HTTP/1.1\r\nHost: [::1]:8080\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
              Sec-WebSocket-Version: 13\r\n\
-             Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+             Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, permessage-deflate; client_no_context_takeover; \
+             client_max_window_bits\r\n\r\n"
         );
     }
 
@@ -457,6 +458,7 @@ mod server_side {
             client_no_context_takeover: true,
             server_no_context_takeover: true,
             min_compress_size: 16,
+            fallback_no_context_takeover: true,
         };
         let c = client(&[], Some(&offer));
         let accepted = accept_request(c.request(), true).unwrap().unwrap();
