@@ -143,6 +143,9 @@ trap cleanup EXIT
 start_server() {
     local out=$BUILD_DIR/echo-server.out line="" i
     [[ -x $ECHO_SERVER ]] || { echo "$ECHO_SERVER not found"; return 1; }
+    # The child truncates $out only after the fork: without this, the loop below could read
+    # the previous run's LISTENING line and its stale port.
+    rm -f "$out"
     "$ECHO_SERVER" --addr 127.0.0.1:0 >"$out" 2>"$BUILD_DIR/echo-server.err" &
     server_pid=$!
     for ((i = 0; i < 100; i++)); do

@@ -6,9 +6,11 @@ use crate::headers::HeaderList;
 use crate::types::*;
 use net_websocket_client::{Connection, Options};
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
+use std::time::Duration;
 
 thread_local! {
     /// The client whose callback runs on this thread (0: none).
@@ -138,16 +140,56 @@ impl ClientEntry {
     }
 
     /// Destroy: no callback starts after this returns, and one running on another thread has
-    /// finished. From inside this client's own callback it returns at once (the memory lives
-    /// until that callback returns). From inside another client's callback it does not wait,
-    /// since two clients destroying each other from their callbacks would deadlock.
+    /// finished, also when called inside another client's callback (unless the two wait for each
+    /// other). From inside this client's own callback it returns at once (the memory lives until
+    /// that callback returns).
     pub(crate) fn mark_destroyed(&self) {
         self.destroyed.store(true, Ordering::Release);
         let current = IN_CALLBACK.with(Cell::get);
+        let target = self.ffi as usize;
+        if current == target {
+            return;
+        }
         if current == 0 {
             drop(self.dispatch.lock().unwrap_or_else(|e| e.into_inner()));
+            return;
+        }
+        // Inside another client's callback: wait too, unless the callback we wait for is
+        // itself (directly or through others) waiting for ours, which would never end.
+        waits().insert(current, target);
+        loop {
+            match self.dispatch.try_lock() {
+                Ok(_) | Err(TryLockError::Poisoned(_)) => break,
+                Err(TryLockError::WouldBlock) if waits_in_cycle(current) => break,
+                Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_micros(200)),
+            }
+        }
+        waits().remove(&current);
+    }
+}
+
+/// Destroy calls waiting inside a callback: the client whose callback waits → the client
+/// whose running callback it waits for.
+fn waits() -> MutexGuard<'static, HashMap<usize, usize>> {
+    static WAITS: OnceLock<Mutex<HashMap<usize, usize>>> = OnceLock::new();
+    WAITS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether following the waits from `start` leads back to it.
+fn waits_in_cycle(start: usize) -> bool {
+    let waits = waits();
+    let mut next = waits.get(&start);
+    for _ in 0..waits.len() {
+        match next {
+            Some(&client) if client == start => return true,
+            Some(client) => next = waits.get(client),
+            None => return false,
         }
     }
+    false
 }
 
 impl Drop for ClientEntry {

@@ -4,7 +4,7 @@
 //! messages cannot deadlock us.
 use crate::connection::{Command, Shared};
 use crate::error::{Error, ErrorKind};
-use crate::handler::{End, Handler};
+use crate::handler::{call_handler, End, Handler};
 use net_websocket_protocol::{Connection as Protocol, Event, MessageKind, State};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -197,6 +197,17 @@ impl Driver {
     }
 
     fn dispatch_events(&mut self) {
+        if !self.protocol.has_event() {
+            return;
+        }
+        if self.ended {
+            while self.protocol.poll_event().is_some() {}
+            return;
+        }
+        call_handler(|| self.dispatch_ready_events());
+    }
+
+    fn dispatch_ready_events(&mut self) {
         while let Some(event) = self.protocol.poll_event() {
             if self.ended {
                 continue;
@@ -329,5 +340,5 @@ impl Driver {
 
 fn report_end(shared: &Shared, handler: &mut Box<dyn Handler>, end: End<'_>) {
     shared.set_ended();
-    handler.on_end(end);
+    call_handler(|| handler.on_end(end));
 }

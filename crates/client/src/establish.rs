@@ -4,7 +4,7 @@
 use crate::connection::{Command, Shared};
 use crate::driver::Driver;
 use crate::error::{Error, ErrorKind};
-use crate::handler::{End, Handler};
+use crate::handler::{call_handler, End, Handler};
 use crate::target::Target;
 use net_websocket_protocol::handshake::{Accepted, ClientHandshake, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection as Protocol, Role};
@@ -50,24 +50,28 @@ impl Task {
             Ok(Ok(established)) => established,
             Ok(Err(error)) => {
                 self.shared.set_ended();
-                self.handler.on_end(End {
-                    error: Some(&error),
-                    close: None,
+                call_handler(|| {
+                    self.handler.on_end(End {
+                        error: Some(&error),
+                        close: None,
+                    })
                 });
                 return;
             }
             Err(Interrupt::Cancelled) => {
                 self.shared.set_ended();
-                self.handler.on_end(End {
-                    error: None,
-                    close: Some((1006, "connection attempt cancelled by Close")),
+                call_handler(|| {
+                    self.handler.on_end(End {
+                        error: None,
+                        close: Some((1006, "connection attempt cancelled by Close")),
+                    })
                 });
                 return;
             }
             Err(Interrupt::Aborted) => return,
         };
         self.shared.set_open();
-        self.handler.on_open(&accepted);
+        call_handler(|| self.handler.on_open(&accepted));
         let config = Config {
             max_message_size: self.shared.options.max_message_size,
         };

@@ -26,3 +26,11 @@ pub trait Handler: Send + 'static {
     /// The connection ended.
     fn on_end(&mut self, end: End<'_>);
 }
+
+/// Runs handler code, which may block (C callbacks can do anything), after handing this
+/// worker's queue of other connections to another thread: a blocking callback then delays
+/// only its own connection. Cheap when the worker has nothing else queued; nested calls run
+/// directly.
+pub(crate) fn call_handler<R>(f: impl FnOnce() -> R) -> R {
+    tokio::task::block_in_place(f)
+}

@@ -7,8 +7,11 @@ use tokio::runtime::{Builder, Runtime};
 /// Environment variable that sets the number of worker threads (1..=64, default 2).
 pub const THREADS_ENV: &str = "NET_WEBSOCKET_THREADS";
 const DEFAULT_THREADS: usize = 2;
-/// DNS lookups block a thread each; this bounds how many run at once.
-const MAX_BLOCKING_THREADS: usize = 16;
+/// Threads besides the workers, made on demand and gone after 10 s idle: one per DNS lookup in
+/// progress and one per handler call that is running (a worker leaves its other connections to
+/// a fresh thread before it calls a handler, see `handler::call_handler`). This bounds how many
+/// handlers may block at once before other connections wait.
+pub const MAX_BLOCKING_THREADS: usize = 64;
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
 

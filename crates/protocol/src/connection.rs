@@ -125,6 +125,8 @@ pub struct Connection {
     reader: Reader,
     writer: Writer,
     closing: Closing,
+    /// What [`Connection::has_event`] parsed ahead, returned by the next `poll_event`.
+    peeked: Option<Result<Incoming, ProtocolError>>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -170,6 +172,7 @@ impl Connection {
             reader: Reader::new(role, config.max_message_size, inflater),
             writer: Writer::new(role, entropy, compressor),
             closing: Closing::default(),
+            peeked: None,
         }
     }
 
@@ -198,11 +201,16 @@ impl Connection {
             reader,
             writer,
             closing,
+            peeked,
         } = self;
         if closing.stops_reading() {
             return None;
         }
-        match reader.next() {
+        let next = match peeked.take() {
+            Some(parsed) => parsed.map(Some),
+            None => reader.next(),
+        };
+        match next {
             Ok(None) => None,
             Err(error) => Some(fail(writer, closing, error)),
             Ok(Some(Incoming::Message(kind))) => Some(Event::Message {
@@ -214,6 +222,19 @@ impl Connection {
                 Some(on_control(writer, closing, control, payload))
             }
         }
+    }
+
+    /// Whether [`Connection::poll_event`] would return an event now: parses ahead as far as
+    /// needed and keeps the result for it. Lets a caller skip costly preparation (e.g. leaving
+    /// its async worker before calling user code) when only part of a frame has arrived.
+    pub fn has_event(&mut self) -> bool {
+        if self.closing.stops_reading() {
+            return false;
+        }
+        if self.peeked.is_none() {
+            self.peeked = self.reader.next().transpose();
+        }
+        self.peeked.is_some()
     }
 
     /// Queues a text message.

@@ -1528,3 +1528,36 @@ mod property {
         }
     }
 }
+
+mod has_event {
+    use super::*;
+
+    #[test]
+    fn false_until_a_whole_frame_then_the_same_event_is_polled() {
+        for role in ROLES {
+            let mut c = conn(role);
+            let bytes = incoming(role, 0x81, b"hello");
+            c.receive_data(&bytes[..bytes.len() - 1]);
+            assert!(!c.has_event());
+            assert!(!c.has_event(), "asking twice changes nothing");
+            c.receive_data(&bytes[bytes.len() - 1..]);
+            assert!(c.has_event());
+            assert!(c.has_event(), "asking twice keeps the event");
+            assert_eq!(poll_all(&mut c), vec![text("hello")]);
+            assert!(!c.has_event());
+        }
+    }
+
+    #[test]
+    fn a_violation_is_an_event_and_nothing_follows() {
+        for role in ROLES {
+            let mut c = conn(role);
+            c.receive_data(&incoming(role, 0x83, b""));
+            assert!(c.has_event());
+            assert!(matches!(c.poll_event(), Some(Event::Failed(_))));
+            c.receive_data(&incoming(role, 0x81, b"late"));
+            assert!(!c.has_event());
+            assert_eq!(c.poll_event(), None);
+        }
+    }
+}

@@ -15,9 +15,10 @@
  *   serialized and ordered: onOpen once, then onMessage per message, then at most one onClose.
  *   A connection that fails before it opens gets exactly one onError and no onOpen or onClose;
  *   one that fails after it opened gets onError and then onClose. A NULL callback drops its event.
- *   A callback that blocks delays its own client, and also the other clients served by the same
- *   library thread until another library thread takes them over; with N threads, up to N-1
- *   callbacks may block at once before unrelated clients stall. Keep callbacks short.
+ *   A callback that blocks delays only its own client: before a library thread calls back, it
+ *   hands its other clients to a fresh thread. Up to 64 callbacks may block at once (the extra
+ *   threads are made on demand and exit after 10 s idle); beyond that, other clients wait.
+ *   Keep callbacks short anyway: a blocked client does not read its socket meanwhile.
  *
  * Memory
  *   The struct WebSocket and its header list belong to the library: Destroy frees them. Every
