@@ -37,8 +37,14 @@ pub(crate) struct Driver {
     commands: mpsc::UnboundedReceiver<Command>,
     pending: VecDeque<Command>,
     handler: Box<dyn Handler>,
-    /// The end was reported: only flushing and waiting for the server's EOF remain.
+    /// The close handshake finished (or the protocol failed): no more events; only flushing,
+    /// reporting the end and waiting for the server's EOF remain.
     ended: bool,
+    /// The end, reported once our last frames (the close reply) are written: a caller that
+    /// destroys the client in its close callback must not cut the reply off.
+    unreported: Option<Ending>,
+    /// A handler asked for Abort while events were dispatched (taken off the queue early).
+    aborted: bool,
     /// When we sent our close frame (waiting for the reply) or when the end was reported
     /// (waiting for EOF): give up at this instant.
     close_deadline: Option<Instant>,
@@ -66,6 +72,8 @@ impl Driver {
             pending,
             handler,
             ended: false,
+            unreported: None,
+            aborted: false,
             close_deadline: None,
             last_received: now,
             ping_outstanding: false,
@@ -82,6 +90,10 @@ impl Driver {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
             let mut progress = false;
+            if self.aborted {
+                self.abort(cx);
+                return Poll::Ready(());
+            }
 
             // Commands first: Abort must win over everything queued before it.
             while let Poll::Ready(command) = self.commands.poll_recv(cx) {
@@ -94,12 +106,7 @@ impl Driver {
                     Some(command) => self.pending.push_back(command),
                 }
             }
-            while !self.ended && self.protocol.pending_output().len() < OUTPUT_HIGH_WATER {
-                let Some(command) = self.pending.pop_front() else {
-                    break;
-                };
-                self.encode(command);
-            }
+            self.encode_pending();
 
             while !self.protocol.pending_output().is_empty() {
                 let out = self.protocol.pending_output();
@@ -112,6 +119,9 @@ impl Driver {
                     Poll::Ready(Err(e)) => return self.lost(&format!("write failed: {e}")),
                     Poll::Pending => break,
                 }
+            }
+            if self.protocol.pending_output().is_empty() {
+                self.report_unreported();
             }
 
             let read = READ_BUFFER.with(|buffer| {
@@ -131,6 +141,7 @@ impl Driver {
                 Poll::Ready(Ok(0)) => {
                     self.protocol.receive_eof();
                     return if self.ended {
+                        self.report_unreported();
                         Poll::Ready(())
                     } else {
                         self.report_loss(Error::new(
@@ -160,6 +171,32 @@ impl Driver {
                 return Poll::Pending;
             }
         }
+    }
+
+    /// Encodes queued commands until the output holds OUTPUT_HIGH_WATER bytes.
+    fn encode_pending(&mut self) {
+        while !self.ended && self.protocol.pending_output().len() < OUTPUT_HIGH_WATER {
+            let Some(command) = self.pending.pop_front() else {
+                break;
+            };
+            self.encode(command);
+        }
+    }
+
+    /// Takes what a handler just queued (e.g. the reply to a message) and encodes it before the
+    /// next event: a close or a protocol failure that arrived in the same read must not
+    /// overtake it.
+    fn take_handler_commands(&mut self) {
+        while let Ok(command) = self.commands.try_recv() {
+            match command {
+                Command::Abort => {
+                    self.aborted = true;
+                    return;
+                }
+                command => self.pending.push_back(command),
+            }
+        }
+        self.encode_pending();
     }
 
     fn encode(&mut self, command: Command) {
@@ -209,42 +246,57 @@ impl Driver {
 
     fn dispatch_ready_events(&mut self) {
         while let Some(event) = self.protocol.poll_event() {
+            if self.aborted {
+                break;
+            }
             if self.ended {
                 continue;
             }
             match event {
-                Event::Message { kind, data } => self.handler.on_message(kind, data),
+                Event::Message { kind, data } => {
+                    self.handler.on_message(kind, data);
+                    self.take_handler_commands();
+                }
                 Event::Ping(_) | Event::Pong(_) => {}
                 Event::Close { code, reason } => {
                     // RFC 6455 §7.1.5: an empty close payload means no status code (1005).
                     let code = code.unwrap_or(1005);
-                    report_end(
-                        &self.shared,
-                        &mut self.handler,
-                        End {
-                            error: None,
-                            close: Some((code, reason)),
-                        },
-                    );
-                    self.ended = true;
+                    let reason = reason.to_owned();
+                    self.finish(None, code, reason);
                 }
                 Event::Failed(failure) => {
                     let error = Error::new(ErrorKind::Protocol, failure.to_string());
-                    report_end(
-                        &self.shared,
-                        &mut self.handler,
-                        End {
-                            error: Some(&error),
-                            close: Some((failure.close_code(), &error.message)),
-                        },
-                    );
-                    self.ended = true;
+                    let reason = error.message.clone();
+                    self.finish(Some(error), failure.close_code(), reason);
                 }
             }
-            if self.ended {
-                // Linger for the server's EOF (RFC 6455 §7.1.1: the server closes TCP first).
-                self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
-            }
+        }
+    }
+
+    /// The close handshake is over from our side (or we failed the connection): stop
+    /// dispatching, refuse sends, and report the end once the close frame is written.
+    fn finish(&mut self, error: Option<Error>, code: u16, reason: String) {
+        self.shared.set_ended();
+        self.ended = true;
+        self.unreported = Some(Ending {
+            error,
+            code,
+            reason,
+        });
+        // Linger for the server's EOF (RFC 6455 §7.1.1: the server closes TCP first).
+        self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
+    }
+
+    fn report_unreported(&mut self) {
+        if let Some(ending) = self.unreported.take() {
+            report_end(
+                &self.shared,
+                &mut self.handler,
+                End {
+                    error: ending.error.as_ref(),
+                    close: Some((ending.code, &ending.reason)),
+                },
+            );
         }
     }
 
@@ -276,6 +328,7 @@ impl Driver {
                 return None;
             }
             if self.ended {
+                self.report_unreported();
                 return Some(Poll::Ready(()));
             }
             report_end(
@@ -309,6 +362,7 @@ impl Driver {
     /// A transport failure: reported unless the end already was.
     fn lost(&mut self, what: &str) -> Poll<()> {
         if self.ended {
+            self.report_unreported();
             return Poll::Ready(());
         }
         self.report_loss(Error::transport(format!("connection lost: {what}")))
@@ -336,6 +390,13 @@ impl Driver {
             let _ = Pin::new(&mut self.stream).poll_write(cx, out);
         }
     }
+}
+
+/// An end waiting in [`Driver::unreported`].
+struct Ending {
+    error: Option<Error>,
+    code: u16,
+    reason: String,
 }
 
 fn report_end(shared: &Shared, handler: &mut Box<dyn Handler>, end: End<'_>) {
