@@ -5,7 +5,7 @@ CC ?= cc
 RELEASE := target/release
 INCLUDE := crates/capi/include
 
-.PHONY: all build demo test test-rust test-c test-valgrind lint clean
+.PHONY: all build demo test test-rust test-c test-valgrind test-autobahn lint clean
 
 all: build
 
@@ -15,7 +15,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-rust test-c test-valgrind
+test: build lint test-rust test-c test-valgrind test-autobahn
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -29,6 +29,14 @@ test-c:
 
 test-valgrind:
 	scripts/c-tests.sh --valgrind
+
+# The Autobahn TestSuite client cases (kosoku's fuzzingserver, installed into .venv-autobahn):
+# every case through the extension API with permessage-deflate (fails on any FAILED or
+# UNIMPLEMENTED case), then through the standard API alone (fails on any change from
+# crates/capi/tests/autobahn/expected-standard.json).
+test-autobahn:
+	scripts/autobahn.sh
+	scripts/autobahn.sh --standard
 
 clean:
 	$(CARGO) clean

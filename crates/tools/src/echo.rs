@@ -1,14 +1,17 @@
 //! The echo server: our protocol crate in the server role over tokio.
 //!
-//! Any path echoes every message with its own type and answers a close frame. Test paths make
-//! it misbehave on purpose, right after the handshake:
+//! Any path echoes every message with its own type and answers a close frame; a
+//! permessage-deflate offer is accepted. Test paths make it misbehave on purpose, or report,
+//! right after the handshake:
 //! - `/status/404`: refuses the handshake with `404 Not Found`;
 //! - `/close/CODE`: sends a close frame CODE "server closing";
 //! - `/drop`: ends TCP without a close frame;
 //! - `/violate`: sends a frame with the reserved opcode 3;
 //! - `/invalid-utf8`: sends a text message that is not UTF-8;
 //! - `/silent`: never answers the handshake;
-//! - `/messages/N`: sends N text messages "message 0" … "message N-1", then echoes.
+//! - `/messages/N`: sends N text messages "message 0" … "message N-1", then echoes;
+//! - `/extensions`: sends one text message, the Sec-WebSocket-Extensions value it answered
+//!   (`none` without one), then echoes.
 use net_websocket_protocol::handshake::{accept_request, reject_response, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection, Event, MessageKind, Role};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,6 +38,7 @@ enum Script {
     Raw(&'static [u8]),
     Silent,
     Messages(usize),
+    Extensions,
 }
 
 fn script(resource: &str) -> Script {
@@ -51,6 +55,7 @@ fn script(resource: &str) -> Script {
         // FIN + text, 2 bytes that are not UTF-8.
         "/invalid-utf8" => Script::Raw(&[0x81, 0x02, 0xff, 0xfe]),
         "/silent" => Script::Silent,
+        "/extensions" => Script::Extensions,
         _ => {
             if let Some(code) = number("/close/") {
                 Script::Close(code)
@@ -74,7 +79,7 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
         if stream.read_buf(&mut buf).await? == 0 {
             return Ok(());
         }
-        match accept_request(&buf, false) {
+        match accept_request(&buf, true) {
             Ok(Some(accepted)) => break accepted,
             Ok(None) if buf.len() <= MAX_HEAD_SIZE => continue,
             _ => {
@@ -112,6 +117,9 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
         Script::Close(code) => {
             let _ = connection.send_close(Some(code), "server closing");
         }
+        Script::Extensions => {
+            let _ = connection.send_text(&extensions_answered(&accepted.response));
+        }
         Script::Messages(n) => {
             for i in 0..n {
                 let _ = connection.send_text(&format!("message {i}"));
@@ -120,6 +128,18 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
         _ => {}
     }
     echo(stream, connection).await
+}
+
+/// The Sec-WebSocket-Extensions value of our 101 response, or "none".
+fn extensions_answered(response: &[u8]) -> String {
+    String::from_utf8_lossy(response)
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("sec-websocket-extensions")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_else(|| "none".to_owned())
 }
 
 /// Echoes messages until the close handshake completes, then closes TCP (the server closes
