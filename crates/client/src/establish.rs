@@ -115,7 +115,7 @@ type Established = (TcpStream, Accepted, Vec<u8>);
 async fn establish(target: &Target, handshake: &ClientHandshake) -> Result<Established, Error> {
     if target.secure {
         return Err(Error::transport(
-            "wss:// is not supported by this build yet (TLS arrives with the TLS issue)",
+            "wss:// is not supported by this version of net_websocket yet (no TLS)",
         ));
     }
     let mut stream = dial(target).await?;

@@ -215,6 +215,30 @@ static void test_connect_bad_urls(void)
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
+/* No TLS in this version: wss:// and https:// are valid URLs, and the attempt fails with one
+ * onError(1003) that says so, no onOpen, no onClose; Connect works again afterwards. */
+static void test_connect_wss_not_yet(void)
+{
+    static const char *const secure[] = {"wss://127.0.0.1:1/", "https://127.0.0.1:1/"};
+    struct WebSocket *c = rec_client();
+    const rec_event *ev;
+    size_t i;
+
+    for (i = 0; i < sizeof secure / sizeof secure[0]; i++) {
+        rec_forget(c);
+        CHECK_EQ(OH_WebSocketClient_Connect(c, secure[i], no_headers()), WEBSOCKET_OK);
+        WAIT_FOR(c, EV_ERROR, 1, 5000);
+        ev = rec_nth(c, EV_ERROR, 0);
+        CHECK_EQ(ev->code, WEBSOCKET_CONNECTION_ERROR);
+        CHECK_MSG(strstr(ev->text, "wss://") != NULL && strstr(ev->text, "not supported") != NULL,
+                  "onError for %s says \"%s\"", secure[i], ev->text);
+        CHECK_QUIET(c, 200);
+        CHECK_EQ(rec_count(c, EV_OPEN | EV_CLOSE), 0);
+        rec_check_sequence(c, 1);
+    }
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+}
+
 /* A one-node list or a list with a valid header first, per forbidden name. */
 static void test_connect_forbidden_headers(void)
 {
@@ -386,6 +410,7 @@ int main(void)
     test_add_header_validation();
     test_header_limits();
     test_connect_bad_urls();
+    test_connect_wss_not_yet();
     test_connect_forbidden_headers();
     test_send_errors();
     test_close_errors();
