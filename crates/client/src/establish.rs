@@ -11,6 +11,7 @@ use net_websocket_protocol::{Config, Connection as Protocol, Role};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -163,8 +164,15 @@ async fn dial(target: &Target) -> Result<TcpStream, Error> {
             target.host
         )));
     }
+    connect_first(&addrs).await
+}
+
+/// Tries each address in turn, in the resolver's order (getaddrinfo sorts by RFC 6724), and
+/// returns the first
+/// connection; the error names every address with its failure.
+async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
     let mut failures = Vec::new();
-    for addr in addrs {
+    for &addr in addrs {
         match TcpStream::connect(addr).await {
             Ok(stream) => {
                 // Small frames (pings, short messages) must not wait for Nagle.
@@ -178,4 +186,41 @@ async fn dial(target: &Target) -> Result<TcpStream, Error> {
         "TCP connect failed: {}",
         failures.join("; ")
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// A port that refuses connections: bound, then released.
+    fn refused_addr() -> SocketAddr {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    }
+
+    #[test]
+    fn the_next_address_is_tried_after_a_refusal() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let good = listener.local_addr().unwrap();
+        let bad = refused_addr();
+        let stream = block_on(connect_first(&[bad, good])).unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), good);
+    }
+
+    #[test]
+    fn every_failure_is_named() {
+        let (a, b) = (refused_addr(), refused_addr());
+        let error = block_on(connect_first(&[a, b])).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Transport);
+        assert!(error.message.contains(&a.to_string()), "{}", error.message);
+        assert!(error.message.contains(&b.to_string()), "{}", error.message);
+    }
 }
