@@ -168,8 +168,7 @@ async fn dial(target: &Target) -> Result<TcpStream, Error> {
 }
 
 /// Tries each address in turn, in the resolver's order (getaddrinfo sorts by RFC 6724), and
-/// returns the first
-/// connection; the error names every address with its failure.
+/// returns the first connection; the error names every address with its failure.
 async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
     let mut failures = Vec::new();
     for &addr in addrs {
