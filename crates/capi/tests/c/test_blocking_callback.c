@@ -9,7 +9,8 @@
 #include <string.h>
 
 #define BLOCKERS 3
-#define BLOCK_MS 1500
+/* Blockers hold until released, at most this long (released as soon as the checks are done). */
+#define BLOCK_MS 10000
 
 static int blocking_now, release_blockers;
 
@@ -48,7 +49,7 @@ int main(void)
     for (i = 0; i < BLOCKERS; i++)
         CHECK_EQ(OH_WebSocketClient_Send(blockers[i], go, strlen(go)), WEBSOCKET_OK);
     {
-        long long deadline = now_ms() + scaled_ms(BLOCK_MS / 2);
+        long long deadline = now_ms() + scaled_ms(5000);
         while (__atomic_load_n(&blocking_now, __ATOMIC_SEQ_CST) < BLOCKERS && now_ms() < deadline)
             sleep_ms(1);
     }
