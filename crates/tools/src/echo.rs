@@ -10,6 +10,8 @@
 //! - `/invalid-utf8`: sends a text message that is not UTF-8;
 //! - `/silent`: never answers the handshake;
 //! - `/messages/N`: sends N text messages "message 0" … "message N-1", then echoes;
+//! - `/bad-extension`: answers the handshake with `Sec-WebSocket-Extensions:
+//!   permessage-deflate; server_max_window_bits=16`, which no offer allows;
 //! - `/extensions`: sends one text message, the Sec-WebSocket-Extensions value it answered
 //!   (`none` without one), then echoes.
 use net_websocket_protocol::handshake::{accept_request, reject_response, MAX_HEAD_SIZE};
@@ -39,6 +41,7 @@ enum Script {
     Silent,
     Messages(usize),
     Extensions,
+    BadExtension,
 }
 
 fn script(resource: &str) -> Script {
@@ -56,6 +59,7 @@ fn script(resource: &str) -> Script {
         "/invalid-utf8" => Script::Raw(&[0x81, 0x02, 0xff, 0xfe]),
         "/silent" => Script::Silent,
         "/extensions" => Script::Extensions,
+        "/bad-extension" => Script::BadExtension,
         _ => {
             if let Some(code) = number("/close/") {
                 Script::Close(code)
@@ -94,6 +98,16 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     match script {
         Script::Status(code, reason) => {
             stream.write_all(&reject_response(code, reason)).await?;
+            return Ok(());
+        }
+        Script::BadExtension => {
+            let response = with_extensions(
+                &accepted.response,
+                "permessage-deflate; server_max_window_bits=16",
+            );
+            stream.write_all(&response).await?;
+            // Wait for the client to give up on us.
+            while stream.read_buf(&mut buf).await? != 0 {}
             return Ok(());
         }
         Script::Silent => {
@@ -140,6 +154,25 @@ fn extensions_answered(response: &[u8]) -> String {
                 .then(|| value.trim().to_owned())
         })
         .unwrap_or_else(|| "none".to_owned())
+}
+
+/// `response` with its Sec-WebSocket-Extensions field (if any) replaced by `value`.
+fn with_extensions(response: &[u8], value: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(response);
+    let mut out = String::with_capacity(text.len() + value.len() + 32);
+    for line in text.split("\r\n").filter(|line| !line.is_empty()) {
+        let is_extensions = line
+            .split_once(':')
+            .is_some_and(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-extensions"));
+        if !is_extensions {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    out.push_str("Sec-WebSocket-Extensions: ");
+    out.push_str(value);
+    out.push_str("\r\n\r\n");
+    out.into_bytes()
 }
 
 /// Echoes messages until the close handshake completes, then closes TCP (the server closes

@@ -256,6 +256,34 @@ static void test_compression(void)
     free(big);
 }
 
+/* A response whose extension the offer does not allow fails the handshake: one onError
+ * naming it, no onOpen, no onClose (with and without an offer). */
+static void test_bad_extension_response(void)
+{
+    struct WebSocket *c = rec_client();
+    const rec_event *ev;
+    int enable;
+
+    for (enable = 0; enable <= 1; enable++) {
+        rec_forget(c);
+        CHECK_EQ(WebSocketEx_SetCompression(c, enable), WEBSOCKET_OK);
+        CHECK_EQ(OH_WebSocketClient_Connect(c, echo_url("/bad-extension"), no_headers()),
+                 WEBSOCKET_OK);
+        WAIT_FOR(c, EV_ERROR, 1, 5000);
+        CHECK_QUIET(c, 300);
+        CHECK_EQ(rec_count(c, EV_ANY), 1);
+        ev = rec_nth(c, EV_ERROR, 0);
+        CHECK_MSG(ev->code == WEBSOCKET_PROTOCOL_ERROR,
+                  "compression %d: onError(%u, \"%s\"), expected 1009", enable,
+                  (unsigned)ev->code, ev->text);
+        CHECK_MSG(strstr(ev->text, "xtension") != NULL || strstr(ev->text, "deflate") != NULL,
+                  "compression %d: onError message \"%s\" does not name the extension", enable,
+                  ev->text);
+        rec_check_sequence(c, 1);
+    }
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+}
+
 /* ---- limits ---- */
 
 /* A message over the receive limit fails the connection: onError(1009), then onClose(1009). */
@@ -316,6 +344,7 @@ int main(void)
     test_argument_errors();
     test_typed_messages();
     test_compression();
+    test_bad_extension_response();
     test_receive_limit();
     test_queue_limit();
     return 0;
