@@ -4,7 +4,7 @@
 //! messages cannot deadlock us.
 use crate::connection::{Command, Shared};
 use crate::error::{Error, ErrorKind};
-use crate::handler::{call_handler, End, Handler};
+use crate::handler::{call_handler, report_end, End, Handler};
 use net_websocket_protocol::{Connection as Protocol, Event, MessageKind, State};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -397,9 +397,4 @@ struct Ending {
     error: Option<Error>,
     code: u16,
     reason: String,
-}
-
-fn report_end(shared: &Shared, handler: &mut Box<dyn Handler>, end: End<'_>) {
-    shared.set_ended();
-    call_handler(|| handler.on_end(end));
 }

@@ -4,7 +4,7 @@
 use crate::connection::{Command, Shared};
 use crate::driver::Driver;
 use crate::error::{Error, ErrorKind};
-use crate::handler::{call_handler, End, Handler};
+use crate::handler::{call_handler, report_end, End, Handler};
 use crate::target::Target;
 use net_websocket_protocol::handshake::{Accepted, ClientHandshake, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection as Protocol, Role};
@@ -50,23 +50,19 @@ impl Task {
         let (stream, accepted, leftover) = match attempt {
             Ok(Ok(established)) => established,
             Ok(Err(error)) => {
-                self.shared.set_ended();
-                call_handler(|| {
-                    self.handler.on_end(End {
-                        error: Some(&error),
-                        close: None,
-                    })
-                });
+                let end = End {
+                    error: Some(&error),
+                    close: None,
+                };
+                report_end(&self.shared, &mut self.handler, end);
                 return;
             }
             Err(Interrupt::Cancelled) => {
-                self.shared.set_ended();
-                call_handler(|| {
-                    self.handler.on_end(End {
-                        error: None,
-                        close: Some((1006, "connection attempt cancelled by Close")),
-                    })
-                });
+                let end = End {
+                    error: None,
+                    close: Some((1006, "connection attempt cancelled by Close")),
+                };
+                report_end(&self.shared, &mut self.handler, end);
                 return;
             }
             Err(Interrupt::Aborted) => return,

@@ -144,16 +144,20 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     echo(stream, connection).await
 }
 
+/// The value of a response line that is a Sec-WebSocket-Extensions field.
+fn extensions_field(line: &str) -> Option<&str> {
+    let (name, value) = line.split_once(':')?;
+    name.eq_ignore_ascii_case("sec-websocket-extensions")
+        .then(|| value.trim())
+}
+
 /// The Sec-WebSocket-Extensions value of our 101 response, or "none".
 fn extensions_answered(response: &[u8]) -> String {
     String::from_utf8_lossy(response)
         .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("sec-websocket-extensions")
-                .then(|| value.trim().to_owned())
-        })
-        .unwrap_or_else(|| "none".to_owned())
+        .find_map(extensions_field)
+        .unwrap_or("none")
+        .to_owned()
 }
 
 /// `response` with its Sec-WebSocket-Extensions field (if any) replaced by `value`.
@@ -161,10 +165,7 @@ fn with_extensions(response: &[u8], value: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(response);
     let mut out = String::with_capacity(text.len() + value.len() + 32);
     for line in text.split("\r\n").filter(|line| !line.is_empty()) {
-        let is_extensions = line
-            .split_once(':')
-            .is_some_and(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-extensions"));
-        if !is_extensions {
+        if extensions_field(line).is_none() {
             out.push_str(line);
             out.push_str("\r\n");
         }
