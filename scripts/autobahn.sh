@@ -34,6 +34,8 @@ if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.vers
 fi
 
 mkdir -p "$OUT"
+# The fuzzingserver is on 127.0.0.1: a proxy from the caller's environment must not get between.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY
 ${CC:-cc} -std=c99 -Wall -Wextra -Wpedantic -Werror -pthread -O2 -Icrates/capi/include \
     crates/capi/tests/autobahn/autobahn_client.c -o "$OUT/autobahn_client" \
     -L"$LIB_DIR" -lnet_websocket -Wl,-rpath,"$PWD/$LIB_DIR"

@@ -20,12 +20,15 @@ pub const WEBSOCKET_HEADER_EXCEEDED: i32 = E_BASE + 16;
 pub const WEBSOCKET_NO_CONNECTION: i32 = E_BASE + 17;
 pub const WEBSOCKET_NO_CONNECTION_CONTEXT: i32 = E_BASE + 18;
 
-/// The error code reported through onError for each kind of connection failure (SPEC §4).
-pub(crate) fn for_error(kind: net_websocket_client::ErrorKind) -> u32 {
-    use net_websocket_client::ErrorKind;
-    (match kind {
-        ErrorKind::Transport => WEBSOCKET_CONNECTION_ERROR,
-        ErrorKind::ClosedByPeer => WEBSOCKET_CONNECTION_CLOSED_BY_PEER,
-        ErrorKind::Protocol => WEBSOCKET_PROTOCOL_ERROR,
+/// The error code reported through onError for each cause of a connection failure (SPEC §4):
+/// 1009 when the server broke the protocol (in the handshake response or in frames), 1007
+/// when it ended TCP without a close frame, 1003 for every transport failure (DNS, TCP,
+/// proxy, TLS, timeouts, I/O, keepalive).
+pub(crate) fn for_error(error: &net_websocket_client::Error) -> u32 {
+    use net_websocket_client::Cause;
+    (match error.cause() {
+        Cause::Handshake(_) | Cause::Protocol(_) => WEBSOCKET_PROTOCOL_ERROR,
+        Cause::ClosedByPeer => WEBSOCKET_CONNECTION_CLOSED_BY_PEER,
+        _ => WEBSOCKET_CONNECTION_ERROR,
     }) as u32
 }

@@ -61,7 +61,7 @@ impl Handler for CallbackHandler {
     fn on_end(&mut self, end: End<'_>) {
         let error = end
             .error
-            .map(|e| (codes::for_error(e.kind), c_string(&e.message)));
+            .map(|e| (codes::for_error(e), c_string(&e.to_string())));
         let close = end.close.map(|(code, reason)| (code, c_string(reason)));
         // One dispatch for both, so no callback of a new connection slips between them.
         let entry = &self.entry;

@@ -1,6 +1,7 @@
 //! The `WebSocketEx_*` functions of net_websocket_ext.h (SPEC §8).
 use crate::api::{send, SendAs};
 use crate::codes::*;
+use crate::last_error;
 use crate::registry;
 use crate::types::WebSocket;
 use net_websocket_client::{DeflateConfig, Options};
@@ -77,9 +78,42 @@ ffi_fn! {
 
 /// Changes the options used from the next Connect.
 fn set_option(client: *mut WebSocket, change: impl FnOnce(&mut Options)) -> i32 {
-    let entry = try_code!(registry::lookup(client));
-    change(&mut entry.state().options);
-    WEBSOCKET_OK
+    set_option_checked(client, |o| {
+        change(o);
+        Ok(())
+    })
+}
+
+/// Changes the options used from the next Connect, unless `change` refuses with a code and a
+/// message (then nothing changes); records the outcome for WebSocketEx_GetLastErrorMessage.
+pub(crate) fn set_option_checked(
+    client: *mut WebSocket,
+    change: impl FnOnce(&mut Options) -> Result<(), (i32, String)>,
+) -> i32 {
+    let entry = match registry::lookup(client) {
+        Ok(entry) => entry,
+        Err(code) => {
+            last_error::set(Some(if code == WEBSOCKET_CLIENT_NULL {
+                "the client is NULL"
+            } else {
+                "not a live client (never created, or destroyed)"
+            }));
+            return code;
+        }
+    };
+    // Changed on a copy, so a refused change leaves the options as they were.
+    let mut options = entry.state().options.clone();
+    match change(&mut options) {
+        Ok(()) => {
+            entry.state().options = options;
+            last_error::set(None);
+            WEBSOCKET_OK
+        }
+        Err((code, message)) => {
+            last_error::set(Some(&message));
+            code
+        }
+    }
 }
 
 ffi_fn! {

@@ -12,9 +12,12 @@ mod dispatch;
 mod entry;
 mod ext;
 mod headers;
+mod last_error;
 mod registry;
+mod tls_proxy;
 mod types;
 
 pub use codes::*;
 pub use ext::*;
+pub use tls_proxy::*;
 pub use types::*;

@@ -161,6 +161,9 @@ pub fn connect(
         options.deflate.as_ref(),
     )
     .map_err(ConnectError::Header)?;
+    // The environment is read here, on the caller's thread, where the caller's own setenv
+    // calls cannot race with it.
+    let route = crate::proxy::select(&options.proxy, &target, &|name| std::env::var(name).ok());
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
     let shared = Arc::new(Shared {
         phase: AtomicU8::new(Phase::Connecting as u8),
@@ -172,6 +175,7 @@ pub fn connect(
         shared: shared.clone(),
         commands: receiver,
         target,
+        route,
         handshake,
         rng,
         handler,

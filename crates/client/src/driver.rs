@@ -1,9 +1,10 @@
 //! A connection's task once open: one poll loop that drains the command queue into the
 //! protocol, writes its output, reads and dispatches events, and runs the timers (close wait,
 //! keepalive). Reading never waits for writing, so a peer that echoes while we send large
-//! messages cannot deadlock us.
+//! messages cannot deadlock us. Generic over the stream: TCP and TLS (direct or through a
+//! proxy tunnel) share this code.
 use crate::connection::{Command, Shared};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Cause, Error};
 use crate::handler::{call_handler, report_end, End, Handler};
 use net_websocket_protocol::{Connection as Protocol, Event, MessageKind, State};
 use std::cell::RefCell;
@@ -13,8 +14,8 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
@@ -24,14 +25,20 @@ const OUTPUT_HIGH_WATER: usize = 256 * 1024;
 /// Size of the per-thread read buffer (connections keep no read buffer of their own).
 const READ_CHUNK: usize = 64 * 1024;
 /// A timer deadline far enough to mean "never".
-const FAR_FUTURE: std::time::Duration = std::time::Duration::from_secs(86400 * 365);
+const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365);
+/// How long the final shutdown (TLS close_notify, TCP FIN) may take after a clean close.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 thread_local! {
     static READ_BUFFER: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
 }
 
-pub(crate) struct Driver {
-    stream: TcpStream,
+pub(crate) struct Driver<S> {
+    stream: S,
+    /// Written bytes may wait in the stream (TLS records) until flushed.
+    unflushed: bool,
+    /// `ws://host:port` for error messages.
+    endpoint: String,
     protocol: Protocol,
     shared: Arc<Shared>,
     commands: mpsc::UnboundedReceiver<Command>,
@@ -54,18 +61,21 @@ pub(crate) struct Driver {
     timer: Pin<Box<Sleep>>,
 }
 
-impl Driver {
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: S,
         protocol: Protocol,
         shared: Arc<Shared>,
         commands: mpsc::UnboundedReceiver<Command>,
         pending: VecDeque<Command>,
         handler: Box<dyn Handler>,
-    ) -> Driver {
+        endpoint: String,
+    ) -> Self {
         let now = Instant::now();
         Driver {
             stream,
+            unflushed: false,
+            endpoint,
             protocol,
             shared,
             commands,
@@ -84,15 +94,18 @@ impl Driver {
     pub(crate) async fn run(mut self) {
         // Messages received together with the handshake response.
         self.dispatch_events();
-        poll_fn(|cx| self.poll(cx)).await;
+        let finish = poll_fn(|cx| self.poll(cx)).await;
+        if finish == Finish::Shutdown {
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.stream.shutdown()).await;
+        }
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Finish> {
         loop {
             let mut progress = false;
             if self.aborted {
                 self.abort(cx);
-                return Poll::Ready(());
+                return Poll::Ready(Finish::Drop);
             }
 
             // Commands first: Abort must win over everything queued before it.
@@ -100,7 +113,7 @@ impl Driver {
                 match command {
                     Some(Command::Abort) | None => {
                         self.abort(cx);
-                        return Poll::Ready(());
+                        return Poll::Ready(Finish::Drop);
                     }
                     Some(command) if self.ended => self.discard(command),
                     Some(command) => self.pending.push_back(command),
@@ -111,16 +124,27 @@ impl Driver {
             while !self.protocol.pending_output().is_empty() {
                 let out = self.protocol.pending_output();
                 match Pin::new(&mut self.stream).poll_write(cx, out) {
-                    Poll::Ready(Ok(0)) => return self.lost("connection closed while writing"),
+                    Poll::Ready(Ok(0)) => {
+                        let closed = std::io::Error::from(std::io::ErrorKind::WriteZero);
+                        return self.lost("writing", closed);
+                    }
                     Poll::Ready(Ok(n)) => {
                         self.protocol.consume_output(n);
+                        self.unflushed = true;
                         progress = true;
                     }
-                    Poll::Ready(Err(e)) => return self.lost(&format!("write failed: {e}")),
+                    Poll::Ready(Err(e)) => return self.lost("writing", e),
                     Poll::Pending => break,
                 }
             }
-            if self.protocol.pending_output().is_empty() {
+            if self.unflushed {
+                match Pin::new(&mut self.stream).poll_flush(cx) {
+                    Poll::Ready(Ok(())) => self.unflushed = false,
+                    Poll::Ready(Err(e)) => return self.lost("writing", e),
+                    Poll::Pending => {}
+                }
+            }
+            if self.protocol.pending_output().is_empty() && !self.unflushed {
                 self.report_unreported();
             }
 
@@ -137,17 +161,21 @@ impl Driver {
                     Poll::Pending => Poll::Pending,
                 }
             });
+            // A TLS peer that closes TCP without close_notify ends the stream like a plain EOF.
+            let read = match read {
+                Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    Poll::Ready(Ok(0))
+                }
+                read => read,
+            };
             match read {
                 Poll::Ready(Ok(0)) => {
                     self.protocol.receive_eof();
                     return if self.ended {
                         self.report_unreported();
-                        Poll::Ready(())
+                        Poll::Ready(Finish::Shutdown)
                     } else {
-                        self.report_loss(Error::new(
-                            ErrorKind::ClosedByPeer,
-                            "connection closed by the server without a close frame",
-                        ))
+                        self.report_loss(Cause::ClosedByPeer)
                     };
                 }
                 Poll::Ready(Ok(_)) => {
@@ -156,7 +184,7 @@ impl Driver {
                     self.dispatch_events();
                     progress = true;
                 }
-                Poll::Ready(Err(e)) => return self.lost(&format!("read failed: {e}")),
+                Poll::Ready(Err(e)) => return self.lost("reading", e),
                 Poll::Pending => {}
             }
 
@@ -265,9 +293,10 @@ impl Driver {
                     self.finish(None, code, reason);
                 }
                 Event::Failed(failure) => {
-                    let error = Error::new(ErrorKind::Protocol, failure.to_string());
-                    let reason = error.message.clone();
-                    self.finish(Some(error), failure.close_code(), reason);
+                    let code = failure.close_code();
+                    let error = Error::new(&self.endpoint, Cause::Protocol(failure));
+                    let reason = error.cause().to_string();
+                    self.finish(Some(error), code, reason);
                 }
             }
         }
@@ -321,7 +350,7 @@ impl Driver {
     }
 
     /// The timer fired: returns `Some` when the task is done.
-    fn on_timer(&mut self) -> Option<Poll<()>> {
+    fn on_timer(&mut self) -> Option<Poll<Finish>> {
         let now = Instant::now();
         if let Some(deadline) = self.close_deadline {
             if now < deadline {
@@ -329,7 +358,7 @@ impl Driver {
             }
             if self.ended {
                 self.report_unreported();
-                return Some(Poll::Ready(()));
+                return Some(Poll::Ready(Finish::Shutdown));
             }
             report_end(
                 &self.shared,
@@ -339,16 +368,13 @@ impl Driver {
                     close: Some((1006, "close handshake timed out")),
                 },
             );
-            return Some(Poll::Ready(()));
+            return Some(Poll::Ready(Finish::Shutdown));
         }
         let options = &self.shared.options;
         let interval = options.ping_interval?;
         if now >= self.last_received + options.dead_after {
-            let message = format!(
-                "keepalive: nothing received for {} s",
-                options.dead_after.as_secs()
-            );
-            return Some(self.report_loss(Error::transport(message)));
+            let after = options.dead_after;
+            return Some(self.report_loss(Cause::Keepalive { after }));
         }
         if !self.ping_outstanding && now >= self.last_received + interval {
             if self.protocol.state() == State::Open {
@@ -360,15 +386,16 @@ impl Driver {
     }
 
     /// A transport failure: reported unless the end already was.
-    fn lost(&mut self, what: &str) -> Poll<()> {
+    fn lost(&mut self, during: &'static str, source: std::io::Error) -> Poll<Finish> {
         if self.ended {
             self.report_unreported();
-            return Poll::Ready(());
+            return Poll::Ready(Finish::Drop);
         }
-        self.report_loss(Error::transport(format!("connection lost: {what}")))
+        self.report_loss(Cause::Io { during, source })
     }
 
-    fn report_loss(&mut self, error: Error) -> Poll<()> {
+    fn report_loss(&mut self, cause: Cause) -> Poll<Finish> {
+        let error = Error::new(&self.endpoint, cause);
         report_end(
             &self.shared,
             &mut self.handler,
@@ -378,7 +405,7 @@ impl Driver {
             },
         );
         self.ended = true;
-        Poll::Ready(())
+        Poll::Ready(Finish::Drop)
     }
 
     /// Destroy: one attempt to send a close frame 1001, no waiting, no more reports.
@@ -388,8 +415,18 @@ impl Driver {
             let _ = self.protocol.send_close(Some(1001), "");
             let out = self.protocol.pending_output();
             let _ = Pin::new(&mut self.stream).poll_write(cx, out);
+            let _ = Pin::new(&mut self.stream).poll_flush(cx);
         }
     }
+}
+
+/// How the task leaves the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Finish {
+    /// After a clean close: shut it down (TLS close_notify, then TCP FIN).
+    Shutdown,
+    /// Broken or aborted: just drop it.
+    Drop,
 }
 
 /// An end waiting in [`Driver::unreported`].

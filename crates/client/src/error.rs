@@ -1,39 +1,200 @@
-//! Why a connection failed, as reported to [`crate::Handler::on_end`].
+//! Why a connection failed, as reported to [`crate::Handler::on_end`]. The causes stay typed
+//! up to the one place that maps them to C codes and messages (the capi crate's `codes`).
+use net_websocket_protocol::{HandshakeError, ProtocolError};
 use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
 
-/// The class of a connection failure; the C API maps each to one error code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// DNS, TCP, TLS, timeouts, resets, keepalive: the transport failed.
-    Transport,
-    /// The peer ended the TCP connection without a close handshake.
-    ClosedByPeer,
-    /// The server's handshake response or frames broke the protocol (or a limit).
-    Protocol,
+pub use crate::proxy::ProxyError;
+pub use crate::tls::TlsError;
+
+/// A connection failure: the endpoint it concerns and its cause. Displays as
+/// `"wss://host:443: <cause>"`; the endpoint never includes the path or query, which may
+/// carry credentials.
+#[derive(Debug)]
+pub struct Error {
+    endpoint: String,
+    cause: Cause,
 }
 
-/// A connection failure with a human-readable message naming the cause.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
-    pub kind: ErrorKind,
-    pub message: String,
+/// What failed, one variant per stage of the connection and per way it can end badly.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Cause {
+    /// Resolving a host name failed (the server's, the proxy's, or the server's for a
+    /// `socks5://` proxy).
+    Dns { host: String, source: io::Error },
+    /// The name resolved to no address.
+    NoAddress { host: String },
+    /// No address accepted a TCP connection; one entry per address tried.
+    Connect {
+        attempts: Vec<(SocketAddr, io::Error)>,
+    },
+    /// The proxy could not be used or refused the tunnel; `proxy` is its URL without
+    /// credentials.
+    Proxy { proxy: String, error: ProxyError },
+    /// The TLS handshake failed, or the TLS settings could not be used.
+    Tls(TlsError),
+    /// The server's answer to the opening handshake was not a valid 101 (an HTTP status, a
+    /// redirect, a wrong accept key, an extension or subprotocol that was not offered).
+    Handshake(HandshakeError),
+    /// A stage of connecting did not finish within the connect timeout.
+    Timeout { stage: Stage, after: Duration },
+    /// Reading or writing failed (`during` names what was being done).
+    Io {
+        during: &'static str,
+        source: io::Error,
+    },
+    /// The server ended the TCP connection without a close frame.
+    ClosedByPeer,
+    /// The server's frames broke RFC 6455 / RFC 7692, or a limit.
+    Protocol(ProtocolError),
+    /// Keepalive: nothing was received for this long.
+    Keepalive { after: Duration },
+}
+
+/// The stages of connecting, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Dns,
+    Connect,
+    Proxy,
+    Tls,
+    Handshake,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Dns => "the DNS lookup",
+            Stage::Connect => "the TCP connect",
+            Stage::Proxy => "the proxy tunnel setup",
+            Stage::Tls => "the TLS handshake",
+            Stage::Handshake => "the WebSocket handshake",
+        })
+    }
 }
 
 impl Error {
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(endpoint: &str, cause: Cause) -> Self {
         Error {
-            kind,
-            message: message.into(),
+            endpoint: endpoint.to_owned(),
+            cause,
         }
     }
-    pub(crate) fn transport(message: impl Into<String>) -> Self {
-        Error::new(ErrorKind::Transport, message)
+
+    /// What failed.
+    pub fn cause(&self) -> &Cause {
+        &self.cause
+    }
+
+    /// `scheme://host:port` of the server.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        write!(f, "{}: {}", self.endpoint, self.cause)
     }
 }
-impl std::error::Error for Error {}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            Cause::Dns { source, .. } | Cause::Io { source, .. } => Some(source),
+            Cause::Proxy { error, .. } => Some(error),
+            Cause::Tls(e) => Some(e),
+            Cause::Handshake(e) => Some(e),
+            Cause::Protocol(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cause::Dns { host, source } => write!(f, "DNS lookup of {host} failed: {source}"),
+            Cause::NoAddress { host } => write!(f, "DNS lookup of {host} returned no address"),
+            Cause::Connect { attempts } => {
+                f.write_str("TCP connect failed: ")?;
+                for (i, (addr, e)) in attempts.iter().enumerate() {
+                    let separator = if i == 0 { "" } else { "; " };
+                    write!(f, "{separator}{addr}: {}", io_reason(e))?;
+                }
+                Ok(())
+            }
+            Cause::Proxy { proxy, error } => write!(f, "proxy {proxy} {error}"),
+            Cause::Tls(e) => e.fmt(f),
+            Cause::Handshake(e) => e.fmt(f),
+            Cause::Timeout { stage, after } => {
+                write!(f, "timed out after {} s in {stage}", after.as_secs_f32())
+            }
+            Cause::Io { during, source } => write!(f, "{during} failed: {}", io_reason(source)),
+            Cause::ClosedByPeer => {
+                f.write_str("connection closed by the server without a close frame")
+            }
+            Cause::Protocol(e) => write!(f, "protocol: {e}"),
+            Cause::Keepalive { after } => {
+                write!(f, "keepalive: nothing received for {} s", after.as_secs())
+            }
+        }
+    }
+}
+
+/// An I/O error as a person reads it: "connection refused", not "Connection refused (os
+/// error 111)".
+pub(crate) fn io_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => format!("{:?}", e.kind()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_reasons_read_as_text() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(io_reason(&refused), "connection refused");
+        let os = io::Error::from_raw_os_error(111);
+        assert_eq!(io_reason(&os), "connection refused");
+    }
+
+    #[test]
+    fn messages_name_the_endpoint_and_every_address() {
+        let a: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let b: SocketAddr = "[::1]:9".parse().unwrap();
+        let refused = || io::Error::from(io::ErrorKind::ConnectionRefused);
+        let error = Error::new(
+            "ws://localhost:9",
+            Cause::Connect {
+                attempts: vec![(a, refused()), (b, refused())],
+            },
+        );
+        assert_eq!(
+            error.to_string(),
+            "ws://localhost:9: TCP connect failed: 127.0.0.1:9: connection refused; \
+             [::1]:9: connection refused"
+        );
+        let timeout = Cause::Timeout {
+            stage: Stage::Tls,
+            after: Duration::from_millis(1500),
+        };
+        assert_eq!(
+            timeout.to_string(),
+            "timed out after 1.5 s in the TLS handshake"
+        );
+    }
+}

@@ -1,26 +1,34 @@
-//! A connection's task up to open: DNS, TCP (every address in turn), the opening handshake,
-//! all bounded by the connect timeout and cancellable by Close or Destroy. Then it hands over
-//! to the driver.
+//! A connection's task up to open: the transport (DNS, TCP, proxy, TLS), then the opening
+//! handshake, all bounded by the connect timeout and cancellable by Close or Destroy. Then it
+//! hands over to the driver, which is generic over the stream.
 use crate::connection::{Command, Shared};
 use crate::driver::Driver;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Cause, Error, Stage};
 use crate::handler::{call_handler, report_end, End, Handler};
+use crate::options::Options;
+use crate::proxy::Proxy;
 use crate::target::Target;
+use crate::transport::{tls_cause, Attempt, Stream};
 use net_websocket_protocol::handshake::{Accepted, ClientHandshake, MAX_HEAD_SIZE};
-use net_websocket_protocol::{Config, Connection as Protocol, Role};
+use net_websocket_protocol::{Config, Connection as Protocol, HandshakeError, Role};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::collections::VecDeque;
-use std::net::SocketAddr;
+use std::io;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_rustls::client::TlsStream;
 
 pub(crate) struct Task {
     pub(crate) shared: Arc<Shared>,
     pub(crate) commands: mpsc::UnboundedReceiver<Command>,
     pub(crate) target: Target,
+    /// The proxy chosen at connect (from the options or the environment), or why none could
+    /// be chosen.
+    pub(crate) route: Result<Option<Proxy>, Cause>,
     pub(crate) handshake: ClientHandshake,
     pub(crate) rng: StdRng,
     pub(crate) handler: Box<dyn Handler>,
@@ -34,28 +42,40 @@ enum Interrupt {
     Aborted,
 }
 
+/// A stream after a successful opening handshake, with the bytes read past the response.
+pub(crate) struct Opened<S> {
+    stream: S,
+    accepted: Accepted,
+    leftover: Vec<u8>,
+}
+
+/// The two kinds of stream a connection can run on; each gets its own driver.
+enum Established {
+    Plain(Opened<TcpStream>),
+    Tls(Opened<Box<TlsStream<TcpStream>>>),
+}
+
 impl Task {
     pub(crate) async fn run(mut self) {
+        let route = std::mem::replace(&mut self.route, Ok(None));
         let mut pending = VecDeque::new();
-        let timeout = self.shared.options.connect_timeout;
-        let attempt = tokio::select! {
-            r = tokio::time::timeout(timeout, establish(&self.target, &self.handshake)) => match r {
-                Ok(r) => Ok(r),
-                Err(_) => Ok(Err(Error::transport(format!(
-                    "connect timed out after {} s", timeout.as_secs_f32()
-                )))),
+        let attempt = match route {
+            Err(cause) => Ok(Err(cause)),
+            Ok(proxy) => tokio::select! {
+                r = establish(&self.target, proxy.as_ref(), &self.shared.options, &self.handshake) => Ok(r),
+                i = collect_until_interrupt(&mut self.commands, &mut pending) => Err(i),
             },
-            i = collect_until_interrupt(&mut self.commands, &mut pending) => Err(i),
         };
-        let (stream, accepted, leftover) = match attempt {
-            Ok(Ok(established)) => established,
-            Ok(Err(error)) => {
+        match attempt {
+            Ok(Ok(Established::Plain(opened))) => self.open(opened, pending).await,
+            Ok(Ok(Established::Tls(opened))) => self.open(opened, pending).await,
+            Ok(Err(cause)) => {
+                let error = Error::new(&self.target.endpoint(), cause);
                 let end = End {
                     error: Some(&error),
                     close: None,
                 };
                 report_end(&self.shared, &mut self.handler, end);
-                return;
             }
             Err(Interrupt::Cancelled) => {
                 let end = End {
@@ -63,12 +83,18 @@ impl Task {
                     close: Some((1006, "connection attempt cancelled by Close")),
                 };
                 report_end(&self.shared, &mut self.handler, end);
-                return;
             }
-            Err(Interrupt::Aborted) => return,
-        };
+            Err(Interrupt::Aborted) => {}
+        }
+    }
+
+    /// Reports the open and runs the connection until it ends.
+    async fn open<S>(mut self, opened: Opened<S>, pending: VecDeque<Command>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send,
+    {
         self.shared.set_open();
-        call_handler(|| self.handler.on_open(&accepted));
+        call_handler(|| self.handler.on_open(&opened.accepted));
         let config = Config {
             max_message_size: self.shared.options.max_message_size,
         };
@@ -76,17 +102,19 @@ impl Task {
         let mut protocol = Protocol::new(
             Role::Client,
             config,
-            accepted.deflate,
+            opened.accepted.deflate,
             Box::new(move |buf: &mut [u8]| rng.fill_bytes(buf)),
         );
-        protocol.receive_data(&leftover);
+        protocol.receive_data(&opened.leftover);
+        let endpoint = self.target.endpoint();
         Driver::new(
-            stream,
+            opened.stream,
             protocol,
             self.shared,
             self.commands,
             pending,
             self.handler,
+            endpoint,
         )
         .run()
         .await;
@@ -107,115 +135,75 @@ async fn collect_until_interrupt(
     }
 }
 
-type Established = (TcpStream, Accepted, Vec<u8>);
-
-async fn establish(target: &Target, handshake: &ClientHandshake) -> Result<Established, Error> {
-    if target.secure {
-        return Err(Error::transport(
-            "wss:// is not supported by this version of net_websocket yet (no TLS)",
-        ));
+/// The transport, then the opening handshake on it, within the connect timeout.
+async fn establish(
+    target: &Target,
+    proxy: Option<&Proxy>,
+    options: &Options,
+    handshake: &ClientHandshake,
+) -> Result<Established, Cause> {
+    let attempt = Attempt {
+        target,
+        proxy,
+        tls: &options.tls,
+        deadline: Instant::now() + options.connect_timeout,
+        timeout: options.connect_timeout,
+    };
+    match attempt.open().await? {
+        Stream::Plain(stream) => attempt
+            .within(Stage::Handshake, open_websocket(stream, handshake))
+            .await
+            .map(Established::Plain),
+        Stream::Tls(stream) => attempt
+            .within(Stage::Handshake, open_websocket(stream, handshake))
+            .await
+            .map(Established::Tls),
     }
-    let mut stream = dial(target).await?;
+}
+
+/// The opening handshake (RFC 6455 §4.1) on any stream.
+async fn open_websocket<S>(mut stream: S, handshake: &ClientHandshake) -> Result<Opened<S>, Cause>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    const SENDING: &str = "sending the handshake";
+    const READING: &str = "reading the handshake response";
     stream
         .write_all(handshake.request())
         .await
-        .map_err(|e| Error::transport(format!("sending the handshake failed: {e}")))?;
+        .map_err(|e| tls_cause(e, SENDING))?;
+    // TLS holds what was written in records until flushed.
+    stream.flush().await.map_err(|e| tls_cause(e, SENDING))?;
     let mut buf = Vec::with_capacity(1024);
     loop {
-        if let Some(accepted) = handshake
-            .parse_response(&buf)
-            .map_err(|e| Error::new(ErrorKind::Protocol, e.to_string()))?
-        {
+        if let Some(accepted) = handshake.parse_response(&buf).map_err(Cause::Handshake)? {
             let leftover = buf.split_off(accepted.consumed);
-            return Ok((stream, accepted, leftover));
+            return Ok(Opened {
+                stream,
+                accepted,
+                leftover,
+            });
         }
         if buf.len() > MAX_HEAD_SIZE {
-            return Err(Error::new(
-                ErrorKind::Protocol,
-                "handshake: response head too large",
-            ));
+            let why = format!("response head over {MAX_HEAD_SIZE} bytes");
+            return Err(Cause::Handshake(HandshakeError::Malformed(why)));
         }
         buf.reserve(1024);
-        let n = stream
-            .read_buf(&mut buf)
-            .await
-            .map_err(|e| Error::transport(format!("reading the handshake response failed: {e}")))?;
-        if n == 0 {
-            return Err(Error::transport(
-                "handshake: connection closed by the server before a response",
-            ));
+        let closed = match stream.read_buf(&mut buf).await {
+            Ok(n) => n == 0,
+            // TLS without close_notify: the same as a plain EOF here.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => true,
+            Err(e) => return Err(tls_cause(e, READING)),
+        };
+        if closed {
+            let eof = io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "connection closed by the server before a response",
+            );
+            return Err(Cause::Io {
+                during: READING,
+                source: eof,
+            });
         }
-    }
-}
-
-/// Resolves the host and tries every address in turn (SPEC §6).
-async fn dial(target: &Target) -> Result<TcpStream, Error> {
-    let addrs: Vec<_> = tokio::net::lookup_host((target.host.as_str(), target.port))
-        .await
-        .map_err(|e| Error::transport(format!("DNS lookup of {} failed: {e}", target.host)))?
-        .collect();
-    if addrs.is_empty() {
-        return Err(Error::transport(format!(
-            "DNS lookup of {} returned no address",
-            target.host
-        )));
-    }
-    connect_first(&addrs).await
-}
-
-/// Tries each address in turn, in the resolver's order (getaddrinfo sorts by RFC 6724), and
-/// returns the first connection; the error names every address with its failure.
-async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Error> {
-    let mut failures = Vec::new();
-    for &addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                // Small frames (pings, short messages) must not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) => failures.push(format!("{addr}: {e}")),
-        }
-    }
-    Err(Error::transport(format!(
-        "TCP connect failed: {}",
-        failures.join("; ")
-    )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    /// A port that refuses connections: bound, then released.
-    fn refused_addr() -> SocketAddr {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap()
-    }
-
-    #[test]
-    fn the_next_address_is_tried_after_a_refusal() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let good = listener.local_addr().unwrap();
-        let bad = refused_addr();
-        let stream = block_on(connect_first(&[bad, good])).unwrap();
-        assert_eq!(stream.peer_addr().unwrap(), good);
-    }
-
-    #[test]
-    fn every_failure_is_named() {
-        let (a, b) = (refused_addr(), refused_addr());
-        let error = block_on(connect_first(&[a, b])).unwrap_err();
-        assert_eq!(error.kind, ErrorKind::Transport);
-        assert!(error.message.contains(&a.to_string()), "{}", error.message);
-        assert!(error.message.contains(&b.to_string()), "{}", error.message);
     }
 }

@@ -5,7 +5,7 @@ use net_websocket_protocol::handshake::Accepted;
 use net_websocket_protocol::MessageKind;
 
 /// How a connection ended: the last thing reported for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct End<'a> {
     /// Set when the connection failed (before open: always, and then `close` is None).
     pub error: Option<&'a Error>,

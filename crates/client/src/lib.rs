@@ -1,6 +1,6 @@
 //! The async runtime layer of net_websocket: one shared tokio runtime for every client, a task
-//! per connection (DNS, TCP, opening handshake, then the protocol driver), timeouts and
-//! keepalive, and the Rust API ([`connect`], [`Connection`], [`Handler`]).
+//! per connection (DNS, TCP, proxy tunnel, TLS, opening handshake, then the protocol driver),
+//! timeouts and keepalive, and the Rust API ([`connect`], [`Connection`], [`Handler`]).
 //!
 //! Threading: every connection runs on [`runtime::shared`], a multi-thread runtime with a small
 //! fixed number of workers (`NET_WEBSOCKET_THREADS`, default 2). Handler methods run on those
@@ -14,13 +14,18 @@ mod error;
 mod establish;
 mod handler;
 mod options;
+pub mod proxy;
 pub mod runtime;
 mod target;
+pub mod tls;
+mod transport;
 
 pub use connection::{connect, CloseError, ConnectError, Connection, SendError};
-pub use error::{Error, ErrorKind};
+pub use error::{Cause, Error, Stage};
 pub use handler::{End, Handler};
 pub use net_websocket_protocol::handshake::Accepted;
 pub use net_websocket_protocol::{DeflateConfig, MessageKind};
 pub use options::Options;
+pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use target::{Target, UrlError, MAX_URL_LEN};
+pub use tls::{TlsError, TlsOptions};

@@ -1,9 +1,11 @@
-//! Per-connection limits and timeouts (SPEC §6, §7).
+//! Per-connection settings: limits, timeouts, TLS and proxy (SPEC §6, §7).
+use crate::proxy::ProxySetting;
+use crate::tls::TlsOptions;
 use net_websocket_protocol::DeflateConfig;
 use std::time::Duration;
 
 /// Connection options; `Options::default()` holds the documented defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Largest message `send` accepts (4 MiB).
     pub max_send_size: usize,
@@ -21,6 +23,11 @@ pub struct Options {
     pub dead_after: Duration,
     /// Offer permessage-deflate (off by default: a deflate context costs memory).
     pub deflate: Option<DeflateConfig>,
+    /// How wss:// verifies the server and identifies the client (verified against the system
+    /// store by default).
+    pub tls: TlsOptions,
+    /// Which proxy to use (the environment's by default).
+    pub proxy: ProxySetting,
 }
 
 impl Default for Options {
@@ -34,6 +41,8 @@ impl Default for Options {
             ping_interval: Some(Duration::from_secs(30)),
             dead_after: Duration::from_secs(60),
             deflate: None,
+            tls: TlsOptions::default(),
+            proxy: ProxySetting::Environment,
         }
     }
 }

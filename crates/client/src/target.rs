@@ -34,6 +34,22 @@ fn bad(why: impl Into<String>) -> UrlError {
 }
 
 impl Target {
+    /// `host:port` as CONNECT names it (brackets for IPv6, the port always).
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// `ws://host:port` or `wss://host:port`: the server in messages, without the path and
+    /// query, which may carry credentials.
+    pub fn endpoint(&self) -> String {
+        let scheme = if self.secure { "wss" } else { "ws" };
+        format!("{scheme}://{}", self.authority())
+    }
+
     /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
     /// scheme (= ws). Refuses userinfo, fragments, port 0, and URLs over [`MAX_URL_LEN`].
     pub fn parse(input: &str) -> Result<Target, UrlError> {
@@ -134,6 +150,14 @@ mod tests {
         assert_eq!(t.host, "::1");
         assert_eq!(t.host_header, "[::1]:9000");
         assert_eq!(ok("ws://[::1]/").host_header, "[::1]");
+    }
+
+    #[test]
+    fn authority_and_endpoint_always_carry_the_port_and_never_the_path() {
+        let t = ok("wss://example.com/chat?token=secret");
+        assert_eq!(t.authority(), "example.com:443");
+        assert_eq!(t.endpoint(), "wss://example.com:443");
+        assert_eq!(ok("ws://[::1]/x").endpoint(), "ws://[::1]:80");
     }
 
     #[test]

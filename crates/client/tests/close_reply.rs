@@ -1,13 +1,23 @@
 //! The end of a server-initiated close handshake is reported only once our close reply is
 //! written: a handler that aborts the connection (the C API's Destroy) from inside `on_end`
 //! must not cut the reply off, or the server sees an unclean close.
-use net_websocket_client::{connect, Accepted, Connection, End, Handler, MessageKind, Options};
+use net_websocket_client::{
+    connect, Accepted, Connection, End, Handler, MessageKind, Options, ProxySetting,
+};
 use net_websocket_protocol::handshake::{accept_request, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection as Protocol, Event, Role};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
+
+/// The test servers are on 127.0.0.1: a proxy from the environment must not get between.
+fn direct() -> Options {
+    Options {
+        proxy: ProxySetting::Off,
+        ..Options::default()
+    }
+}
 
 const ROUNDS: usize = 30;
 
@@ -88,7 +98,7 @@ fn abort_inside_on_end_does_not_cut_off_the_close_reply() {
         };
         // Hold the slot while connecting so on_end cannot run before the handle is stored.
         let mut guard = slot.lock().unwrap();
-        *guard = Some(connect(&url, &[], Options::default(), Box::new(handler)).unwrap());
+        *guard = Some(connect(&url, &[], direct(), Box::new(handler)).unwrap());
         drop(guard);
         let end = rx.recv_timeout(Duration::from_secs(10)).expect("no end");
         assert_eq!(end, Some((4000, "bye".to_owned())), "round {round}");

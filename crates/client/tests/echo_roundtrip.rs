@@ -1,8 +1,16 @@
 //! The Rust API against the bundled echo server: messages of every length class round-trip
 //! byte for byte with their type, and the close handshake reports the server's code.
-use net_websocket_client::{connect, Accepted, End, Handler, MessageKind, Options};
+use net_websocket_client::{connect, Accepted, End, Handler, MessageKind, Options, ProxySetting};
 use std::sync::mpsc;
 use std::time::Duration;
+
+/// The test servers are on 127.0.0.1: a proxy from the environment must not get between.
+fn direct() -> Options {
+    Options {
+        proxy: ProxySetting::Off,
+        ..Options::default()
+    }
+}
 
 #[derive(Debug, PartialEq)]
 enum Seen {
@@ -24,7 +32,7 @@ impl Handler for Recorder {
     }
     fn on_end(&mut self, end: End<'_>) {
         let _ = self.0.send(Seen::End(
-            end.error.map(|e| e.message.clone()),
+            end.error.map(|e| e.to_string()),
             end.close.map(|(c, r)| (c, r.to_string())),
         ));
     }
@@ -68,7 +76,7 @@ fn messages_of_every_length_class_round_trip() {
     let addr = echo_server();
     let (tx, rx) = mpsc::channel();
     let url = format!("ws://{addr}/");
-    let connection = connect(&url, &[], Options::default(), Box::new(Recorder(tx))).unwrap();
+    let connection = connect(&url, &[], direct(), Box::new(Recorder(tx))).unwrap();
     assert_eq!(next(&rx), Seen::Open(101, "Switching Protocols".into()));
     for len in [0, 1, 125, 126, 65535, 65536, 4 << 20] {
         for kind in [MessageKind::Text, MessageKind::Binary] {
@@ -101,7 +109,7 @@ fn refused_connection_reports_one_transport_error() {
     let _connection = connect(
         &format!("ws://{addr}/"),
         &[],
-        Options::default(),
+        direct(),
         Box::new(Recorder(tx)),
     )
     .unwrap();
@@ -117,7 +125,7 @@ fn server_status_404_is_a_protocol_error_naming_the_status() {
     let addr = echo_server();
     let (tx, rx) = mpsc::channel();
     let url = format!("ws://{addr}/status/404");
-    let _connection = connect(&url, &[], Options::default(), Box::new(Recorder(tx))).unwrap();
+    let _connection = connect(&url, &[], direct(), Box::new(Recorder(tx))).unwrap();
     match next(&rx) {
         Seen::End(Some(message), None) => {
             assert!(message.contains("404 Not Found"), "{message}")
@@ -131,7 +139,7 @@ fn abrupt_loss_reports_an_error_then_1006() {
     let addr = echo_server();
     let (tx, rx) = mpsc::channel();
     let url = format!("ws://{addr}/drop");
-    let _connection = connect(&url, &[], Options::default(), Box::new(Recorder(tx))).unwrap();
+    let _connection = connect(&url, &[], direct(), Box::new(Recorder(tx))).unwrap();
     assert!(matches!(next(&rx), Seen::Open(101, _)));
     match next(&rx) {
         Seen::End(Some(_), Some((1006, _))) => {}

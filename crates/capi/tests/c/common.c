@@ -71,6 +71,34 @@ void echo_url_into(char *buf, size_t size, const char *path)
     if (n < 0 || (size_t)n >= size) test_fail(__FILE__, __LINE__, "URL too long for buffer");
 }
 
+const char *test_env(const char *name)
+{
+    const char *value = getenv(name);
+    if (value == NULL || value[0] == '\0') {
+        fprintf(stderr, "%s is not set (run through scripts/c-tests.sh)\n", name);
+        exit(1);
+    }
+    return value;
+}
+
+void pki_path(char *buf, size_t size, const char *file)
+{
+    int n = snprintf(buf, size, "%s/%s", test_env("WS_PKI_DIR"), file);
+    if (n < 0 || (size_t)n >= size) test_fail(__FILE__, __LINE__, "path too long for buffer");
+}
+
+size_t count_lines_with(const char *path, const char *needle)
+{
+    char line[1024];
+    size_t count = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return 0;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strstr(line, needle) != NULL) count++;
+    fclose(f);
+    return count;
+}
+
 const char *echo_url(const char *path)
 {
     static char buf[512];
@@ -423,6 +451,32 @@ void connect_open(struct WebSocket *client, const char *url, const char *file, i
     if (ev->code != 101 || strcmp(ev->text, "Switching Protocols") != 0)
         test_fail(file, line, "onOpen(%u, \"%s\"), expected onOpen(101, \"Switching Protocols\")",
                   (unsigned)ev->code, ev->text);
+}
+
+const char *connect_fail(struct WebSocket *client, const char *url, uint32_t code,
+                         const char *file, int line)
+{
+    size_t errors = rec_count(client, EV_ERROR), others = rec_count(client, EV_OPEN | EV_CLOSE);
+    int rc = OH_WebSocketClient_Connect(client, url, no_headers());
+    const rec_event *ev;
+    if (rc != WEBSOCKET_OK) test_fail(file, line, "Connect(%s) returned %d, expected 0", url, rc);
+    if (!rec_wait_count(client, EV_ERROR | EV_OPEN | EV_CLOSE, errors + others + 1, 15000)) {
+        rec_dump(client);
+        test_fail(file, line, "no onError within 15 s after Connect(%s)", url);
+    }
+    ev = rec_nth(client, EV_ERROR, errors);
+    if (ev == NULL || rec_count(client, EV_OPEN | EV_CLOSE) != others) {
+        rec_dump(client);
+        test_fail(file, line, "Connect(%s) did not fail with one onError", url);
+    }
+    if (ev->code != code) {
+        rec_dump(client);
+        test_fail(file, line, "onError(%u, \"%s\") after Connect(%s), expected code %u",
+                  (unsigned)ev->code, ev->text, url, (unsigned)code);
+    }
+    /* Nothing may follow the onError of a failed attempt. */
+    rec_check_quiet(client, 100, file, line);
+    return ev->text;
 }
 
 void check_echo(struct WebSocket *client, const char *text, const char *file, int line)

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <network/netstack/net_websocket.h>
 
@@ -79,6 +80,20 @@ void test_init(void);
 const char *echo_url(const char *path);
 /* Same as echo_url() but into a caller buffer, for keeping several URLs around. */
 void echo_url_into(char *buf, size_t size, const char *path);
+/* The environment variable name set by scripts/c-tests.sh; exits with a message if unset. */
+const char *test_env(const char *name);
+/* WS_PKI_DIR "/" file into buf (the test PKI of scripts/c-tests.sh). */
+void pki_path(char *buf, size_t size, const char *file);
+/* How many lines of the file at path contain needle (0 when it cannot be read). */
+size_t count_lines_with(const char *path, const char *needle);
+
+/* Exits with both strings unless haystack contains needle. */
+#define CHECK_CONTAINS(haystack, needle)                                                  \
+    do {                                                                                  \
+        if (strstr((haystack), (needle)) == NULL)                                         \
+            test_fail(__FILE__, __LINE__, "\"%s\" does not contain \"%s\"", (haystack),    \
+                      (needle));                                                          \
+    } while (0)
 
 /* ---- event recorder -------------------------------------------------------------------- */
 
@@ -163,6 +178,12 @@ void rec_dump(struct WebSocket *client);
 /* Connects client to url without headers and waits for onOpen (exits on failure). */
 void connect_open(struct WebSocket *client, const char *url, const char *file, int line);
 #define CONNECT_OPEN(client, url) connect_open((client), (url), __FILE__, __LINE__)
+/* Connects client to url without headers, waits for the attempt to fail and checks SPEC §4:
+ * exactly one onError with errorCode code, no onOpen, no onClose. Returns the error message
+ * (valid until rec_reset). */
+const char *connect_fail(struct WebSocket *client, const char *url, uint32_t code,
+                         const char *file, int line);
+#define CONNECT_FAIL(client, url, code) connect_fail((client), (url), (code), __FILE__, __LINE__)
 /* Sends text on an open client of the echo server and waits for it to come back as the next
  * message (exits on failure). */
 void check_echo(struct WebSocket *client, const char *text, const char *file, int line);

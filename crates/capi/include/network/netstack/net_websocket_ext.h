@@ -4,7 +4,9 @@
  * Same handles and error codes as <network/netstack/net_websocket.h>: a NULL client gives
  * WEBSOCKET_CLIENT_NULL (1001), a pointer that is not a live client WEBSOCKET_CLIENT_NOT_CREATED
  * (1002). Functions that return a value instead of a code return 0 / NULL for bad handles.
- * Settings (compression, limits, timeouts) apply from the next OH_WebSocketClient_Connect.
+ * Settings (compression, limits, TLS, proxy) apply from the next OH_WebSocketClient_Connect;
+ * a connection already running keeps the settings it started with. When a setter fails,
+ * WebSocketEx_GetLastErrorMessage says why.
  */
 #ifndef NET_WEBSOCKET_EXT_H
 #define NET_WEBSOCKET_EXT_H
@@ -70,6 +72,114 @@ int WebSocketEx_SetSendQueueLimit(struct WebSocket *client, size_t bytes);
 
 /** Bytes accepted by Send and not yet handed to the encoder; 0 for a bad handle. */
 size_t WebSocketEx_GetBufferedAmount(struct WebSocket *client);
+
+/*
+ * TLS (wss://, and https:// which means the same)
+ *
+ * By default the server's certificate is verified against the system trust store, read once
+ * per process at the first wss:// connection: SSL_CERT_FILE and SSL_CERT_DIR, when set, replace
+ * the system's locations. The certificate must be valid now, chain to a trusted CA, and be
+ * issued for the URL's host (an IP address in the URL is checked against the certificate's IP
+ * addresses). The host name is sent as SNI. Through a proxy, TLS runs end to end inside the
+ * tunnel: the proxy sees neither the certificate check nor the traffic.
+ *
+ * Files are PEM and are read during the setter call (a later change to a file needs another
+ * call). A file that cannot be read or holds nothing usable gives WEBSOCKET_CONNECTION_ERROR
+ * (1003) and leaves the previous setting in place.
+ *
+ * A TLS failure is reported through onError with WEBSOCKET_CONNECTION_ERROR (1003) and a
+ * message that names the server and the cause, e.g.
+ *   "wss://example.com:443: TLS certificate verify failed: certificate signed by unknown authority"
+ *   "...: TLS certificate verify failed: certificate is not valid for name "example.com" (it is
+ *    valid for other.example)"
+ *   "...: TLS certificate verify failed: certificate expired on 2020-01-02 00:00:00 UTC"
+ *   "...: TLS handshake failed: the server requires a client certificate and none is set"
+ */
+
+/**
+ * Trusts the CA certificates in the PEM file path instead of the system store (with a CA
+ * directory set too, both are trusted). NULL goes back to the system store (unless a CA
+ * directory is set). Returns WEBSOCKET_OK, 1001, 1002, or WEBSOCKET_CONNECTION_ERROR when the
+ * file cannot be read or holds no usable certificate.
+ */
+int WebSocketEx_SetCAFile(struct WebSocket *client, const char *path);
+
+/**
+ * Trusts the CA certificates in every PEM file of the directory path instead of the system
+ * store (files without a certificate are skipped; the OpenSSL hash names of c_rehash are not
+ * needed). NULL drops the directory. Returns WEBSOCKET_OK, 1001, 1002, or
+ * WEBSOCKET_CONNECTION_ERROR when the directory cannot be read or holds no certificate.
+ */
+int WebSocketEx_SetCADirectory(struct WebSocket *client, const char *path);
+
+/**
+ * Presents a client certificate to servers that ask for one. certificateChainFile holds the
+ * certificate first, then any intermediates; privateKeyFile its private key: PKCS#8
+ * ("PRIVATE KEY"), PKCS#1 ("RSA PRIVATE KEY"), SEC1 ("EC PRIVATE KEY"), or encrypted PKCS#8
+ * ("ENCRYPTED PRIVATE KEY", PBES2 with PBKDF2 or scrypt and AES, as `openssl pkcs8 -topk8`
+ * writes) with password (NULL for a key that is not encrypted). Both may be the same file.
+ * All three NULL removes the client certificate. Returns WEBSOCKET_OK, 1001, 1002, or
+ * WEBSOCKET_CONNECTION_ERROR when a file cannot be read, holds no certificate or key, the key
+ * is encrypted and the password is missing or wrong, or the key does not belong to the
+ * certificate.
+ */
+int WebSocketEx_SetClientCertificate(struct WebSocket *client, const char *certificateChainFile,
+    const char *privateKeyFile, const char *password);
+
+/**
+ * skip != 0 accepts ANY server certificate: expired, self-signed, or issued for another host.
+ * The connection is still encrypted, but it is no longer authenticated: anyone on the network
+ * path (or a proxy) can impersonate the server and read and change all traffic. Use it only
+ * for testing against servers you control. Off by default; 0 turns verification back on.
+ */
+int WebSocketEx_SetSkipCertificateVerification(struct WebSocket *client, int skip);
+
+/*
+ * Proxies
+ *
+ * By default a client uses the proxy of its environment, as curl does: https_proxy for wss://,
+ * http_proxy for ws://, then all_proxy (each name in lower case first, then upper case; an
+ * empty value counts as unset; HTTP_PROXY is ignored when REQUEST_METHOD is set, as in CGI
+ * programs). no_proxy (or NO_PROXY) lists hosts reached directly, comma-separated: "*" for all,
+ * domains ("example.com" and ".example.com" both match example.com and every host under it),
+ * IP addresses, CIDR ranges ("10.0.0.0/8", "fd00::/8"), each optionally with ":port" ("[::1]:8080"
+ * for IPv6). Loopback addresses are not special: list them in no_proxy to bypass a proxy. The
+ * environment is read at each Connect, on the thread that calls it.
+ *
+ * Proxy URLs: http://[user:password@]host[:port] asks for a tunnel with HTTP CONNECT (basic
+ * authentication, for ws:// and wss:// alike); socks5://... resolves the server's name locally
+ * and sends the address, socks5h://... lets the proxy resolve it (RFC 1928, username/password
+ * of RFC 1929). The port defaults to 1080; a URL without a scheme is http://; user and password
+ * are percent-decoded. https:// proxies (TLS to the proxy) are not supported.
+ *
+ * A proxy failure is reported through onError with WEBSOCKET_CONNECTION_ERROR (1003) and a
+ * message that names the proxy (without credentials) and what it did, e.g.
+ *   "ws://example.com:80: proxy http://127.0.0.1:3128 answered 407 Proxy Authentication
+ *    Required: the credentials were refused"
+ *   "...: proxy socks5://127.0.0.1:1080 refused the connection: connection refused by the
+ *    destination (SOCKS5 reply 5)"
+ *   "...: proxy http://127.0.0.1:9 could not be reached: TCP connect failed: 127.0.0.1:9:
+ *    connection refused"
+ */
+
+/** WebSocketEx_SetProxy(client, WEBSOCKET_EX_NO_PROXY) connects directly, whatever the
+ * environment says. */
+#define WEBSOCKET_EX_NO_PROXY ""
+
+/**
+ * Sets the proxy of this client: a proxy URL (used for every connection; the environment,
+ * no_proxy included, is then ignored), WEBSOCKET_EX_NO_PROXY ("") for none, or NULL to use the
+ * environment again (the default). Returns WEBSOCKET_OK, 1001, 1002, or
+ * WEBSOCKET_CONNECTION_PARSE_URL_ERROR (1005) for a URL that is not a usable proxy URL.
+ */
+int WebSocketEx_SetProxy(struct WebSocket *client, const char *proxyUrl);
+
+/**
+ * Why the last WebSocketEx_Set... call on this thread failed, e.g. "/etc/ca.pem: no such file
+ * or directory"; "" when it succeeded or none was made. Owned by the library and valid until
+ * the next WebSocketEx_Set... call on the same thread.
+ */
+const char *WebSocketEx_GetLastErrorMessage(void);
 
 #ifdef __cplusplus
 }

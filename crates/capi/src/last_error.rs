@@ -1,0 +1,21 @@
+//! The message behind `WebSocketEx_GetLastErrorMessage`: why the last setter call on this
+//! thread failed ("" after one that succeeded).
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// Records the outcome of a setter call: `Some(message)` when it failed.
+pub(crate) fn set(message: Option<&str>) {
+    let message = message
+        .map(|m| CString::new(m.replace('\0', "\u{FFFD}")).unwrap_or_default())
+        .unwrap_or_default();
+    LAST_ERROR.with(|last| *last.borrow_mut() = message);
+}
+
+/// The current message; valid until the next `set` on this thread.
+pub(crate) fn get() -> *const c_char {
+    LAST_ERROR.with(|last| last.borrow().as_ptr())
+}

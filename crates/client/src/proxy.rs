@@ -1,0 +1,331 @@
+//! Proxies (SPEC §6): which one a connection uses, and the tunnel through it. An HTTP proxy
+//! is asked for a tunnel with CONNECT (RFC 9110 §9.3.6, as RFC 6455 §4.1 advises for ws://
+//! and wss:// alike); a SOCKS5 proxy with its CONNECT command (RFC 1928). TLS, when the URL is
+//! wss://, runs inside the tunnel.
+mod environment;
+mod http;
+mod no_proxy;
+mod socks5;
+
+pub use environment::select;
+pub(crate) use http::tunnel as http_tunnel;
+pub use http::{connect_request, parse_connect_response};
+pub use no_proxy::NoProxy;
+pub(crate) use socks5::tunnel as socks5_tunnel;
+pub use socks5::{parse_reply_head, parse_reply_length, Socks5Target};
+
+use crate::error::Cause;
+use percent_encoding::percent_decode_str;
+use std::fmt;
+use std::io;
+
+/// Default port of every kind of proxy when its URL names none (curl's rule).
+pub const DEFAULT_PROXY_PORT: u16 = 1080;
+
+/// Which proxy a connection uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ProxySetting {
+    /// From the environment, as curl does: `https_proxy` for wss://, `http_proxy` for ws://,
+    /// then `all_proxy` (lower case first, then upper case); `no_proxy` lists the exceptions.
+    #[default]
+    Environment,
+    /// No proxy, whatever the environment says.
+    Off,
+    /// This proxy for every connection, whatever the environment says.
+    Url(Proxy),
+}
+
+/// How a proxy is asked for a tunnel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// `http://`: HTTP CONNECT.
+    Http,
+    /// `socks5://` (the name is resolved here) or `socks5h://` (the proxy resolves it).
+    Socks5 { remote_dns: bool },
+}
+
+/// A parsed proxy URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Proxy {
+    pub kind: ProxyKind,
+    /// Host name or IP address, without brackets.
+    pub host: String,
+    pub port: u16,
+    /// User and password, percent-decoded from the URL.
+    pub credentials: Option<Credentials>,
+}
+
+/// A proxy's user name and password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: Vec<u8>,
+    pub password: Vec<u8>,
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password must not end up in logs.
+        write!(f, "Proxy({self}")?;
+        if self.credentials.is_some() {
+            f.write_str(", with credentials")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// `scheme://host:port`, without the credentials.
+impl fmt::Display for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = match self.kind {
+            ProxyKind::Http => "http",
+            ProxyKind::Socks5 { remote_dns: false } => "socks5",
+            ProxyKind::Socks5 { remote_dns: true } => "socks5h",
+        };
+        if self.host.contains(':') {
+            write!(f, "{scheme}://[{}]:{}", self.host, self.port)
+        } else {
+            write!(f, "{scheme}://{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Why a proxy URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyUrlError(pub String);
+
+impl fmt::Display for ProxyUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid proxy URL: {}", self.0)
+    }
+}
+impl std::error::Error for ProxyUrlError {}
+
+fn bad(why: impl Into<String>) -> ProxyUrlError {
+    ProxyUrlError(why.into())
+}
+
+impl Proxy {
+    /// Parses `http://`, `socks5://` or `socks5h://` URLs with an optional `user:password@`
+    /// (percent-encoded) and port (default 1080); no scheme means `http://`. A path is
+    /// ignored, as curl does.
+    pub fn parse(input: &str) -> Result<Proxy, ProxyUrlError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(bad("empty"));
+        }
+        let (scheme, rest) = match input.find("://") {
+            Some(i) => (input[..i].to_ascii_lowercase(), &input[i + 3..]),
+            None => ("http".to_string(), input),
+        };
+        let kind = match scheme.as_str() {
+            "http" => ProxyKind::Http,
+            "socks5" => ProxyKind::Socks5 { remote_dns: false },
+            "socks5h" => ProxyKind::Socks5 { remote_dns: true },
+            "https" => return Err(bad("https:// proxies (TLS to the proxy) are not supported")),
+            other => return Err(bad(format!("unsupported proxy scheme \"{other}\""))),
+        };
+        // Parsed as http:// whatever the kind, for the same authority rules everywhere.
+        let url = url::Url::parse(&format!("http://{rest}")).map_err(|e| bad(e.to_string()))?;
+        let host = match url.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            _ => return Err(bad("no host")),
+        };
+        // `url` drops :80 for http://; the proxy default is 1080, so read an explicit port back.
+        let port = match url.port() {
+            Some(port) => port,
+            None if has_explicit_port(rest) => 80,
+            None => DEFAULT_PROXY_PORT,
+        };
+        if port == 0 {
+            return Err(bad("port 0"));
+        }
+        let credentials = if url.username().is_empty() && url.password().is_none() {
+            None
+        } else {
+            let decode = |s: &str| percent_decode_str(s).collect::<Vec<u8>>();
+            Some(Credentials {
+                user: decode(url.username()),
+                password: decode(url.password().unwrap_or("")),
+            })
+        };
+        if let (ProxyKind::Socks5 { .. }, Some(c)) = (kind, &credentials) {
+            // RFC 1929 §2: one length byte each.
+            if c.user.len() > 255 || c.password.len() > 255 {
+                return Err(bad(
+                    "SOCKS5 user name and password are limited to 255 bytes",
+                ));
+            }
+        }
+        Ok(Proxy {
+            kind,
+            host,
+            port,
+            credentials,
+        })
+    }
+}
+
+/// Whether the authority in `rest` (after the scheme) ends with `:port`.
+fn has_explicit_port(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let after_bracket = host_port.rsplit(']').next().unwrap_or("");
+    after_bracket.contains(':')
+}
+
+/// Why a proxy failed us.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// The proxy URL (e.g. from an environment variable) is not usable.
+    InvalidUrl(ProxyUrlError),
+    /// The proxy itself could not be reached (DNS or TCP).
+    Unreachable(Box<Cause>),
+    /// Reading from or writing to the proxy failed.
+    Io(io::Error),
+    /// The proxy closed the connection before it answered.
+    Closed,
+    /// The proxy's answer is not what the protocol allows.
+    Malformed(String),
+    /// HTTP: the proxy answered CONNECT with a status other than 2xx.
+    Status {
+        code: u16,
+        reason: String,
+        sent_credentials: bool,
+    },
+    /// SOCKS5: the proxy accepts none of the authentication methods we offered.
+    NoAcceptableAuth { offered_credentials: bool },
+    /// SOCKS5: the proxy rejected the user name and password (RFC 1929).
+    AuthFailed,
+    /// SOCKS5: the proxy refused the CONNECT request with this reply code.
+    Refused { reply: u8 },
+    /// SOCKS5: a host name over 255 bytes cannot be sent.
+    HostTooLong,
+}
+
+impl fmt::Display for ProxyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProxyError::InvalidUrl(e) => write!(f, "is not usable: {e}"),
+            ProxyError::Unreachable(cause) => write!(f, "could not be reached: {cause}"),
+            ProxyError::Io(e) => write!(f, "failed: {}", crate::error::io_reason(e)),
+            ProxyError::Closed => f.write_str("closed the connection before answering"),
+            ProxyError::Malformed(why) => write!(f, "sent a malformed answer: {why}"),
+            ProxyError::Status {
+                code: 407,
+                reason,
+                sent_credentials,
+            } => {
+                write!(f, "answered 407 {reason}")?;
+                f.write_str(if *sent_credentials {
+                    ": the credentials were refused"
+                } else {
+                    ": give user:password in the proxy URL"
+                })
+            }
+            ProxyError::Status { code, reason, .. } => write!(f, "answered {code} {reason}"),
+            ProxyError::NoAcceptableAuth {
+                offered_credentials,
+            } => f.write_str(if *offered_credentials {
+                "accepts none of our authentication methods (none, username/password)"
+            } else {
+                "requires authentication: give user:password in the proxy URL"
+            }),
+            ProxyError::AuthFailed => f.write_str("rejected the user name and password"),
+            ProxyError::Refused { reply } => write!(
+                f,
+                "refused the connection: {} (SOCKS5 reply {reply})",
+                socks5::reply_meaning(*reply)
+            ),
+            ProxyError::HostTooLong => f.write_str("cannot tunnel to a host name over 255 bytes"),
+        }
+    }
+}
+
+impl std::error::Error for ProxyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProxyError::Io(e) => Some(e),
+            ProxyError::InvalidUrl(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for ProxyError {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::UnexpectedEof => ProxyError::Closed,
+            _ => ProxyError::Io(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(s: &str) -> Proxy {
+        Proxy::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn schemes_hosts_and_default_ports() {
+        let p = ok("http://proxy.example:3128");
+        assert_eq!(
+            (p.kind, p.host.as_str(), p.port),
+            (ProxyKind::Http, "proxy.example", 3128)
+        );
+        assert_eq!(ok("proxy.example").port, DEFAULT_PROXY_PORT);
+        assert_eq!(ok("proxy.example").kind, ProxyKind::Http);
+        assert_eq!(ok("http://proxy.example:80").port, 80);
+        assert_eq!(ok("http://proxy.example").port, DEFAULT_PROXY_PORT);
+        assert_eq!(ok("HTTP://p/").port, DEFAULT_PROXY_PORT);
+        assert_eq!(
+            ok("socks5://p").kind,
+            ProxyKind::Socks5 { remote_dns: false }
+        );
+        assert_eq!(
+            ok("socks5h://p:9050").kind,
+            ProxyKind::Socks5 { remote_dns: true }
+        );
+        let v6 = ok("socks5://[::1]:1081");
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", 1081));
+        assert_eq!(v6.to_string(), "socks5://[::1]:1081");
+    }
+
+    #[test]
+    fn credentials_are_percent_decoded_and_never_displayed() {
+        let p = ok("http://us%65r:p%40ss%3Aword@127.0.0.1:3128");
+        let c = p.credentials.as_ref().unwrap();
+        assert_eq!(
+            (c.user.as_slice(), c.password.as_slice()),
+            (&b"user"[..], &b"p@ss:word"[..])
+        );
+        assert_eq!(p.to_string(), "http://127.0.0.1:3128");
+        assert!(!format!("{p:?}").contains("word"));
+        let user_only = ok("socks5://alice@p");
+        assert_eq!(user_only.credentials.unwrap().password, b"");
+    }
+
+    #[test]
+    fn refused() {
+        let long_user = format!("socks5://{}:x@p", "u".repeat(256));
+        for s in [
+            "",
+            "https://p",
+            "socks4://p",
+            "ftp://p",
+            "http://",
+            "http://p:0",
+            "http://p:x",
+        ]
+        .into_iter()
+        .chain([long_user.as_str()])
+        {
+            assert!(Proxy::parse(s).is_err(), "{s:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! The transport of one connection attempt, built stage by stage: resolve → TCP (every
+//! address in turn) → proxy tunnel → TLS. Every stage is bounded by the attempt's deadline
+//! and fails with the [`Cause`] that names it.
+use crate::error::{Cause, Stage};
+use crate::proxy::{self, Proxy, ProxyError, ProxyKind, Socks5Target};
+use crate::target::Target;
+use crate::tls::{self, TlsOptions};
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+/// The byte stream a connection runs on. The TLS stream is boxed: it is large, and a plain
+/// connection should not pay for its size.
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+/// One attempt to reach `target`.
+pub(crate) struct Attempt<'a> {
+    pub(crate) target: &'a Target,
+    pub(crate) proxy: Option<&'a Proxy>,
+    pub(crate) tls: &'a TlsOptions,
+    /// When the whole attempt (through the WebSocket handshake) must be done.
+    pub(crate) deadline: Instant,
+    /// The connect timeout the deadline came from, for messages.
+    pub(crate) timeout: Duration,
+}
+
+impl Attempt<'_> {
+    /// Runs `stage` until the deadline.
+    pub(crate) async fn within<T>(
+        &self,
+        stage: Stage,
+        work: impl Future<Output = Result<T, Cause>>,
+    ) -> Result<T, Cause> {
+        tokio::time::timeout_at(self.deadline, work)
+            .await
+            .unwrap_or(Err(Cause::Timeout {
+                stage,
+                after: self.timeout,
+            }))
+    }
+
+    /// TCP (through the proxy, if any), then TLS for wss://.
+    pub(crate) async fn open(&self) -> Result<Stream, Cause> {
+        let tcp = match self.proxy {
+            None => {
+                let addrs = self
+                    .within(Stage::Dns, resolve(&self.target.host, self.target.port))
+                    .await?;
+                self.within(Stage::Connect, connect_first(&addrs)).await?
+            }
+            Some(proxy) => self.within(Stage::Proxy, self.tunnel(proxy)).await?,
+        };
+        if !self.target.secure {
+            return Ok(Stream::Plain(tcp));
+        }
+        let config = self.within(Stage::Tls, tls_config(self.tls)).await?;
+        let name = tls::server_name(&self.target.host).map_err(Cause::Tls)?;
+        let handshake = async {
+            TlsConnector::from(config)
+                .connect(name, tcp)
+                .await
+                .map_err(|e| tls_cause(e, "the TLS handshake"))
+        };
+        let stream = self.within(Stage::Tls, handshake).await?;
+        Ok(Stream::Tls(Box::new(stream)))
+    }
+
+    /// A TCP connection to the proxy that now tunnels to the target.
+    async fn tunnel(&self, proxy: &Proxy) -> Result<TcpStream, Cause> {
+        let failed = |error| Cause::Proxy {
+            proxy: proxy.to_string(),
+            error,
+        };
+        let unreachable = |cause| failed(ProxyError::Unreachable(Box::new(cause)));
+        let proxy_addrs = resolve(&proxy.host, proxy.port)
+            .await
+            .map_err(unreachable)?;
+        let credentials = proxy.credentials.as_ref();
+        let remote_dns = match proxy.kind {
+            ProxyKind::Http => {
+                let mut tcp = connect_first(&proxy_addrs).await.map_err(unreachable)?;
+                proxy::http_tunnel(&mut tcp, &self.target.authority(), credentials)
+                    .await
+                    .map_err(failed)?;
+                return Ok(tcp);
+            }
+            ProxyKind::Socks5 { remote_dns } => remote_dns,
+        };
+        let mut refusal = None;
+        for target in self.socks5_targets(remote_dns).await? {
+            let mut tcp = connect_first(&proxy_addrs).await.map_err(unreachable)?;
+            match proxy::socks5_tunnel(&mut tcp, &target, credentials).await {
+                Ok(()) => return Ok(tcp),
+                // Network or host unreachable, refused: the next address may work, as it
+                // would without a proxy.
+                Err(e @ ProxyError::Refused { reply: 3..=5 }) => refusal = Some(e),
+                Err(e) => return Err(failed(e)),
+            }
+        }
+        Err(failed(
+            refusal.expect("socks5_targets returns at least one target"),
+        ))
+    }
+
+    /// What to ask a SOCKS5 proxy for: the name itself for `socks5h://`; for `socks5://`
+    /// every address of the name, in the resolver's order; an IP literal as it is.
+    async fn socks5_targets(&self, remote_dns: bool) -> Result<Vec<Socks5Target>, Cause> {
+        let (host, port) = (&self.target.host, self.target.port);
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![Socks5Target::Addr(SocketAddr::new(ip, port))]);
+        }
+        if remote_dns {
+            return Ok(vec![Socks5Target::Domain(host.clone(), port)]);
+        }
+        let addrs = resolve(host, port).await?;
+        Ok(addrs.into_iter().map(Socks5Target::Addr).collect())
+    }
+}
+
+/// The rustls configuration; reading the system trust store (once per process) runs on a
+/// blocking thread, not on a worker that other connections share.
+async fn tls_config(options: &TlsOptions) -> Result<std::sync::Arc<rustls::ClientConfig>, Cause> {
+    let config = if options.is_ready() {
+        options.client_config()
+    } else {
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || options.client_config())
+            .await
+            .map_err(|e| Cause::Tls(tls::TlsError::Setup(e.to_string())))?
+    };
+    config.map_err(Cause::Tls)
+}
+
+/// An I/O error that may carry a TLS failure (an alert, a certificate problem).
+pub(crate) fn tls_cause(e: io::Error, during: &'static str) -> Cause {
+    match tls::tls_failure(&e) {
+        Some(failure) => Cause::Tls(failure),
+        None => Cause::Io { during, source: e },
+    }
+}
+
+/// Every address of `host`, in the resolver's order (getaddrinfo sorts them by RFC 6724).
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Cause> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|source| Cause::Dns {
+            host: host.to_owned(),
+            source,
+        })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Cause::NoAddress {
+            host: host.to_owned(),
+        });
+    }
+    Ok(addrs)
+}
+
+/// Tries each address in turn and returns the first connection; the error names every
+/// address with its failure.
+async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Cause> {
+    let mut attempts = Vec::new();
+    for &addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                // Small frames (pings, short messages) must not wait for Nagle.
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => attempts.push((addr, e)),
+        }
+    }
+    Err(Cause::Connect { attempts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// A port that refuses connections: bound, then released.
+    fn refused_addr() -> SocketAddr {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    }
+
+    #[test]
+    fn the_next_address_is_tried_after_a_refusal() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let good = listener.local_addr().unwrap();
+        let bad = refused_addr();
+        let stream = block_on(connect_first(&[bad, good])).unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), good);
+    }
+
+    #[test]
+    fn every_failure_is_named() {
+        let (a, b) = (refused_addr(), refused_addr());
+        let Err(Cause::Connect { attempts }) = block_on(connect_first(&[a, b])) else {
+            panic!("expected a connect failure");
+        };
+        let addrs: Vec<SocketAddr> = attempts.iter().map(|(addr, _)| *addr).collect();
+        assert_eq!(addrs, [a, b]);
+    }
+
+    #[test]
+    fn a_stage_past_the_deadline_names_itself() {
+        let target = Target::parse("ws://127.0.0.1:1/").unwrap();
+        let tls = TlsOptions::default();
+        let attempt = Attempt {
+            target: &target,
+            proxy: None,
+            tls: &tls,
+            deadline: Instant::now(),
+            timeout: Duration::from_secs(3),
+        };
+        let never = std::future::pending::<Result<(), Cause>>();
+        let error = block_on(attempt.within(Stage::Handshake, never)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "timed out after 3 s in the WebSocket handshake"
+        );
+    }
+}
