@@ -1,3 +1,5 @@
 //! Tools around the library: the echo server (server role of our protocol crate) used by the
-//! demo, the C tests and the benchmarks.
+//! demo, the C tests and the benchmarks, over TCP or TLS.
+pub mod cli;
 pub mod echo;
+pub mod tls;
