@@ -2,4 +2,5 @@
 //! demo, the C tests and the benchmarks, over TCP or TLS.
 pub mod cli;
 pub mod echo;
+pub mod pki;
 pub mod tls;
