@@ -23,8 +23,12 @@ pub struct TlsFiles {
 /// Why the TLS configuration could not be built.
 #[derive(Debug)]
 pub enum TlsSetupError {
-    /// A file could not be read, or has no PEM section of the kind we need.
+    /// A file could not be read or parsed as PEM.
     Pem { path: PathBuf, error: pem::Error },
+    /// A certificate file without a `CERTIFICATE` section.
+    NoCertificate(PathBuf),
+    /// A key file without an unencrypted PKCS#8, PKCS#1 or SEC1 key.
+    NoKey(PathBuf),
     /// A client CA file whose certificate the trust store refuses.
     BadCa { path: PathBuf, error: rustls::Error },
     /// The client verifier could not be built (e.g. an empty CA file).
@@ -37,6 +41,15 @@ impl fmt::Display for TlsSetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TlsSetupError::Pem { path, error } => write!(f, "{}: {error}", path.display()),
+            TlsSetupError::NoCertificate(path) => {
+                write!(f, "{}: no CERTIFICATE in this PEM file", path.display())
+            }
+            TlsSetupError::NoKey(path) => write!(
+                f,
+                "{}: no PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY in this PEM file \
+                 (an encrypted key will not do)",
+                path.display()
+            ),
             TlsSetupError::BadCa { path, error } => write!(f, "{}: {error}", path.display()),
             TlsSetupError::ClientVerifier(e) => write!(f, "client CA: {e}"),
             TlsSetupError::Rustls(e) => write!(f, "certificate and key: {e}"),
@@ -50,9 +63,12 @@ impl std::error::Error for TlsSetupError {}
 pub fn server_config(files: &TlsFiles) -> Result<ServerConfig, TlsSetupError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs = certificates(&files.cert)?;
-    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|error| TlsSetupError::Pem {
-        path: files.key.clone(),
-        error,
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|error| match error {
+        pem::Error::NoItemsFound => TlsSetupError::NoKey(files.key.clone()),
+        error => TlsSetupError::Pem {
+            path: files.key.clone(),
+            error,
+        },
     })?;
     let client_verifier = match &files.client_ca {
         None => WebPkiClientVerifier::no_client_auth(),
@@ -89,7 +105,7 @@ pub fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsSetu
         .collect::<Result<Vec<_>, _>>()
         .map_err(pem_error)?;
     if certs.is_empty() {
-        return Err(pem_error(pem::Error::NoItemsFound));
+        return Err(TlsSetupError::NoCertificate(path.to_path_buf()));
     }
     Ok(certs)
 }
