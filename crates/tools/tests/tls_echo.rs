@@ -273,6 +273,64 @@ async fn client_certificate_from_another_ca_is_refused() {
     assert!(refused.contains("UnknownCA"), "{refused}");
 }
 
+/// What the server sends for `resource` when the client sends its request and a close frame
+/// in one write, read until the server ends the stream. `/bad-extension` waits for the
+/// client to give up, so there the client ends its side once the response head is in.
+async fn transcript<S: echo::Stream>(mut stream: S, resource: &str) -> Vec<u8> {
+    let handshake = ClientHandshake::new([7; 16], "localhost", resource, &[], None).unwrap();
+    let mut closing = Connection::new(Role::Client, Config::default(), None, zero_entropy());
+    closing.send_close(Some(1000), "bye").unwrap();
+    let mut request = handshake.request().to_vec();
+    request.extend_from_slice(closing.pending_output());
+    stream.write_all(&request).await.unwrap();
+    stream.flush().await.unwrap();
+    let mut received = Vec::new();
+    if resource == "/bad-extension" {
+        while !received.ends_with(b"\r\n\r\n") {
+            assert_ne!(stream.read_buf(&mut received).await.unwrap(), 0);
+        }
+        stream.shutdown().await.unwrap();
+    }
+    // Over TLS, an end without close_notify is an error here, not Ok.
+    stream.read_to_end(&mut received).await.unwrap();
+    received
+}
+
+#[tokio::test]
+async fn every_test_path_sends_the_same_bytes_over_tls_as_over_tcp() {
+    let pki = PkiDir::new("same-bytes");
+    let tls_addr = tls_echo_server(&pki, None).await;
+    let tcp_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tcp_addr = tcp_listener.local_addr().unwrap();
+    tokio::spawn(echo::serve(tcp_listener));
+    let side = ClientSide {
+        versions: ANY_VERSION,
+        identity: None,
+    };
+    for resource in [
+        "/",
+        "/status/404",
+        "/close/4000",
+        "/drop",
+        "/violate",
+        "/invalid-utf8",
+        "/messages/3",
+        "/bad-extension",
+        "/extensions",
+        "/headers",
+    ] {
+        let over_tcp = transcript(TcpStream::connect(tcp_addr).await.unwrap(), resource).await;
+        let tls = tls_connect(&pki, tls_addr, &side).await.unwrap();
+        let over_tls = transcript(tls, resource).await;
+        assert!(!over_tcp.is_empty(), "{resource}");
+        assert_eq!(
+            String::from_utf8_lossy(&over_tls),
+            String::from_utf8_lossy(&over_tcp),
+            "{resource}"
+        );
+    }
+}
+
 #[test]
 fn missing_files_are_named_in_the_error() {
     let files = TlsFiles {
