@@ -63,6 +63,7 @@ pub async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor) {
     .await
 }
 
+/// Spawns `start` for every accepted connection, with Nagle off: tests trade small frames.
 async fn accept_forever<F, Task>(listener: TcpListener, mut start: F)
 where
     F: FnMut(TcpStream) -> Task,
