@@ -1,11 +1,12 @@
-//! The echo server: our protocol crate in the server role over tokio.
+//! The echo server: our protocol crate in the server role over tokio, on plain TCP
+//! ([`serve`]) or TLS ([`serve_tls`]); [`serve_connection`] runs one connection over any stream.
 //!
 //! Any path echoes every message with its own type and answers a close frame; a
 //! permessage-deflate offer is accepted. Test paths make it misbehave on purpose, or report,
 //! right after the handshake:
 //! - `/status/404`: refuses the handshake with `404 Not Found`;
 //! - `/close/CODE`: sends a close frame CODE "server closing";
-//! - `/drop`: ends TCP without a close frame;
+//! - `/drop`: ends the connection without a close frame;
 //! - `/violate`: sends a frame with the reserved opcode 3;
 //! - `/invalid-utf8`: sends a text message that is not UTF-8;
 //! - `/silent`: never answers the handshake;
@@ -13,63 +14,74 @@
 //! - `/bad-extension`: answers the handshake with `Sec-WebSocket-Extensions:
 //!   permessage-deflate; server_max_window_bits=16`, which no offer allows;
 //! - `/extensions`: sends one text message, the Sec-WebSocket-Extensions value it answered
-//!   (`none` without one), then echoes.
+//!   (`none` without one), then echoes;
+//! - `/headers`: sends one text message, the request's header lines as received (`Name: value`
+//!   joined with `\n`, request line left out), then echoes.
+//!
+//! Every connection, whatever its path, ends with a shutdown of the stream (over TLS that
+//! sends close_notify), so `/drop` looks the same to a client over TCP and over TLS: a clean
+//! end of the byte stream with no close frame.
 use net_websocket_protocol::handshake::{accept_request, reject_response, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection, Event, MessageKind, Role};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::future::Future;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
-/// Accepts connections forever, one task each.
+mod heads;
+mod script;
+use heads::{extensions_answered, header_lines, with_extensions};
+use script::{script, Script};
+
+/// A byte stream the echo server can run over: TCP, TLS, a proxy tunnel.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
+
+/// Accepts plain TCP connections forever, one task each.
 pub async fn serve(listener: TcpListener) {
+    accept_forever(listener, |stream| async move {
+        let _ = serve_connection(stream).await;
+    })
+    .await
+}
+
+/// Accepts TLS connections forever, one task each; the TLS handshake runs in that task, so a
+/// client that stalls or fails it (say, without a required client certificate) delays nobody.
+pub async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor) {
+    accept_forever(listener, move |stream| {
+        let acceptor = acceptor.clone();
+        async move {
+            match acceptor.accept(stream).await {
+                Ok(tls) => {
+                    let _ = serve_connection(tls).await;
+                }
+                // On stderr so a failing TLS test shows the server's side of it.
+                Err(e) => eprintln!("ws-echo-server: TLS handshake failed: {e}"),
+            }
+        }
+    })
+    .await
+}
+
+/// Spawns `start` for every accepted connection, with Nagle off: tests trade small frames.
+async fn accept_forever<F, Task>(listener: TcpListener, mut start: F)
+where
+    F: FnMut(TcpStream) -> Task,
+    Task: Future<Output = ()> + Send + 'static,
+{
     loop {
         if let Ok((stream, _)) = listener.accept().await {
             let _ = stream.set_nodelay(true);
-            tokio::spawn(async move {
-                let _ = handle(stream).await;
-            });
+            tokio::spawn(start(stream));
         }
     }
 }
 
-/// What the request path asks for.
-enum Script {
-    Echo,
-    Status(u16, &'static str),
-    Close(u16),
-    Drop,
-    Raw(&'static [u8]),
-    Silent,
-    Messages(usize),
-    Extensions,
-    BadExtension,
-}
-
-fn script(resource: &str) -> Script {
-    let path = resource.split('?').next().unwrap_or("/");
-    let number = |prefix: &str| {
-        path.strip_prefix(prefix)
-            .and_then(|n| n.parse::<u16>().ok())
-    };
-    match path {
-        "/status/404" => Script::Status(404, "Not Found"),
-        "/drop" => Script::Drop,
-        // FIN + reserved opcode 3, empty payload (RFC 6455 §5.2).
-        "/violate" => Script::Raw(&[0x83, 0x00]),
-        // FIN + text, 2 bytes that are not UTF-8.
-        "/invalid-utf8" => Script::Raw(&[0x81, 0x02, 0xff, 0xfe]),
-        "/silent" => Script::Silent,
-        "/extensions" => Script::Extensions,
-        "/bad-extension" => Script::BadExtension,
-        _ => {
-            if let Some(code) = number("/close/") {
-                Script::Close(code)
-            } else if let Some(n) = number("/messages/") {
-                Script::Messages(usize::from(n))
-            } else {
-                Script::Echo
-            }
-        }
-    }
+/// Serves one connection (handshake, test path, echo), then shuts the stream down.
+pub async fn serve_connection<S: Stream>(mut stream: S) -> std::io::Result<()> {
+    let served = handle(&mut stream).await;
+    let shut = stream.shutdown().await;
+    served.and(shut)
 }
 
 /// Server-side masking keys are never used; the server role does not mask.
@@ -77,7 +89,7 @@ fn no_entropy() -> net_websocket_protocol::Entropy {
     Box::new(|buf: &mut [u8]| buf.fill(0))
 }
 
-async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
+async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     let accepted = loop {
         if stream.read_buf(&mut buf).await? == 0 {
@@ -87,9 +99,7 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
             Ok(Some(accepted)) => break accepted,
             Ok(None) if buf.len() <= MAX_HEAD_SIZE => continue,
             _ => {
-                stream
-                    .write_all(&reject_response(400, "Bad Request"))
-                    .await?;
+                send(stream, &reject_response(400, "Bad Request")).await?;
                 return Ok(());
             }
         }
@@ -97,7 +107,7 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     let script = script(&accepted.resource);
     match script {
         Script::Status(code, reason) => {
-            stream.write_all(&reject_response(code, reason)).await?;
+            send(stream, &reject_response(code, reason)).await?;
             return Ok(());
         }
         Script::BadExtension => {
@@ -105,7 +115,7 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
                 &accepted.response,
                 "permessage-deflate; server_max_window_bits=16",
             );
-            stream.write_all(&response).await?;
+            send(stream, &response).await?;
             // Wait for the client to give up on us.
             while stream.read_buf(&mut buf).await? != 0 {}
             return Ok(());
@@ -117,7 +127,7 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
         }
         _ => {}
     }
-    stream.write_all(&accepted.response).await?;
+    send(stream, &accepted.response).await?;
     let mut connection = Connection::new(
         Role::Server,
         Config::default(),
@@ -127,12 +137,15 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     connection.receive_data(&buf[accepted.consumed..]);
     match script {
         Script::Drop => return Ok(()),
-        Script::Raw(bytes) => stream.write_all(bytes).await?,
+        Script::Raw(bytes) => send(stream, bytes).await?,
         Script::Close(code) => {
             let _ = connection.send_close(Some(code), "server closing");
         }
         Script::Extensions => {
             let _ = connection.send_text(&extensions_answered(&accepted.response));
+        }
+        Script::Headers => {
+            let _ = connection.send_text(&header_lines(&buf[..accepted.consumed]));
         }
         Script::Messages(n) => {
             for i in 0..n {
@@ -144,41 +157,15 @@ async fn handle(mut stream: TcpStream) -> std::io::Result<()> {
     echo(stream, connection).await
 }
 
-/// The value of a response line that is a Sec-WebSocket-Extensions field.
-fn extensions_field(line: &str) -> Option<&str> {
-    let (name, value) = line.split_once(':')?;
-    name.eq_ignore_ascii_case("sec-websocket-extensions")
-        .then(|| value.trim())
+/// Writes `bytes` and flushes them: TLS may hold written bytes back until a flush.
+async fn send<S: Stream>(stream: &mut S, bytes: &[u8]) -> std::io::Result<()> {
+    stream.write_all(bytes).await?;
+    stream.flush().await
 }
 
-/// The Sec-WebSocket-Extensions value of our 101 response, or "none".
-fn extensions_answered(response: &[u8]) -> String {
-    String::from_utf8_lossy(response)
-        .lines()
-        .find_map(extensions_field)
-        .unwrap_or("none")
-        .to_owned()
-}
-
-/// `response` with its Sec-WebSocket-Extensions field (if any) replaced by `value`.
-fn with_extensions(response: &[u8], value: &str) -> Vec<u8> {
-    let text = String::from_utf8_lossy(response);
-    let mut out = String::with_capacity(text.len() + value.len() + 32);
-    for line in text.split("\r\n").filter(|line| !line.is_empty()) {
-        if extensions_field(line).is_none() {
-            out.push_str(line);
-            out.push_str("\r\n");
-        }
-    }
-    out.push_str("Sec-WebSocket-Extensions: ");
-    out.push_str(value);
-    out.push_str("\r\n\r\n");
-    out.into_bytes()
-}
-
-/// Echoes messages until the close handshake completes, then closes TCP (the server closes
-/// first, RFC 6455 §7.1.1).
-async fn echo(mut stream: TcpStream, mut connection: Connection) -> std::io::Result<()> {
+/// Echoes messages until the close handshake completes; the caller then shuts the stream down
+/// (the server closes the transport first, RFC 6455 §7.1.1).
+async fn echo<S: Stream>(stream: &mut S, mut connection: Connection) -> std::io::Result<()> {
     let mut buf = vec![0u8; 64 * 1024];
     let mut echoed = Vec::new();
     loop {
@@ -198,11 +185,11 @@ async fn echo(mut stream: TcpStream, mut connection: Connection) -> std::io::Res
         let out = connection.pending_output();
         if !out.is_empty() {
             let n = out.len();
-            stream.write_all(out).await?;
+            send(stream, out).await?;
             connection.consume_output(n);
         }
         if connection.close_expected() {
-            return stream.shutdown().await;
+            return Ok(());
         }
         let n = stream.read(&mut buf).await?;
         if n == 0 {

@@ -1,3 +1,11 @@
-//! Tools around the library: the echo server (server role of our protocol crate) used by the
-//! demo, the C tests and the benchmarks.
+//! Tools around the library, for the demo, the C tests and the benchmarks:
+//! - [`echo`]: the echo server (our protocol crate in the server role), over TCP or TLS;
+//! - [`tls`]: its rustls configuration from PEM files;
+//! - [`pki`]: the test PKI the TLS tests trust and present;
+//! - [`proxy`]: a scripted HTTP CONNECT / SOCKS5 proxy for the proxy tests;
+//! - [`cli`]: what their binaries share.
+pub mod cli;
 pub mod echo;
+pub mod pki;
+pub mod proxy;
+pub mod tls;

@@ -1,35 +1,58 @@
-//! `ws-echo-server [--addr 127.0.0.1:0]`: prints `LISTENING <addr>` and serves until killed.
-//! See `net_websocket_tools::echo` for the test paths it knows.
-use std::io::Write;
+//! `ws-echo-server [--addr 127.0.0.1:0] [--tls-cert FILE --tls-key FILE [--client-ca FILE]]`:
+//! prints `LISTENING <addr>` and serves `ws://` (or `wss://` with a certificate and key) until
+//! killed. See `net_websocket_tools::echo` for the test paths it knows.
+use net_websocket_tools::cli;
+use net_websocket_tools::tls::{self, TlsFiles};
+use std::path::PathBuf;
 
-fn main() {
+const PROGRAM: &str = "ws-echo-server";
+const USAGE: &str =
+    "ws-echo-server [--addr 127.0.0.1:0] [--tls-cert FILE --tls-key FILE [--client-ca FILE]]";
+
+struct Options {
+    addr: String,
+    tls: Option<TlsFiles>,
+}
+
+fn options() -> Result<Options, String> {
     let mut addr = "127.0.0.1:0".to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--addr", Some(value)) => addr = value,
-            _ => {
-                eprintln!("usage: ws-echo-server [--addr 127.0.0.1:0]");
-                std::process::exit(2);
-            }
+    let (mut cert, mut key, mut client_ca) = (None, None, None);
+    for (flag, value) in cli::flag_pairs(std::env::args().skip(1))? {
+        match flag.as_str() {
+            "--addr" => addr = value,
+            "--tls-cert" => cert = Some(PathBuf::from(value)),
+            "--tls-key" => key = Some(PathBuf::from(value)),
+            "--client-ca" => client_ca = Some(PathBuf::from(value)),
+            _ => return Err(format!("unknown flag {flag}")),
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(async {
-        let listener = match tokio::net::TcpListener::bind(&addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("ws-echo-server: cannot bind {addr}: {e}");
-                std::process::exit(1);
-            }
-        };
-        let local = listener.local_addr().expect("local address");
-        println!("LISTENING {local}");
-        let _ = std::io::stdout().flush();
-        net_websocket_tools::echo::serve(listener).await;
+    let tls = match (cert, key, client_ca) {
+        (None, None, None) => None,
+        (Some(cert), Some(key), client_ca) => Some(TlsFiles {
+            cert,
+            key,
+            client_ca,
+        }),
+        _ => return Err("--tls-cert and --tls-key go together, --client-ca needs both".into()),
+    };
+    Ok(Options { addr, tls })
+}
+
+fn main() {
+    let options = options().unwrap_or_else(|problem| cli::exit_usage(PROGRAM, USAGE, &problem));
+    // Before binding, so a bad file never shows a LISTENING line.
+    let acceptor = options.tls.as_ref().map(|files| {
+        tls::acceptor(files).unwrap_or_else(|e| {
+            eprintln!("{PROGRAM}: {e}");
+            std::process::exit(2)
+        })
+    });
+    cli::runtime().block_on(async {
+        let listener = cli::bind_or_exit(PROGRAM, &options.addr).await;
+        cli::announce_listening(listener.local_addr().expect("local address"));
+        match acceptor {
+            Some(acceptor) => net_websocket_tools::echo::serve_tls(listener, acceptor).await,
+            None => net_websocket_tools::echo::serve(listener).await,
+        }
     });
 }
