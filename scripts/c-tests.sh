@@ -5,15 +5,29 @@
 #
 #   LIB_DIR      where libnet_websocket.so is (default target/release)
 #   INCLUDE_DIR  the public headers (default crates/capi/include)
-#   ECHO_SERVER  the echo server binary (default target/release/ws-echo-server)
+#   TOOLS_DIR    ws-echo-server, ws-test-proxy and ws-test-pki (default target/release)
 #   (relative paths are taken from the repository root)
 #
 # Builds every crates/capi/tests/c/test_*.c as strict C99 (plus test_cpp.c and test_abi.c as
 # C++11, and the example echo_demo.c) into build/c-tests/, checks the library's export list,
-# starts one echo server and runs each test against it with WS_ECHO_URL set. Prints
-# `ok NAME` or `FAILED NAME` per test and ends with `c-tests: N passed, M failed`; exits
-# non-zero if anything failed. --valgrind runs each test under valgrind (definite leaks and
-# memory errors fail the test).
+# generates a test PKI (ws-test-pki, plus an RSA client certificate and an encrypted key made by
+# openssl), starts the local servers every test may use and runs each test with their
+# addresses in the environment:
+#   WS_ECHO_URL              ws:// echo server
+#   WS_TLS_URL               wss://localhost:PORT echo server with a certificate of the test CA
+#   WS_TLS_WRONG_NAME_URL    ... whose certificate is for other.example
+#   WS_TLS_EXPIRED_URL       ... whose certificate expired in 2020
+#   WS_TLS_CLIENT_AUTH_URL   ... that requires a client certificate of the test CA
+#   WS_PKI_DIR               the certificates and keys
+#   WS_HTTP_PROXY, WS_HTTP_AUTH_PROXY, WS_HTTP_DENY_PROXY: HTTP CONNECT proxies (plain; user
+#                            "user" and password "p@ss word"; answering 403)
+#   WS_SOCKS_PROXY, WS_SOCKS_AUTH_PROXY, WS_SOCKS_DENY_PROXY: SOCKS5 proxies (the same three)
+#   WS_..._PROXY_LOG         each proxy's log: one line per tunnel request
+# The proxy variables are host:port; the tests add the scheme and credentials. Proxy and
+# trust-store variables of the caller's environment are cleared first, so they cannot send
+# the tests' traffic elsewhere. Prints `ok NAME` or `FAILED NAME` per test and ends with
+# `c-tests: N passed, M failed`; exits non-zero if anything failed. --valgrind runs each test
+# under valgrind (definite leaks and memory errors fail the test).
 set -euo pipefail
 
 usage() {
@@ -32,7 +46,7 @@ cd "$(dirname "$0")/.."
 export LC_ALL=C # byte order for sort/comm
 LIB_DIR=${LIB_DIR:-target/release}
 INCLUDE_DIR=${INCLUDE_DIR:-crates/capi/include}
-ECHO_SERVER=${ECHO_SERVER:-target/release/ws-echo-server}
+TOOLS_DIR=${TOOLS_DIR:-target/release}
 TEST_DIR=crates/capi/tests/c
 EXAMPLE=crates/capi/examples/echo_demo.c
 BUILD_DIR=build/c-tests
@@ -45,6 +59,8 @@ fi
 LIB_DIR=$(cd "$LIB_DIR" && pwd) # absolute, for the rpath
 lib=$LIB_DIR/libnet_websocket.so
 mkdir -p "$BUILD_DIR"
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
+    SSL_CERT_FILE SSL_CERT_DIR
 
 CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -pthread "-I$INCLUDE_DIR")
 CXXFLAGS=(-std=c++11 -Wall -Wextra -Werror -pthread "-I$INCLUDE_DIR")
@@ -129,41 +145,97 @@ if build echo_demo "$BUILD_DIR/echo_demo.build.log" \
     demo_built=1
 fi
 
-# ---- echo server ---------------------------------------------------------------------------
+# ---- test PKI ------------------------------------------------------------------------------
 
-server_pid=
+pki=$BUILD_DIR/pki
+make_pki() {
+    rm -rf "$pki"
+    "$TOOLS_DIR/ws-test-pki" "$pki"
+    # Keys as other tools write them: an RSA key in PKCS#1 ("RSA PRIVATE KEY") with its own
+    # certificate from the test CA, and the P-256 client key encrypted by openssl's defaults.
+    openssl genrsa -traditional -out "$pki/client-rsa-key.pem" 2048 2>/dev/null
+    openssl req -new -key "$pki/client-rsa-key.pem" -subj /CN=ws-test-rsa-client \
+        -out "$pki/client-rsa.csr"
+    printf 'extendedKeyUsage=clientAuth\n' >"$pki/client-ext.cnf"
+    openssl x509 -req -in "$pki/client-rsa.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca-key.pem" \
+        -CAcreateserial -days 30 -extfile "$pki/client-ext.cnf" -out "$pki/client-rsa.pem" \
+        2>/dev/null
+    openssl pkcs8 -topk8 -in "$pki/client-key.pem" -passout pass:openssl-password \
+        -out "$pki/client-key-openssl-encrypted.pem"
+    grep -q 'BEGIN RSA PRIVATE KEY' "$pki/client-rsa-key.pem"
+    grep -q 'BEGIN ENCRYPTED PRIVATE KEY' "$pki/client-key-openssl-encrypted.pem"
+}
+status=0
+make_pki >"$BUILD_DIR/pki.log" 2>&1 || status=$?
+if ((status != 0)); then report pki "$status" "$BUILD_DIR/pki.log"; fi
+export WS_PKI_DIR=$pki
+
+# ---- servers -------------------------------------------------------------------------------
+
+server_pids=()
 cleanup() {
-    if [[ -n $server_pid ]]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    local pid
+    for pid in "${server_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${server_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
-start_server() {
-    local out=$BUILD_DIR/echo-server.out line="" i
-    [[ -x $ECHO_SERVER ]] || { echo "$ECHO_SERVER not found"; return 1; }
+# start NAME COMMAND...: runs a server whose first stdout line is `LISTENING 127.0.0.1:PORT`
+# (the rest of its stdout is its log, in $BUILD_DIR/NAME.out); sets $listening to host:port.
+start() {
+    local name=$1 out=$BUILD_DIR/$1.out line="" i
+    shift
     # The child truncates $out only after the fork: without this, the loop below could read
     # the previous run's LISTENING line and its stale port.
     rm -f "$out"
-    "$ECHO_SERVER" --addr 127.0.0.1:0 >"$out" 2>"$BUILD_DIR/echo-server.err" &
-    server_pid=$!
+    "$@" >"$out" 2>"$BUILD_DIR/$name.err" &
+    server_pids+=($!)
     for ((i = 0; i < 100; i++)); do
         line=$(head -n 1 "$out" 2>/dev/null || true)
         [[ $line == "LISTENING "* ]] && break
-        kill -0 "$server_pid" 2>/dev/null || break
+        kill -0 "${server_pids[-1]}" 2>/dev/null || break
         sleep 0.1
     done
     if [[ $line != "LISTENING 127.0.0.1:"* ]]; then
-        echo "the echo server did not print LISTENING (first line: '$line')"
-        cat "$BUILD_DIR/echo-server.err"
+        echo "$name did not print LISTENING (first line: '$line')"
+        cat "$BUILD_DIR/$name.err"
         return 1
     fi
-    export WS_ECHO_URL="ws://${line#LISTENING }"
+    listening=${line#LISTENING }
+}
+
+start_servers() {
+    local echo=$TOOLS_DIR/ws-echo-server proxy=$TOOLS_DIR/ws-test-proxy
+    local auth=(--user user --password 'p@ss word')
+    start echo-server "$echo" --addr 127.0.0.1:0 || return
+    export WS_ECHO_URL="ws://$listening"
+    start tls-server "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" || return
+    export WS_TLS_URL="wss://localhost:${listening##*:}"
+    start tls-wrong-name "$echo" --tls-cert "$pki/wrong-name.pem" \
+        --tls-key "$pki/wrong-name-key.pem" || return
+    export WS_TLS_WRONG_NAME_URL="wss://localhost:${listening##*:}"
+    start tls-expired "$echo" --tls-cert "$pki/expired.pem" --tls-key "$pki/expired-key.pem" ||
+        return
+    export WS_TLS_EXPIRED_URL="wss://localhost:${listening##*:}"
+    start tls-client-auth "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" \
+        --client-ca "$pki/ca.pem" || return
+    export WS_TLS_CLIENT_AUTH_URL="wss://localhost:${listening##*:}"
+    start http-proxy "$proxy" --protocol http || return
+    export WS_HTTP_PROXY=$listening WS_HTTP_PROXY_LOG=$BUILD_DIR/http-proxy.out
+    start http-auth-proxy "$proxy" --protocol http "${auth[@]}" || return
+    export WS_HTTP_AUTH_PROXY=$listening WS_HTTP_AUTH_PROXY_LOG=$BUILD_DIR/http-auth-proxy.out
+    start http-deny-proxy "$proxy" --protocol http --status "403 Forbidden" || return
+    export WS_HTTP_DENY_PROXY=$listening WS_HTTP_DENY_PROXY_LOG=$BUILD_DIR/http-deny-proxy.out
+    start socks-proxy "$proxy" --protocol socks5 || return
+    export WS_SOCKS_PROXY=$listening WS_SOCKS_PROXY_LOG=$BUILD_DIR/socks-proxy.out
+    start socks-auth-proxy "$proxy" --protocol socks5 "${auth[@]}" || return
+    export WS_SOCKS_AUTH_PROXY=$listening WS_SOCKS_AUTH_PROXY_LOG=$BUILD_DIR/socks-auth-proxy.out
+    start socks-deny-proxy "$proxy" --protocol socks5 --reply 2 || return
+    export WS_SOCKS_DENY_PROXY=$listening WS_SOCKS_DENY_PROXY_LOG=$BUILD_DIR/socks-deny-proxy.out
 }
 status=0
-start_server >"$BUILD_DIR/echo-server.log" 2>&1 || status=$?
-if ((status != 0)); then report echo-server "$status" "$BUILD_DIR/echo-server.log"; fi
+start_servers >"$BUILD_DIR/servers.log" 2>&1 || status=$?
+if ((status != 0)); then report servers "$status" "$BUILD_DIR/servers.log"; fi
 
 # ---- run -----------------------------------------------------------------------------------
 
@@ -172,9 +244,12 @@ run() { # run NAME COMMAND...; output in $BUILD_DIR/NAME.log
     shift
     timeout "$time_limit" "${runner[@]}" "$@" >"$log" 2>&1 || status=$?
     if ((status == 124)); then echo "timed out after ${time_limit} s" >>"$log"; fi
-    if [[ -n ${server_pid:-} ]] && ! kill -0 "$server_pid" 2>/dev/null; then
-        { echo "the echo server is gone; its stderr:"; cat "$BUILD_DIR/echo-server.err"; } >>"$log"
-    fi
+    local pid
+    for pid in "${server_pids[@]}"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "a test server (pid $pid) is gone; see $BUILD_DIR/*.err" >>"$log"
+        fi
+    done
     report "$name" "$status" "$log"
 }
 

@@ -126,21 +126,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
                 match Pin::new(&mut self.stream).poll_write(cx, out) {
                     Poll::Ready(Ok(0)) => {
                         let closed = std::io::Error::from(std::io::ErrorKind::WriteZero);
-                        return self.lost("writing", closed);
+                        return self.lost("connection lost while writing", closed);
                     }
                     Poll::Ready(Ok(n)) => {
                         self.protocol.consume_output(n);
                         self.unflushed = true;
                         progress = true;
                     }
-                    Poll::Ready(Err(e)) => return self.lost("writing", e),
+                    Poll::Ready(Err(e)) => return self.lost("connection lost while writing", e),
                     Poll::Pending => break,
                 }
             }
             if self.unflushed {
                 match Pin::new(&mut self.stream).poll_flush(cx) {
                     Poll::Ready(Ok(())) => self.unflushed = false,
-                    Poll::Ready(Err(e)) => return self.lost("writing", e),
+                    Poll::Ready(Err(e)) => return self.lost("connection lost while writing", e),
                     Poll::Pending => {}
                 }
             }
@@ -184,7 +184,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
                     self.dispatch_events();
                     progress = true;
                 }
-                Poll::Ready(Err(e)) => return self.lost("reading", e),
+                Poll::Ready(Err(e)) => return self.lost("connection lost while reading", e),
                 Poll::Pending => {}
             }
 

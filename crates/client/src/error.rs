@@ -41,7 +41,8 @@ pub enum Cause {
     Handshake(HandshakeError),
     /// A stage of connecting did not finish within the connect timeout.
     Timeout { stage: Stage, after: Duration },
-    /// Reading or writing failed (`during` names what was being done).
+    /// Reading or writing failed; `during` says what was lost, e.g. "connection lost while
+    /// reading".
     Io {
         during: &'static str,
         source: io::Error,
@@ -133,7 +134,7 @@ impl fmt::Display for Cause {
             Cause::Timeout { stage, after } => {
                 write!(f, "timed out after {} s in {stage}", after.as_secs_f32())
             }
-            Cause::Io { during, source } => write!(f, "{during} failed: {}", io_reason(source)),
+            Cause::Io { during, source } => write!(f, "{during}: {}", io_reason(source)),
             Cause::ClosedByPeer => {
                 f.write_str("connection closed by the server without a close frame")
             }

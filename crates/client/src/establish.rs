@@ -166,8 +166,8 @@ async fn open_websocket<S>(mut stream: S, handshake: &ClientHandshake) -> Result
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    const SENDING: &str = "sending the handshake";
-    const READING: &str = "reading the handshake response";
+    const SENDING: &str = "sending the handshake failed";
+    const READING: &str = "reading the handshake response failed";
     stream
         .write_all(handshake.request())
         .await

@@ -67,7 +67,7 @@ impl Attempt<'_> {
             TlsConnector::from(config)
                 .connect(name, tcp)
                 .await
-                .map_err(|e| tls_cause(e, "the TLS handshake"))
+                .map_err(|e| tls_cause(e, "the TLS handshake failed"))
         };
         let stream = self.within(Stage::Tls, handshake).await?;
         Ok(Stream::Tls(Box::new(stream)))

@@ -59,8 +59,9 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
  * WEBSOCKET_CONNECTION_ERROR (already connecting or open), WEBSOCKET_NO_HEADER_CONTEXT (a bad
  * header, or one that sets a handshake field such as Host or Sec-WebSocket-Key) or
  * WEBSOCKET_HEADER_EXCEEDED. Connecting again after a connection ended is allowed.
- * This version has no TLS yet: a wss:// URL is accepted, then onError reports
- * WEBSOCKET_CONNECTION_ERROR ("wss:// is not supported by this version ...").
+ * wss:// verifies the server's certificate against the system trust store (see
+ * net_websocket_ext.h for a private CA, client certificates and proxies); the proxy of the
+ * environment (https_proxy / http_proxy / all_proxy, no_proxy) is used as curl uses it.
  */
 int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
     struct WebSocket_RequestOptions options);

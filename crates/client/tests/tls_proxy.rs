@@ -1,0 +1,278 @@
+//! The Rust API over wss:// and through proxies, against the tools crate's TLS echo server,
+//! test PKI and scripted proxies, all in-process on 127.0.0.1: the typed causes a caller can
+//! match on (certificate problems, proxy statuses and SOCKS5 replies), not only the message.
+use net_websocket_client::tls::CertificateProblem;
+use net_websocket_client::{
+    connect, Accepted, Cause, End, Handler, MessageKind, Options, Proxy, ProxySetting, TlsError,
+};
+use net_websocket_tools::pki::TestPki;
+use net_websocket_tools::proxy::{self, Config, Credentials, Mode, TunnelLog};
+use net_websocket_tools::{echo, tls};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Debug)]
+enum Seen {
+    Open,
+    Message(Vec<u8>),
+    Failed {
+        message: String,
+        tls: Option<TlsError>,
+        proxy: Option<String>,
+    },
+    Closed(u16),
+}
+
+struct Recorder(mpsc::Sender<Seen>);
+
+impl Handler for Recorder {
+    fn on_open(&mut self, _: &Accepted) {
+        let _ = self.0.send(Seen::Open);
+    }
+    fn on_message(&mut self, _: MessageKind, data: &mut Vec<u8>) {
+        let _ = self.0.send(Seen::Message(data.clone()));
+    }
+    fn on_end(&mut self, end: End<'_>) {
+        let seen = match (end.error, end.close) {
+            (Some(error), None) => Seen::Failed {
+                message: error.to_string(),
+                tls: match error.cause() {
+                    Cause::Tls(e) => Some(e.clone()),
+                    _ => None,
+                },
+                proxy: match error.cause() {
+                    Cause::Proxy { error, .. } => Some(format!("{error:?}")),
+                    _ => None,
+                },
+            },
+            (_, Some((code, _))) => Seen::Closed(code),
+            (None, None) => unreachable!("an end is an error or a close"),
+        };
+        let _ = self.0.send(seen);
+    }
+}
+
+/// The servers of one test: a PKI on disk, TLS echo servers, proxies with their logs.
+struct Fixture {
+    dir: PathBuf,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Fixture {
+    fn new(test: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("nws-tls-proxy-{}-{test}", std::process::id()));
+        TestPki::generate().unwrap().write_to(&dir).unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        Fixture { dir, runtime }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn tls_echo(&self, cert: &str, key: &str) -> SocketAddr {
+        let files = tls::TlsFiles {
+            cert: self.file(cert),
+            key: self.file(key),
+            client_ca: None,
+        };
+        let acceptor = tls::acceptor(&files).unwrap();
+        self.runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(echo::serve_tls(listener, acceptor));
+            addr
+        })
+    }
+
+    fn proxy(
+        &self,
+        mode: Mode,
+        credentials: Option<Credentials>,
+    ) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let log = lines.clone();
+        let record = Arc::new(move |entry: &TunnelLog| log.lock().unwrap().push(entry.to_string()));
+        let config = Config { mode, credentials };
+        let addr = self.runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(proxy::serve(listener, config, record));
+            addr
+        });
+        (addr, lines)
+    }
+
+    /// Options that trust the test CA and use `proxy`.
+    fn options(&self, proxy: ProxySetting) -> Options {
+        let mut options = Options {
+            proxy,
+            ..Options::default()
+        };
+        options.tls.set_ca_file(Some(&self.file("ca.pem"))).unwrap();
+        options
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn next(rx: &mpsc::Receiver<Seen>) -> Seen {
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("no event within 20 s")
+}
+
+/// Opens `url`, echoes one message, closes with 1000.
+fn echo_once(url: &str, options: Options) {
+    let (tx, rx) = mpsc::channel();
+    let connection = connect(url, &[], options, Box::new(Recorder(tx))).unwrap();
+    match next(&rx) {
+        Seen::Open => {}
+        other => panic!("{url}: expected open, got {other:?}"),
+    }
+    connection.send(MessageKind::Text, b"hello").unwrap();
+    match next(&rx) {
+        Seen::Message(data) => assert_eq!(data, b"hello"),
+        other => panic!("{url}: expected the echo, got {other:?}"),
+    }
+    connection.close(1000, "done").unwrap();
+    match next(&rx) {
+        Seen::Closed(1000) => {}
+        other => panic!("{url}: expected close 1000, got {other:?}"),
+    }
+}
+
+/// Connects to `url` and returns the failure.
+fn failure(url: &str, options: Options) -> (String, Option<TlsError>, Option<String>) {
+    let (tx, rx) = mpsc::channel();
+    let _connection = connect(url, &[], options, Box::new(Recorder(tx))).unwrap();
+    match next(&rx) {
+        Seen::Failed {
+            message,
+            tls,
+            proxy,
+        } => (message, tls, proxy),
+        other => panic!("{url}: expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn certificates_are_verified_and_failures_are_typed() {
+    let fixture = Fixture::new("verify");
+    let good = fixture.tls_echo("server.pem", "server-key.pem");
+    let wrong = fixture.tls_echo("wrong-name.pem", "wrong-name-key.pem");
+    let expired = fixture.tls_echo("expired.pem", "expired-key.pem");
+    let url = |addr: SocketAddr| format!("wss://localhost:{}/", addr.port());
+    let direct = || fixture.options(ProxySetting::Off);
+
+    echo_once(&url(good), direct());
+    echo_once(&format!("wss://127.0.0.1:{}/", good.port()), direct());
+
+    let mut untrusted = direct();
+    untrusted
+        .tls
+        .set_ca_file(Some(&fixture.file("other-ca.pem")))
+        .unwrap();
+    let (message, tls, _) = failure(&url(good), untrusted);
+    assert_eq!(
+        tls,
+        Some(TlsError::Certificate(CertificateProblem::UnknownIssuer)),
+        "{message}"
+    );
+    assert_eq!(
+        message,
+        format!(
+            "wss://localhost:{}: TLS certificate verify failed: certificate signed by unknown \
+             authority",
+            good.port()
+        )
+    );
+
+    let (message, tls, _) = failure(&url(wrong), direct());
+    assert!(
+        matches!(
+            tls,
+            Some(TlsError::Certificate(CertificateProblem::NameMismatch { ref expected, ref presented }))
+                if expected == "localhost" && presented.iter().any(|n| n.contains("other.example"))
+        ),
+        "{message}"
+    );
+    let (message, tls, _) = failure(&url(expired), direct());
+    assert!(
+        matches!(
+            tls,
+            Some(TlsError::Certificate(CertificateProblem::Expired {
+                not_after: Some(_)
+            }))
+        ),
+        "{message}"
+    );
+
+    let mut insecure = direct();
+    insecure.tls.set_verify(false);
+    echo_once(&url(wrong), insecure.clone());
+    echo_once(&url(expired), insecure);
+}
+
+#[test]
+fn tunnels_through_http_connect_and_socks5() {
+    let fixture = Fixture::new("tunnels");
+    let tls_echo = fixture.tls_echo("server.pem", "server-key.pem");
+    let url = format!("wss://localhost:{}/", tls_echo.port());
+    let (http, http_log) = fixture.proxy(Mode::Http { deny: None }, None);
+    let (socks, socks_log) = fixture.proxy(Mode::Socks5 { deny: None }, None);
+    let via = |proxy: String| fixture.options(ProxySetting::Url(Proxy::parse(&proxy).unwrap()));
+
+    echo_once(&url, via(format!("http://{http}")));
+    assert_eq!(
+        *http_log.lock().unwrap(),
+        [format!("http localhost:{} ok", tls_echo.port())]
+    );
+    echo_once(&url, via(format!("socks5h://{socks}")));
+    echo_once(
+        &format!("wss://127.0.0.1:{}/", tls_echo.port()),
+        via(format!("socks5://{socks}")),
+    );
+    assert_eq!(
+        *socks_log.lock().unwrap(),
+        [
+            format!("socks5-domain localhost:{} ok", tls_echo.port()),
+            format!("socks5-ipv4 127.0.0.1:{} ok", tls_echo.port())
+        ]
+    );
+}
+
+#[test]
+fn proxy_refusals_are_typed() {
+    let fixture = Fixture::new("refusals");
+    let tls_echo = fixture.tls_echo("server.pem", "server-key.pem");
+    let url = format!("wss://localhost:{}/", tls_echo.port());
+    let credentials = Credentials {
+        user: "alice".into(),
+        password: "s3cret:!".into(),
+    };
+    let (http, _) = fixture.proxy(Mode::Http { deny: None }, Some(credentials.clone()));
+    let (socks, _) = fixture.proxy(Mode::Socks5 { deny: Some(5) }, None);
+    let via = |proxy: String| fixture.options(ProxySetting::Url(Proxy::parse(&proxy).unwrap()));
+
+    echo_once(&url, via(format!("http://alice:s3cret%3A%21@{http}")));
+    let (message, _, proxy) = failure(&url, via(format!("http://alice:wrong@{http}")));
+    let proxy = proxy.expect("a proxy failure");
+    assert!(proxy.contains("Status { code: 407"), "{proxy}");
+    assert!(proxy.contains("sent_credentials: true"), "{proxy}");
+    assert!(
+        !message.contains("wrong"),
+        "the password leaked into {message}"
+    );
+    let (message, _, proxy) = failure(&url, via(format!("socks5://{socks}")));
+    assert_eq!(proxy.as_deref(), Some("Refused { reply: 5 }"), "{message}");
+}
