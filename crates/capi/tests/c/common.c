@@ -99,6 +99,66 @@ size_t count_lines_with(const char *path, const char *needle)
     return count;
 }
 
+/* Whether the line (length bytes, no '\n') is a field called name (without case); if so,
+ * its value without the spaces after the colon is *value, *value_length bytes. */
+static int is_field(const char *line, size_t length, const char *name, const char **value,
+                    size_t *value_length)
+{
+    size_t i, name_length = strlen(name);
+    if (length <= name_length || line[name_length] != ':') return 0;
+    for (i = 0; i < name_length; i++) {
+        char a = line[i], b = name[i];
+        if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = (char)(b - 'A' + 'a');
+        if (a != b) return 0;
+    }
+    *value = line + name_length + 1;
+    *value_length = length - name_length - 1;
+    while (*value_length > 0 && **value == ' ') {
+        (*value)++;
+        (*value_length)--;
+    }
+    return 1;
+}
+
+/* The next field called name (and with exactly value, unless NULL) from *cursor on; moves
+ * *cursor past it. */
+static int next_field(const char **cursor, const char *name, const char *value,
+                      const char **found, size_t *found_length)
+{
+    while (**cursor != '\0') {
+        const char *line = *cursor, *end = strchr(line, '\n');
+        size_t length = end ? (size_t)(end - line) : strlen(line);
+        *cursor = end ? end + 1 : line + length;
+        if (is_field(line, length, name, found, found_length) &&
+            (value == NULL ||
+             (strlen(value) == *found_length && memcmp(*found, value, *found_length) == 0)))
+            return 1;
+    }
+    return 0;
+}
+
+size_t count_fields(const char *lines, const char *name, const char *value)
+{
+    const char *found;
+    size_t found_length, count = 0;
+    while (next_field(&lines, name, value, &found, &found_length)) count++;
+    return count;
+}
+
+const char *field_value(const char *lines, const char *name, char *buf, size_t size)
+{
+    const char *found;
+    size_t found_length, n = 0;
+    if (size == 0) test_fail(__FILE__, __LINE__, "field_value needs a buffer");
+    if (next_field(&lines, name, NULL, &found, &found_length)) {
+        n = found_length < size - 1 ? found_length : size - 1;
+        memcpy(buf, found, n);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
 const char *echo_url(const char *path)
 {
     static char buf[512];
@@ -152,8 +212,8 @@ void rec_leave(struct WebSocket *client)
     pthread_mutex_unlock(&rec_lock);
 }
 
-static void push(struct WebSocket *client, int type, uint32_t code, const char *text,
-                 size_t length, int terminated)
+static rec_event *new_event(struct WebSocket *client, int type, uint32_t code,
+                            const char *text, size_t length, int terminated)
 {
     rec_event *ev = (rec_event *)calloc(1, sizeof *ev);
     if (ev == NULL) abort();
@@ -166,7 +226,13 @@ static void push(struct WebSocket *client, int type, uint32_t code, const char *
     ev->code = code;
     ev->length = length;
     ev->terminated = terminated;
+    ev->at_ms = now_ms();
     ev->thread = pthread_self();
+    return ev;
+}
+
+static void append(rec_event *ev)
+{
     pthread_mutex_lock(&rec_lock);
     if (events_len == events_cap) {
         size_t cap = events_cap ? events_cap * 2 : 64;
@@ -177,6 +243,19 @@ static void push(struct WebSocket *client, int type, uint32_t code, const char *
     }
     events[events_len++] = ev;
     pthread_mutex_unlock(&rec_lock);
+}
+
+static void push(struct WebSocket *client, int type, uint32_t code, const char *text,
+                 size_t length, int terminated)
+{
+    append(new_event(client, type, code, text, length, terminated));
+}
+
+static void free_event(rec_event *ev)
+{
+    free(ev->text);
+    free(ev->headers);
+    free(ev);
 }
 
 void rec_open(struct WebSocket *client, WebSocket_OpenResult result)
@@ -235,6 +314,72 @@ void rec_on_close(struct WebSocket *client, WebSocket_CloseResult result)
     rec_leave(client);
 }
 
+void rec_on_reconnect(struct WebSocket *client, uint32_t attempt, uint32_t delayMs,
+                      WebSocket_CloseResult lastClose, void *userData)
+{
+    const char *r = lastClose.reason ? lastClose.reason : "";
+    rec_event *ev;
+    rec_enter(client);
+    ev = new_event(client, EV_RECONNECT, lastClose.code, r, strlen(r), 1);
+    ev->attempt = attempt;
+    ev->delay_ms = delayMs;
+    ev->user_data = userData;
+    append(ev);
+    rec_leave(client);
+}
+
+/* "Name: value\n" per field; NULL names or values are a contract violation. */
+static char *header_lines(const struct WebSocket_Header *headers)
+{
+    const struct WebSocket_Header *h;
+    size_t size = 1, used = 0;
+    char *out;
+    for (h = headers; h != NULL; h = h->next) {
+        if (h->fieldName == NULL || h->fieldValue == NULL) {
+            rec_violation("a handshake response header with a NULL name or value");
+            continue;
+        }
+        size += strlen(h->fieldName) + strlen(h->fieldValue) + 3;
+    }
+    out = (char *)malloc(size);
+    if (out == NULL) abort();
+    for (h = headers; h != NULL; h = h->next) {
+        if (h->fieldName == NULL || h->fieldValue == NULL) continue;
+        used += (size_t)sprintf(out + used, "%s: %s\n", h->fieldName, h->fieldValue);
+    }
+    out[used] = '\0';
+    return out;
+}
+
+void rec_on_handshake_response(struct WebSocket *client, uint32_t status, const char *reason,
+                               const struct WebSocket_Header *headers, void *userData)
+{
+    rec_event *ev;
+    rec_enter(client);
+    if (reason == NULL) rec_violation("a handshake response with reason NULL");
+    ev = new_event(client, EV_HANDSHAKE, status, reason ? reason : "",
+                   reason ? strlen(reason) : 0, 1);
+    ev->headers = header_lines(headers);
+    ev->user_data = userData;
+    append(ev);
+    rec_leave(client);
+}
+
+void rec_on_pong(struct WebSocket *client, const char *data, size_t length, void *userData)
+{
+    rec_event *ev;
+    rec_enter(client);
+    if (data == NULL) {
+        rec_violation("a pong with data == NULL (length %zu)", length);
+        ev = new_event(client, EV_PONG, 0, "", 0, 0);
+    } else {
+        ev = new_event(client, EV_PONG, 0, data, length, data[length] == '\0');
+    }
+    ev->user_data = userData;
+    append(ev);
+    rec_leave(client);
+}
+
 struct WebSocket *rec_client(void)
 {
     struct WebSocket *c =
@@ -286,10 +431,7 @@ void rec_reset(void)
 {
     size_t i;
     pthread_mutex_lock(&rec_lock);
-    for (i = 0; i < events_len; i++) {
-        free(events[i]->text);
-        free(events[i]);
-    }
+    for (i = 0; i < events_len; i++) free_event(events[i]);
     free(events);
     events = NULL;
     events_len = events_cap = 0;
@@ -302,8 +444,7 @@ void rec_forget(struct WebSocket *client)
     pthread_mutex_lock(&rec_lock);
     for (i = 0; i < events_len; i++) {
         if (events[i]->client == client) {
-            free(events[i]->text);
-            free(events[i]);
+            free_event(events[i]);
         } else {
             events[kept++] = events[i];
         }
@@ -319,6 +460,9 @@ static const char *type_name(int type)
     case EV_MESSAGE: return "onMessage";
     case EV_ERROR: return "onError";
     case EV_CLOSE: return "onClose";
+    case EV_RECONNECT: return "onReconnect";
+    case EV_HANDSHAKE: return "onHandshakeResponse";
+    case EV_PONG: return "onPong";
     default: return "?";
     }
 }
@@ -326,14 +470,21 @@ static const char *type_name(int type)
 void rec_dump(struct WebSocket *client)
 {
     size_t i;
+    long long first = -1;
     pthread_mutex_lock(&rec_lock);
-    fprintf(stderr, "recorded events%s:\n", client ? " of this client" : "");
+    fprintf(stderr, "recorded events%s (ms after the first):\n", client ? " of this client" : "");
     for (i = 0; i < events_len; i++) {
         const rec_event *ev = events[i];
         if (client != NULL && ev->client != client) continue;
-        if (ev->type == EV_MESSAGE)
+        if (first < 0) first = ev->at_ms;
+        fprintf(stderr, "  %6lld", ev->at_ms - first);
+        if (ev->type == EV_MESSAGE || ev->type == EV_PONG)
             fprintf(stderr, "  %p %s length %zu: %.60s%s\n", (void *)ev->client,
                     type_name(ev->type), ev->length, ev->text, ev->length > 60 ? "..." : "");
+        else if (ev->type == EV_RECONNECT)
+            fprintf(stderr, "  %p %s(attempt %u, delay %u ms, lastClose %u \"%s\")\n",
+                    (void *)ev->client, type_name(ev->type), (unsigned)ev->attempt,
+                    (unsigned)ev->delay_ms, (unsigned)ev->code, ev->text);
         else
             fprintf(stderr, "  %p %s(%u, \"%s\")\n", (void *)ev->client, type_name(ev->type),
                     (unsigned)ev->code, ev->text);
@@ -348,44 +499,71 @@ void rec_dump(struct WebSocket *client)
  * while connecting ends with onClose alone. The recorder does not see Connect calls, so an
  * onClose without onOpen is accepted only as the first event of a client (the tests cancel
  * only a client's first attempt); after an earlier onClose it counts as a second onClose.
+ * With reconnection (net_websocket_ext.h) an onError is followed by a reconnect callback
+ * instead of onClose, as is an open connection the server closed (afterServerClose); the
+ * attempt that follows starts again as if from the beginning, except that once a reconnect
+ * callback came a failure may end with onClose (the library gave up, or Close cancelled).
  */
-enum { START, CLOSED, OPENED, ERRORED_AFTER_OPEN, FAILED_BEFORE_OPEN };
+enum { START, CLOSED, OPENED, ERRORED_AFTER_OPEN, FAILED_BEFORE_OPEN, RECONNECTING };
+
+/* The problem with event type in state (NULL: none); updates state and retried. */
+static const char *sequence_step(int type, int *state, int *retried)
+{
+    const char *problem = NULL;
+    int open = *state == OPENED || *state == ERRORED_AFTER_OPEN;
+    switch (type) {
+    case EV_OPEN:
+        if (open) problem = "onOpen twice";
+        *state = OPENED;
+        break;
+    case EV_MESSAGE:
+        if (*state != OPENED) problem = "onMessage outside an open connection";
+        break;
+    case EV_ERROR:
+        if (*state == ERRORED_AFTER_OPEN) problem = "onError twice";
+        *state = *state == OPENED ? ERRORED_AFTER_OPEN : FAILED_BEFORE_OPEN;
+        break;
+    case EV_CLOSE:
+        if (*state == FAILED_BEFORE_OPEN && !*retried)
+            problem = "onClose after a failure before open";
+        if (*state == CLOSED) problem = "onClose twice";
+        *state = CLOSED;
+        *retried = 0;
+        break;
+    case EV_RECONNECT:
+        if (*state == START || *state == CLOSED)
+            problem = "a reconnect callback without a connection or attempt that ended";
+        if (*state == RECONNECTING) problem = "two reconnect callbacks without an attempt between";
+        *state = RECONNECTING;
+        *retried = 1;
+        break;
+    case EV_HANDSHAKE:
+        if (open) problem = "a handshake response while a connection is open";
+        break;
+    case EV_PONG:
+        if (*state != OPENED) problem = "a pong outside an open connection";
+        break;
+    default:
+        problem = "unknown event";
+    }
+    return problem;
+}
 
 void rec_check_sequence(struct WebSocket *client, int ended)
 {
     size_t i;
-    int state = START;
+    int state = START, retried = 0;
     const char *problem = NULL;
     char vio[sizeof violation];
 
     pthread_mutex_lock(&rec_lock);
     memcpy(vio, violation, sizeof vio);
-    for (i = 0; i < events_len && problem == NULL; i++) {
-        if (events[i]->client != client) continue;
-        switch (events[i]->type) {
-        case EV_OPEN:
-            if (state == OPENED || state == ERRORED_AFTER_OPEN) problem = "onOpen twice";
-            state = OPENED;
-            break;
-        case EV_MESSAGE:
-            if (state != OPENED) problem = "onMessage outside an open connection";
-            break;
-        case EV_ERROR:
-            if (state == ERRORED_AFTER_OPEN) problem = "onError twice";
-            state = state == OPENED ? ERRORED_AFTER_OPEN : FAILED_BEFORE_OPEN;
-            break;
-        case EV_CLOSE:
-            if (state == FAILED_BEFORE_OPEN) problem = "onClose after a failure before open";
-            if (state == CLOSED) problem = "onClose twice";
-            state = CLOSED;
-            break;
-        default:
-            problem = "unknown event";
-        }
-    }
+    for (i = 0; i < events_len && problem == NULL; i++)
+        if (events[i]->client == client) problem = sequence_step(events[i]->type, &state, &retried);
     pthread_mutex_unlock(&rec_lock);
 
-    if (problem == NULL && ended && (state == OPENED || state == ERRORED_AFTER_OPEN))
+    if (problem == NULL && ended &&
+        (state == OPENED || state == ERRORED_AFTER_OPEN || state == RECONNECTING))
         problem = "the connection has not ended (no onClose)";
     if (problem == NULL && vio[0] != '\0') problem = vio;
     if (problem != NULL) {

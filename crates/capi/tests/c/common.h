@@ -87,6 +87,13 @@ void pki_path(char *buf, size_t size, const char *file);
 /* How many lines of the file at path contain needle (0 when it cannot be read). */
 size_t count_lines_with(const char *path, const char *needle);
 
+/* How many lines of lines ("Name: value" separated by '\n', as the echo server's /headers
+ * reports them and as rec_event.headers holds them) have the field name (compared without
+ * case) and, unless value is NULL, exactly that value. */
+size_t count_fields(const char *lines, const char *name, const char *value);
+/* The value of the first such field, copied into buf ("" when there is none). */
+const char *field_value(const char *lines, const char *name, char *buf, size_t size);
+
 /* Exits with both strings unless haystack contains needle. */
 #define CHECK_CONTAINS(haystack, needle)                                                  \
     do {                                                                                  \
@@ -102,16 +109,27 @@ enum rec_type {
     EV_MESSAGE = 2,
     EV_ERROR = 4,
     EV_CLOSE = 8,
-    EV_ANY = 15
+    /* The callbacks of net_websocket_ext.h. */
+    EV_RECONNECT = 16, /* WebSocketEx_OnReconnectCallback */
+    EV_HANDSHAKE = 32, /* WebSocketEx_OnHandshakeResponseCallback */
+    EV_PONG = 64,      /* WebSocketEx_OnPongCallback */
+    EV_ANY = 127
 };
 
 typedef struct rec_event {
     struct WebSocket *client; /* only compared, never dereferenced */
     int type;
-    uint32_t code;            /* open/close code, errorCode; 0 for messages */
-    char *text;               /* reason / errorMessage / message bytes, NUL-terminated copy */
-    size_t length;            /* message length (strlen of text for the others) */
-    int terminated;           /* for messages: data[length] == 0 held in the callback */
+    uint32_t code;            /* open/close code, errorCode, lastClose.code of a reconnect,
+                                 HTTP status of a handshake response; 0 for messages, pongs */
+    char *text;               /* reason / errorMessage / message or pong bytes, NUL-terminated
+                                 copy */
+    size_t length;            /* message or pong length (strlen of text for the others) */
+    int terminated;           /* for messages and pongs: data[length] == 0 held in the callback */
+    uint32_t attempt;         /* reconnect: attempt and delayMs */
+    uint32_t delay_ms;
+    char *headers;            /* handshake response: "Name: value\n" per field, in order */
+    void *user_data;          /* the userData argument of the three callbacks above */
+    long long at_ms;          /* now_ms() when the callback ran */
     pthread_t thread;
 } rec_event;
 
@@ -121,6 +139,15 @@ void rec_on_open(struct WebSocket *client, WebSocket_OpenResult result);
 void rec_on_message(struct WebSocket *client, char *data, uint32_t length);
 void rec_on_error(struct WebSocket *client, WebSocket_ErrorResult result);
 void rec_on_close(struct WebSocket *client, WebSocket_CloseResult result);
+
+/* Recording versions of the callbacks of net_websocket_ext.h, to pass to
+ * WebSocketEx_SetReconnectCallback, SetHandshakeResponseCallback and SetPongCallback (their
+ * signatures match the typedefs there; userData is ignored). */
+void rec_on_reconnect(struct WebSocket *client, uint32_t attempt, uint32_t delayMs,
+                      WebSocket_CloseResult lastClose, void *userData);
+void rec_on_handshake_response(struct WebSocket *client, uint32_t status, const char *reason,
+                               const struct WebSocket_Header *headers, void *userData);
+void rec_on_pong(struct WebSocket *client, const char *data, size_t length, void *userData);
 
 /* OH_WebSocketClient_Constructor with the four recording callbacks; checks it is not NULL
  * and forgets earlier events recorded under the same address. */
@@ -157,7 +184,12 @@ void rec_reset(void);
 void rec_forget(struct WebSocket *client);
 
 /* Exits with a dump of client's events if a violation was recorded or client's events break
- * the order of SPEC §4; `ended` additionally requires that the last connection has ended. */
+ * the order of SPEC §4 (with automatic reconnection as net_websocket_ext.h describes it: a
+ * reconnect callback starts a new attempt after an onError, or right after an open
+ * connection that the server closed; onClose stays final; once a reconnect callback came, a
+ * failed attempt may be followed by onClose: gave up, or Close); `ended` additionally
+ * requires that the last connection has ended. Handshake responses may come only while no
+ * connection is open, pongs only while one is. */
 void rec_check_sequence(struct WebSocket *client, int ended);
 /* Waits quiet_ms (scaled) and checks no new event of client arrived meanwhile. */
 void rec_check_quiet(struct WebSocket *client, long quiet_ms, const char *file, int line);
