@@ -14,6 +14,8 @@
 # openssl), starts the local servers every test may use and runs each test with their
 # addresses in the environment:
 #   WS_ECHO_URL              ws:// echo server
+#   WS_ECHO_SERVER           the ws-echo-server binary (absolute path), for a test that starts
+#                            and stops a server of its own
 #   WS_TLS_URL               wss://localhost:PORT echo server with a certificate of the test CA
 #   WS_TLS_WRONG_NAME_URL    ... whose certificate is for other.example
 #   WS_TLS_EXPIRED_URL       ... whose certificate expired in 2020
@@ -209,6 +211,8 @@ start_servers() {
     local auth=(--user user --password 'p@ss word')
     start echo-server "$echo" --addr 127.0.0.1:0 || return
     export WS_ECHO_URL="ws://$listening"
+    WS_ECHO_SERVER=$(cd "$(dirname "$echo")" && pwd)/$(basename "$echo")
+    export WS_ECHO_SERVER
     start tls-server "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" || return
     export WS_TLS_URL="wss://localhost:${listening##*:}"
     start tls-wrong-name "$echo" --tls-cert "$pki/wrong-name.pem" \

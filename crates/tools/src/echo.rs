@@ -1,15 +1,30 @@
 //! The echo server: our protocol crate in the server role over tokio, on plain TCP
 //! ([`serve`]) or TLS ([`serve_tls`]); [`serve_connection`] runs one connection over any stream.
 //!
-//! Any path echoes every message with its own type and answers a close frame; a
-//! permessage-deflate offer is accepted. Test paths make it misbehave on purpose, or report,
-//! right after the handshake:
+//! Any path echoes every message with its own type and answers every ping and a close frame;
+//! a permessage-deflate offer is accepted. Test paths make it misbehave on purpose, or report,
+//! in or right after the handshake:
 //! - `/status/404`: refuses the handshake with `404 Not Found`;
 //! - `/close/CODE`: sends a close frame CODE "server closing";
 //! - `/drop`: ends the connection without a close frame;
 //! - `/violate`: sends a frame with the reserved opcode 3;
 //! - `/invalid-utf8`: sends a text message that is not UTF-8;
 //! - `/silent`: never answers the handshake;
+//! - `/trickle`: writes a valid 101 response one byte per second (about two minutes in all,
+//!   so it never completes within a test's timeout);
+//! - `/mute`: completes the handshake, then reads and discards everything and never sends a
+//!   byte (no pong, no echo, no close reply) until the client goes away;
+//! - `/redirect/CODE?LOCATION` (CODE 301, 302, 303, 307 or 308): refuses the handshake with
+//!   CODE, its standard reason phrase, `Location: LOCATION` and `Content-Length: 0`, where
+//!   LOCATION is everything after the first `?` of the request target, verbatim (so
+//!   `/redirect/302?/redirect/302?/` redirects twice, then `/` echoes); without a `?` there is
+//!   no Location field; any other CODE is an echo path;
+//! - `/redirect-loop`: refuses with `302 Found` and `Location: /redirect-loop`;
+//! - `/subprotocol/first`: accepts with the first subprotocol the client offered in
+//!   `Sec-WebSocket-Protocol` (none if it offered none), then echoes;
+//! - `/subprotocol/NAME` (any other NAME): accepts with `Sec-WebSocket-Protocol: NAME`
+//!   whatever was offered, then echoes (every other path answers no subprotocol);
+//! - `/pong`: sends one unsolicited pong with the payload `unsolicited`, then echoes;
 //! - `/messages/N`: sends N text messages "message 0" … "message N-1", then echoes;
 //! - `/bad-extension`: answers the handshake with `Sec-WebSocket-Extensions:
 //!   permessage-deflate; server_max_window_bits=16`, which no offer allows;
@@ -21,17 +36,22 @@
 //! Every connection, whatever its path, ends with a shutdown of the stream (over TLS that
 //! sends close_notify), so `/drop` looks the same to a client over TCP and over TLS: a clean
 //! end of the byte stream with no close frame.
-use net_websocket_protocol::handshake::{accept_request, reject_response, MAX_HEAD_SIZE};
+use net_websocket_protocol::handshake::{
+    accept_request, reject_response, ServerAccepted, MAX_HEAD_SIZE,
+};
 use net_websocket_protocol::{Config, Connection, Event, MessageKind, Role};
 use std::future::Future;
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 mod heads;
 mod script;
-use heads::{extensions_answered, header_lines, with_extensions};
-use script::{script, Script};
+use heads::{
+    extensions_answered, first_offered_protocol, header_lines, with_extensions, with_field,
+};
+use script::{script, Script, Subprotocol};
 
 /// A byte stream the echo server can run over: TCP, TLS, a proxy tunnel.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -105,29 +125,9 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
         }
     };
     let script = script(&accepted.resource);
-    match script {
-        Script::Status(code, reason) => {
-            send(stream, &reject_response(code, reason)).await?;
-            return Ok(());
-        }
-        Script::BadExtension => {
-            let response = with_extensions(
-                &accepted.response,
-                "permessage-deflate; server_max_window_bits=16",
-            );
-            send(stream, &response).await?;
-            // Wait for the client to give up on us.
-            while stream.read_buf(&mut buf).await? != 0 {}
-            return Ok(());
-        }
-        Script::Silent => {
-            // Hold the connection without answering until the client gives up.
-            while stream.read_buf(&mut buf).await? != 0 {}
-            return Ok(());
-        }
-        _ => {}
+    if !answer(stream, script, &accepted).await? {
+        return Ok(());
     }
-    send(stream, &accepted.response).await?;
     let mut connection = Connection::new(
         Role::Server,
         Config::default(),
@@ -155,6 +155,79 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
         _ => {}
     }
     echo(stream, connection).await
+}
+
+/// Answers the handshake as the script says; false when the connection goes no further
+/// (refused, or held until the client leaves).
+async fn answer<S: Stream>(
+    stream: &mut S,
+    script: Script<'_>,
+    accepted: &ServerAccepted,
+) -> std::io::Result<bool> {
+    match script {
+        Script::Status(code, reason) => send(stream, &reject_response(code, reason)).await?,
+        Script::Redirect {
+            code,
+            reason,
+            location,
+        } => {
+            let refusal = reject_response(code, reason);
+            match location {
+                Some(location) => send(stream, &with_field(&refusal, "Location", location)).await?,
+                None => send(stream, &refusal).await?,
+            }
+        }
+        Script::BadExtension => {
+            let response = with_extensions(
+                &accepted.response,
+                "permessage-deflate; server_max_window_bits=16",
+            );
+            send(stream, &response).await?;
+            // Wait for the client to give up on us.
+            discard_until_eof(stream).await?;
+        }
+        // Hold the connection without answering until the client gives up.
+        Script::Silent => discard_until_eof(stream).await?,
+        Script::Trickle => {
+            for byte in accepted.response.chunks(1) {
+                send(stream, byte).await?;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            discard_until_eof(stream).await?;
+        }
+        // Open, then never a byte more: no pong, no echo, no close reply.
+        Script::Mute => {
+            send(stream, &accepted.response).await?;
+            discard_until_eof(stream).await?;
+        }
+        Script::Subprotocol(choice) => {
+            let chosen = match choice {
+                Subprotocol::FirstOffered => first_offered_protocol(&accepted.headers),
+                Subprotocol::Named(name) => Some(name),
+            };
+            match chosen {
+                Some(protocol) => {
+                    let response =
+                        with_field(&accepted.response, "Sec-WebSocket-Protocol", protocol);
+                    send(stream, &response).await?
+                }
+                None => send(stream, &accepted.response).await?,
+            }
+            return Ok(true);
+        }
+        _ => {
+            send(stream, &accepted.response).await?;
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Reads and drops whatever the client sends until it ends the connection.
+async fn discard_until_eof<S: Stream>(stream: &mut S) -> std::io::Result<()> {
+    let mut sink = [0u8; 4096];
+    while stream.read(&mut sink).await? != 0 {}
+    Ok(())
 }
 
 /// Writes `bytes` and flushes them: TLS may hold written bytes back until a flush.

@@ -40,9 +40,58 @@ pub(super) fn with_extensions(response: &[u8], value: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// `head` (a complete response head, ending with the empty line) with one more field.
+pub(super) fn with_field(head: &[u8], name: &str, value: &str) -> Vec<u8> {
+    let fields = head.strip_suffix(b"\r\n").unwrap_or(head);
+    let mut out = Vec::with_capacity(head.len() + name.len() + value.len() + 4);
+    out.extend_from_slice(fields);
+    out.extend_from_slice(format!("{name}: {value}\r\n\r\n").as_bytes());
+    out
+}
+
+/// The first subprotocol of the first Sec-WebSocket-Protocol field of a request (RFC 6455
+/// §4.1: a comma-separated list, most preferred first).
+pub(super) fn first_offered_protocol(headers: &[(String, String)]) -> Option<&str> {
+    let (_, value) = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-protocol"))?;
+    value
+        .split(',')
+        .map(str::trim)
+        .find(|protocol| !protocol.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_field_goes_before_the_empty_line() {
+        let head = b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(
+            with_field(head, "Location", "/x?y"),
+            b"HTTP/1.1 302 Found\r\nContent-Length: 0\r\nLocation: /x?y\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn first_offered_protocol_is_the_first_token_of_the_first_field() {
+        let headers = |fields: &[(&str, &str)]| -> Vec<(String, String)> {
+            fields
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        };
+        let offered = headers(&[
+            ("Host", "a"),
+            ("sec-websocket-protocol", " chat.v2 , chat"),
+            ("Sec-WebSocket-Protocol", "later"),
+        ]);
+        assert_eq!(first_offered_protocol(&offered), Some("chat.v2"));
+        assert_eq!(first_offered_protocol(&headers(&[("Host", "a")])), None);
+        let empty = headers(&[("Sec-WebSocket-Protocol", " , ")]);
+        assert_eq!(first_offered_protocol(&empty), None);
+    }
 
     #[test]
     fn header_lines_are_the_fields_as_received_without_the_request_line() {

@@ -1,21 +1,59 @@
 //! Which misbehaviour (or report) a request path asks the echo server for.
 
-/// What the request path asks for.
-pub(super) enum Script {
+/// What the request path asks for. Borrows from the request target (a redirect's location).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Script<'a> {
     Echo,
     Status(u16, &'static str),
+    /// Refuse the handshake with a redirect; `location` None sends no Location field.
+    Redirect {
+        code: u16,
+        reason: &'static str,
+        location: Option<&'a str>,
+    },
     Close(u16),
     Drop,
     Raw(&'static [u8]),
     Silent,
+    /// Write the 101 response one byte per second.
+    Trickle,
+    /// Complete the handshake, then read and discard everything.
+    Mute,
     Messages(usize),
     Extensions,
     BadExtension,
     Headers,
+    Subprotocol(Subprotocol<'a>),
 }
 
-pub(super) fn script(resource: &str) -> Script {
-    let path = resource.split('?').next().unwrap_or("/");
+/// Which Sec-WebSocket-Protocol the server answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Subprotocol<'a> {
+    /// The first one the client offered (none if it offered none).
+    FirstOffered,
+    /// This one, whatever was offered.
+    Named(&'a str),
+}
+
+/// The standard reason phrase of the redirect codes a client may follow (RFC 9110 §15.4).
+fn redirect_reason(code: u16) -> Option<&'static str> {
+    Some(match code {
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        _ => return None,
+    })
+}
+
+pub(super) fn script(resource: &str) -> Script<'_> {
+    // The location of a redirect is everything after the first `?`, verbatim, so a location
+    // may itself carry a query: that is how redirect chains nest.
+    let (path, query) = match resource.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (resource, None),
+    };
     let number = |prefix: &str| {
         path.strip_prefix(prefix)
             .and_then(|n| n.parse::<u16>().ok())
@@ -27,18 +65,130 @@ pub(super) fn script(resource: &str) -> Script {
         "/violate" => Script::Raw(&[0x83, 0x00]),
         // FIN + text, 2 bytes that are not UTF-8.
         "/invalid-utf8" => Script::Raw(&[0x81, 0x02, 0xff, 0xfe]),
+        // FIN + pong, the 11 bytes "unsolicited" (§5.5.3: a pong may be sent unsolicited).
+        "/pong" => Script::Raw(b"\x8a\x0bunsolicited"),
         "/silent" => Script::Silent,
+        "/trickle" => Script::Trickle,
+        "/mute" => Script::Mute,
         "/extensions" => Script::Extensions,
         "/bad-extension" => Script::BadExtension,
         "/headers" => Script::Headers,
+        "/redirect-loop" => Script::Redirect {
+            code: 302,
+            reason: "Found",
+            location: Some("/redirect-loop"),
+        },
+        "/subprotocol/first" => Script::Subprotocol(Subprotocol::FirstOffered),
         _ => {
             if let Some(code) = number("/close/") {
                 Script::Close(code)
             } else if let Some(n) = number("/messages/") {
                 Script::Messages(usize::from(n))
+            } else if let Some((code, reason)) =
+                number("/redirect/").and_then(|code| Some((code, redirect_reason(code)?)))
+            {
+                Script::Redirect {
+                    code,
+                    reason,
+                    location: query,
+                }
+            } else if let Some(name) = path.strip_prefix("/subprotocol/").filter(|n| !n.is_empty())
+            {
+                Script::Subprotocol(Subprotocol::Named(name))
             } else {
                 Script::Echo
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redirect<'a>(code: u16, reason: &'static str, location: Option<&'a str>) -> Script<'a> {
+        Script::Redirect {
+            code,
+            reason,
+            location,
+        }
+    }
+
+    #[test]
+    fn existing_paths_keep_their_meaning_and_ignore_the_query() {
+        assert_eq!(script("/"), Script::Echo);
+        assert_eq!(script("/anything?x=1"), Script::Echo);
+        assert_eq!(script("/status/404?x"), Script::Status(404, "Not Found"));
+        assert_eq!(script("/close/1001"), Script::Close(1001));
+        assert_eq!(script("/messages/3"), Script::Messages(3));
+        assert_eq!(script("/silent"), Script::Silent);
+        assert_eq!(script("/headers?q"), Script::Headers);
+        assert_eq!(script("/close/x"), Script::Echo);
+    }
+
+    #[test]
+    fn trickle_mute_and_pong() {
+        assert_eq!(script("/trickle"), Script::Trickle);
+        assert_eq!(script("/mute"), Script::Mute);
+        assert_eq!(script("/pong"), Script::Raw(b"\x8a\x0bunsolicited"));
+        assert_eq!(script("/mute/more"), Script::Echo);
+    }
+
+    #[test]
+    fn redirect_location_is_everything_after_the_first_question_mark() {
+        assert_eq!(script("/redirect/302?/"), redirect(302, "Found", Some("/")));
+        assert_eq!(
+            script("/redirect/302?/redirect/302?/"),
+            redirect(302, "Found", Some("/redirect/302?/"))
+        );
+        assert_eq!(
+            script("/redirect/301?ws://127.0.0.1:9/headers?a=b"),
+            redirect(
+                301,
+                "Moved Permanently",
+                Some("ws://127.0.0.1:9/headers?a=b")
+            )
+        );
+        assert_eq!(
+            script("/redirect/307?"),
+            redirect(307, "Temporary Redirect", Some(""))
+        );
+        assert_eq!(
+            script("/redirect/308"),
+            redirect(308, "Permanent Redirect", None)
+        );
+        assert_eq!(
+            script("/redirect/303?/x"),
+            redirect(303, "See Other", Some("/x"))
+        );
+    }
+
+    #[test]
+    fn only_redirect_codes_redirect() {
+        assert_eq!(script("/redirect/200?/"), Script::Echo);
+        assert_eq!(script("/redirect/304?/"), Script::Echo);
+        assert_eq!(script("/redirect/x?/"), Script::Echo);
+        assert_eq!(script("/redirect/?/"), Script::Echo);
+    }
+
+    #[test]
+    fn redirect_loop_points_at_itself() {
+        assert_eq!(
+            script("/redirect-loop"),
+            redirect(302, "Found", Some("/redirect-loop"))
+        );
+    }
+
+    #[test]
+    fn subprotocol_first_or_named() {
+        assert_eq!(
+            script("/subprotocol/first"),
+            Script::Subprotocol(Subprotocol::FirstOffered)
+        );
+        assert_eq!(
+            script("/subprotocol/chat.v2?x"),
+            Script::Subprotocol(Subprotocol::Named("chat.v2"))
+        );
+        assert_eq!(script("/subprotocol/"), Script::Echo);
     }
 }
