@@ -62,12 +62,13 @@ ffi_fn! {
         if net_websocket_client::Target::parse(url).is_err() {
             return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
         }
-        // SAFETY: the caller's list is valid during the call per the API contract.
-        let headers = try_code!(unsafe { headers::read_list(options.headers) });
         let mut state = entry.state();
+        // SAFETY: the caller's list is valid during the call per the API contract.
+        let headers = try_code!(unsafe { headers::for_connect(&state.headers, options.headers) });
         if state.connection.as_ref().is_some_and(|c| c.is_active()) {
             return WEBSOCKET_CONNECTION_ERROR;
         }
+        entry.clear_subprotocols();
         let handler = Box::new(CallbackHandler { entry: entry.clone() });
         match connect(url, &headers, state.options.clone(), handler) {
             Ok(connection) => {
@@ -99,6 +100,8 @@ pub(crate) enum SendAs {
     Text,
     /// WebSocketEx_SendBinary.
     Binary,
+    /// WebSocketEx_SendPing: a ping with up to 125 bytes.
+    Ping,
 }
 
 /// The one implementation of every send function.
@@ -126,7 +129,7 @@ pub(crate) unsafe fn send(
             return WEBSOCKET_PROTOCOL_ERROR;
         }
         SendAs::Text => MessageKind::Text,
-        SendAs::Binary => MessageKind::Binary,
+        SendAs::Binary | SendAs::Ping => MessageKind::Binary,
     };
     let state = entry.state();
     if length > state.options.max_send_size {
@@ -135,7 +138,11 @@ pub(crate) unsafe fn send(
     let Some(connection) = state.connection.as_ref() else {
         return WEBSOCKET_NO_CONNECTION;
     };
-    match connection.send(kind, data) {
+    let sent = match send_as {
+        SendAs::Ping => connection.ping(data),
+        _ => connection.send(kind, data),
+    };
+    match sent {
         Ok(()) => WEBSOCKET_OK,
         Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
         Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,

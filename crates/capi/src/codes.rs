@@ -21,13 +21,16 @@ pub const WEBSOCKET_NO_CONNECTION: i32 = E_BASE + 17;
 pub const WEBSOCKET_NO_CONNECTION_CONTEXT: i32 = E_BASE + 18;
 
 /// The error code reported through onError for each cause of a connection failure (SPEC §4):
-/// 1009 when the server broke the protocol (in the handshake response or in frames), 1007
+/// 1009 when the server broke the protocol (in the handshake response or in frames) or sent
+/// a redirect that is not followed, 1007
 /// when it ended TCP without a close frame, 1003 for every transport failure (DNS, TCP,
 /// proxy, TLS, timeouts, I/O, keepalive).
 pub(crate) fn for_error(error: &net_websocket_client::Error) -> u32 {
     use net_websocket_client::Cause;
     (match error.cause() {
-        Cause::Handshake(_) | Cause::Protocol(_) => WEBSOCKET_PROTOCOL_ERROR,
+        Cause::Handshake(_) | Cause::Redirect { .. } | Cause::Protocol(_) => {
+            WEBSOCKET_PROTOCOL_ERROR
+        }
         Cause::ClosedByPeer => WEBSOCKET_CONNECTION_CLOSED_BY_PEER,
         _ => WEBSOCKET_CONNECTION_ERROR,
     }) as u32

@@ -3,9 +3,10 @@ use crate::codes;
 use crate::entry::ClientEntry;
 use crate::ext::{WEBSOCKET_EX_BINARY, WEBSOCKET_EX_TEXT};
 use crate::types::*;
-use net_websocket_client::{Accepted, End, Handler, MessageKind};
+use net_websocket_client::{Accepted, End, Error, Handler, Lost, MessageKind, ResponseHead};
 use std::ffi::CString;
 use std::os::raw::c_char;
+use std::ptr;
 use std::sync::Arc;
 
 /// The handler of one connection of one client. It keeps the client's memory alive while a
@@ -20,8 +21,72 @@ fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 
+/// The onError arguments for an error: its code and message.
+fn error_result(error: &Error) -> (u32, CString) {
+    (codes::for_error(error), c_string(&error.to_string()))
+}
+
+/// Calls `on_error` if set.
+fn report_error(
+    client: *mut WebSocket,
+    on_error: WebSocket_OnErrorCallback,
+    error: &(u32, CString),
+) {
+    if let Some(on_error) = on_error {
+        let result = WebSocket_ErrorResult {
+            errorCode: error.0,
+            errorMessage: error.1.as_ptr(),
+        };
+        // SAFETY: a callback given to the Constructor, called with a live client.
+        unsafe { on_error(client, result) };
+    }
+}
+
 impl Handler for CallbackHandler {
+    fn on_response(&mut self, head: &ResponseHead) {
+        let Some(callback) = self.entry.ext_callbacks().response else {
+            return;
+        };
+        // The header list as C nodes pointing into C strings, all alive during the call.
+        let strings: Vec<(CString, CString)> = head
+            .headers
+            .iter()
+            .map(|(name, value)| (c_string(name), c_string(value)))
+            .collect();
+        let mut nodes: Vec<WebSocket_Header> = strings
+            .iter()
+            .map(|(name, value)| WebSocket_Header {
+                fieldName: name.as_ptr(),
+                fieldValue: value.as_ptr(),
+                next: ptr::null_mut(),
+            })
+            .collect();
+        for i in 1..nodes.len() {
+            let next: *mut WebSocket_Header = &mut nodes[i];
+            nodes[i - 1].next = next;
+        }
+        let first = nodes
+            .first()
+            .map_or(ptr::null(), |n| n as *const WebSocket_Header);
+        let reason = c_string(&head.reason);
+        let entry = &self.entry;
+        entry.dispatch(|client, _| {
+            // SAFETY: a callback given to WebSocketEx_SetHandshakeResponseCallback; the list
+            // and strings live until this closure returns.
+            unsafe {
+                callback(
+                    client,
+                    u32::from(head.status),
+                    reason.as_ptr(),
+                    first,
+                    entry.user_data(),
+                )
+            };
+        });
+    }
+
     fn on_open(&mut self, response: &Accepted) {
+        self.entry.set_subprotocol(response.subprotocol.as_deref());
         let reason = c_string(&response.reason);
         self.entry.dispatch(|client, callbacks| {
             if let Some(on_open) = callbacks.on_open {
@@ -43,7 +108,7 @@ impl Handler for CallbackHandler {
         let pointer = data.as_mut_ptr() as *mut c_char;
         let entry = &self.entry;
         entry.dispatch(|client, callbacks| {
-            if let Some(typed) = entry.typed_message_callback() {
+            if let Some(typed) = entry.ext_callbacks().message {
                 let kind = match kind {
                     MessageKind::Text => WEBSOCKET_EX_TEXT,
                     MessageKind::Binary => WEBSOCKET_EX_BINARY,
@@ -58,21 +123,63 @@ impl Handler for CallbackHandler {
         data.pop();
     }
 
+    fn on_pong(&mut self, payload: &[u8]) {
+        let Some(callback) = self.entry.ext_callbacks().pong else {
+            return;
+        };
+        // data[length] == 0 for the caller, as for messages.
+        let mut data = Vec::with_capacity(payload.len() + 1);
+        data.extend_from_slice(payload);
+        data.push(0);
+        let entry = &self.entry;
+        entry.dispatch(|client, _| {
+            // SAFETY: a callback given to WebSocketEx_SetPongCallback; `data` outlives the call.
+            unsafe {
+                callback(
+                    client,
+                    data.as_ptr() as *const c_char,
+                    payload.len(),
+                    entry.user_data(),
+                )
+            };
+        });
+    }
+
+    fn on_reconnecting(&mut self, lost: Lost<'_>) {
+        let error = lost.error.map(error_result);
+        let (code, reason) = match (lost.close, &error) {
+            (Some((code, reason)), _) => (u32::from(code), c_string(reason)),
+            (None, Some((_, message))) => (1006, message.clone()),
+            (None, None) => (1006, CString::default()),
+        };
+        let delay = u32::try_from(lost.delay.as_millis()).unwrap_or(u32::MAX);
+        let entry = &self.entry;
+        entry.dispatch(|client, callbacks| {
+            if let Some(error) = &error {
+                report_error(client, callbacks.on_error, error);
+            }
+            if entry.is_destroyed() {
+                return; // Destroy was called from onError.
+            }
+            if let Some(callback) = entry.ext_callbacks().reconnect {
+                let last = WebSocket_CloseResult {
+                    code,
+                    reason: reason.as_ptr(),
+                };
+                // SAFETY: a callback given to WebSocketEx_SetReconnectCallback.
+                unsafe { callback(client, lost.attempt, delay, last, entry.user_data()) };
+            }
+        });
+    }
+
     fn on_end(&mut self, end: End<'_>) {
-        let error = end
-            .error
-            .map(|e| (codes::for_error(e), c_string(&e.to_string())));
+        let error = end.error.map(error_result);
         let close = end.close.map(|(code, reason)| (code, c_string(reason)));
         // One dispatch for both, so no callback of a new connection slips between them.
         let entry = &self.entry;
         entry.dispatch(|client, callbacks| {
-            if let (Some((code, message)), Some(on_error)) = (&error, callbacks.on_error) {
-                let result = WebSocket_ErrorResult {
-                    errorCode: *code,
-                    errorMessage: message.as_ptr(),
-                };
-                // SAFETY: as above.
-                unsafe { on_error(client, result) };
+            if let Some(error) = &error {
+                report_error(client, callbacks.on_error, error);
             }
             if entry.is_destroyed() {
                 return; // Destroy was called from onError.

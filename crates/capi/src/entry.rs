@@ -3,12 +3,17 @@
 //! a running one.
 use crate::ext::WebSocketEx_OnMessageCallback;
 use crate::headers::HeaderList;
+use crate::lifecycle::{
+    WebSocketEx_OnHandshakeResponseCallback, WebSocketEx_OnPongCallback,
+    WebSocketEx_OnReconnectCallback,
+};
 use crate::types::*;
 use net_websocket_client::{Connection, Options};
 use std::cell::Cell;
 use std::collections::HashMap;
-use std::ffi::c_void;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::ffi::{c_void, CString};
+use std::os::raw::c_char;
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
 use std::time::Duration;
 
@@ -26,6 +31,16 @@ pub(crate) struct Callbacks {
     pub(crate) on_close: WebSocket_OnCloseCallback,
 }
 
+/// The callbacks set through the extension header (None: not set). Copied out before a call,
+/// so no lock is held while C runs.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct ExtCallbacks {
+    pub(crate) message: WebSocketEx_OnMessageCallback,
+    pub(crate) reconnect: WebSocketEx_OnReconnectCallback,
+    pub(crate) response: WebSocketEx_OnHandshakeResponseCallback,
+    pub(crate) pong: WebSocketEx_OnPongCallback,
+}
+
 /// What API calls change; never held while calling into C.
 #[derive(Default)]
 pub(crate) struct ClientState {
@@ -40,8 +55,11 @@ pub(crate) struct ClientEntry {
     pub(crate) state: Mutex<ClientState>,
     destroyed: AtomicBool,
     user_data: AtomicPtr<c_void>,
-    /// The WebSocketEx_OnMessageCallback as an address (0: none).
-    typed_message_callback: AtomicUsize,
+    ext_callbacks: Mutex<ExtCallbacks>,
+    /// Subprotocols the server chose since the last Connect; the last is the current one.
+    /// Earlier ones stay alive (a caller may still hold one): there are at most as many as
+    /// were offered, since the server may only choose an offered one.
+    subprotocols: Mutex<Vec<CString>>,
     /// Held while one of this client's callbacks runs.
     dispatch: Mutex<()>,
 }
@@ -68,7 +86,8 @@ impl ClientEntry {
             state: Mutex::new(ClientState::default()),
             destroyed: AtomicBool::new(false),
             user_data: AtomicPtr::new(std::ptr::null_mut()),
-            typed_message_callback: AtomicUsize::new(0),
+            ext_callbacks: Mutex::default(),
+            subprotocols: Mutex::default(),
             dispatch: Mutex::new(()),
         }
     }
@@ -95,29 +114,47 @@ impl ClientEntry {
         self.user_data.load(Ordering::Acquire)
     }
 
-    pub(crate) fn set_typed_message_callback(&self, callback: WebSocketEx_OnMessageCallback) {
-        let address = callback.map_or(0, |f| f as usize);
-        self.typed_message_callback
-            .store(address, Ordering::Release);
+    /// Changes one of the extension callbacks.
+    pub(crate) fn set_ext_callbacks(&self, change: impl FnOnce(&mut ExtCallbacks)) {
+        change(&mut self.ext_callbacks.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
-    pub(crate) fn typed_message_callback(&self) -> WebSocketEx_OnMessageCallback {
-        match self.typed_message_callback.load(Ordering::Acquire) {
-            0 => None,
-            // SAFETY: a non-zero value was stored from a WebSocketEx_OnMessageCallback.
-            address => Some(unsafe {
-                std::mem::transmute::<
-                    usize,
-                    unsafe extern "C" fn(
-                        *mut WebSocket,
-                        *const std::os::raw::c_char,
-                        usize,
-                        i32,
-                        *mut c_void,
-                    ),
-                >(address)
-            }),
+    pub(crate) fn ext_callbacks(&self) -> ExtCallbacks {
+        *self.ext_callbacks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn subprotocol_list(&self) -> MutexGuard<'_, Vec<CString>> {
+        self.subprotocols.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the subprotocol the server chose at an open (None: it chose none; the empty
+    /// string marks that, and is never returned). An equal string recorded before is reused.
+    pub(crate) fn set_subprotocol(&self, chosen: Option<&str>) {
+        let chosen = chosen
+            .and_then(|p| CString::new(p).ok())
+            .unwrap_or_default();
+        let mut list = self.subprotocol_list();
+        match list.iter().position(|p| *p == chosen) {
+            Some(i) => {
+                // Moving a CString keeps its bytes where they are.
+                let earlier = list.remove(i);
+                list.push(earlier);
+            }
+            None => list.push(chosen),
         }
+    }
+
+    /// The current subprotocol, NULL when none; valid until `clear_subprotocols`.
+    pub(crate) fn subprotocol(&self) -> *const c_char {
+        match self.subprotocol_list().last() {
+            Some(p) if !p.is_empty() => p.as_ptr(),
+            _ => std::ptr::null(),
+        }
+    }
+
+    /// Connect: the previous connection's subprotocols are gone.
+    pub(crate) fn clear_subprotocols(&self) {
+        self.subprotocol_list().clear();
     }
 
     pub(crate) fn is_destroyed(&self) -> bool {

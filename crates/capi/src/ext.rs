@@ -54,7 +54,7 @@ ffi_fn! {
         cb: WebSocketEx_OnMessageCallback,
     ) -> i32 {
         let entry = try_code!(registry::lookup(client));
-        entry.set_typed_message_callback(cb);
+        entry.set_ext_callbacks(|c| c.message = cb);
         WEBSOCKET_OK
     }
     on_panic WEBSOCKET_CLIENT_NOT_CREATED

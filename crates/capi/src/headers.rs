@@ -89,24 +89,74 @@ fn validate(name: &[u8], value: &[u8]) -> Result<(), i32> {
     Ok(())
 }
 
-/// Reads and copies a caller's header list (Connect), validating each entry as AddHeader does.
+impl HeaderList {
+    /// Copies of the names and values, in order.
+    pub(crate) fn pairs(&self) -> Vec<(String, String)> {
+        self.nodes
+            .iter()
+            .map(|h| {
+                let text = |s: &CString| s.to_string_lossy().into_owned();
+                (text(&h._name), text(&h._value))
+            })
+            .collect()
+    }
+
+    /// Whether `node` is one of this list's own nodes.
+    pub(crate) fn owns(&self, node: *const WebSocket_Header) -> bool {
+        self.nodes.iter().any(|h| std::ptr::eq(&h.node, node))
+    }
+}
+
+/// The headers of a Connect (SPEC §3): the client's own list (AddHeader), then the caller's
+/// list up to the first node that belongs to the client's own list (passing
+/// `client->requestOptions`, or a list that continues into it, sends each header once).
+/// Limits apply to the whole.
 ///
 /// # Safety
 /// `head` is NULL or the first node of a list of valid nodes, per the API contract.
+pub(crate) unsafe fn for_connect(
+    own: &HeaderList,
+    head: *const WebSocket_Header,
+) -> Result<Vec<(String, String)>, i32> {
+    let mut headers = own.pairs();
+    let mut bytes = own.bytes;
+    read_into(&mut headers, &mut bytes, head, |node| own.owns(node))?;
+    Ok(headers)
+}
+
+/// Reads and copies a caller's header list, validating each entry as AddHeader does.
+///
+/// # Safety
+/// `head` is NULL or the first node of a list of valid nodes, per the API contract.
+#[cfg(test)]
 pub(crate) unsafe fn read_list(
-    mut head: *const WebSocket_Header,
+    head: *const WebSocket_Header,
 ) -> Result<Vec<(String, String)>, i32> {
     let mut headers = Vec::new();
-    let mut bytes = 0;
-    while !head.is_null() {
+    read_into(&mut headers, &mut 0, head, |_| false)?;
+    Ok(headers)
+}
+
+/// Appends the caller's list from `head` to `headers`, stopping at a node for which `stop`
+/// holds; `bytes` counts names and values against [`MAX_HEADER_BYTES`].
+///
+/// # Safety
+/// `head` is NULL or the first node of a list of valid nodes, per the API contract.
+unsafe fn read_into(
+    headers: &mut Vec<(String, String)>,
+    bytes: &mut usize,
+    mut head: *const WebSocket_Header,
+    stop: impl Fn(*const WebSocket_Header) -> bool,
+) -> Result<(), i32> {
+    while !head.is_null() && !stop(head) {
         if headers.len() >= MAX_HEADERS {
             return Err(WEBSOCKET_HEADER_EXCEEDED);
         }
         let node = &*head;
         let (name, value) = (c_str(node.fieldName)?, c_str(node.fieldValue)?);
         validate(name.to_bytes(), value.to_bytes())?;
-        bytes += name.to_bytes().len() + value.to_bytes().len();
-        if bytes > MAX_HEADER_BYTES {
+        *bytes += name.to_bytes().len() + value.to_bytes().len();
+        if *bytes > MAX_HEADER_BYTES {
             return Err(WEBSOCKET_HEADER_EXCEEDED);
         }
         let (Ok(name), Ok(value)) = (name.to_str(), value.to_str()) else {
@@ -115,7 +165,7 @@ pub(crate) unsafe fn read_list(
         headers.push((name.to_string(), value.to_string()));
         head = node.next;
     }
-    Ok(headers)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -143,6 +193,18 @@ mod tests {
             copied,
             vec![("A".into(), "1".into()), ("B".into(), "2".into())]
         );
+        // Connect: the own list once, then the caller's list until it reaches the own list.
+        let extra = CString::new("X").unwrap();
+        let caller = WebSocket_Header {
+            fieldName: extra.as_ptr(),
+            fieldValue: extra.as_ptr(),
+            next: head,
+        };
+        let all = unsafe { for_connect(&list, &caller) }.unwrap();
+        let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["A", "B", "X"]);
+        assert_eq!(unsafe { for_connect(&list, head) }.unwrap().len(), 2);
+        assert_eq!(unsafe { for_connect(&list, ptr::null()) }.unwrap().len(), 2);
         let big = CString::new(vec![b'v'; MAX_HEADER_BYTES]).unwrap();
         assert_eq!(
             list.push(c"C".as_ptr(), big.as_ptr()),

@@ -13,11 +13,13 @@ mod entry;
 mod ext;
 mod headers;
 mod last_error;
+mod lifecycle;
 mod registry;
 mod tls_proxy;
 mod types;
 
 pub use codes::*;
 pub use ext::*;
+pub use lifecycle::*;
 pub use tls_proxy::*;
 pub use types::*;

@@ -1,20 +1,24 @@
 //! The handle to one connection: starts its task, queues messages, closes and aborts it.
-use crate::handler::Handler;
+use crate::establish::{handshake_for, Request};
+use crate::handler::{Handler, Reporter};
 use crate::options::Options;
+use crate::proxy::ProxyEnvironment;
 use crate::runtime;
 use crate::target::{Target, UrlError};
+use crate::task::Task;
 use net_websocket_protocol::close::is_valid_wire_code;
-use net_websocket_protocol::handshake::ClientHandshake;
 use net_websocket_protocol::{HandshakeError, MessageKind};
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::SeedableRng;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Longest close reason: a close frame's payload is at most 125 bytes (RFC 6455 §5.5).
-const MAX_CLOSE_REASON: usize = 123;
+/// Longest control frame payload (RFC 6455 §5.5).
+const MAX_CONTROL_PAYLOAD: usize = 125;
+/// Longest close reason: a close frame's payload is at most 125 bytes, 2 of them the code.
+const MAX_CLOSE_REASON: usize = MAX_CONTROL_PAYLOAD - 2;
 
 /// Where a connection stands, as seen by callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,15 @@ impl Shared {
             Ordering::Acquire,
         );
     }
+    /// Connecting/Open → Connecting, for the next attempt; Closing and Ended stay.
+    pub(crate) fn set_reconnecting(&self) {
+        let _ = self.phase.compare_exchange(
+            Phase::Open as u8,
+            Phase::Connecting as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+    }
     pub(crate) fn set_ended(&self) {
         self.phase.store(Phase::Ended as u8, Ordering::Release);
     }
@@ -87,6 +100,7 @@ impl Shared {
 #[derive(Debug)]
 pub(crate) enum Command {
     Message(MessageKind, Vec<u8>),
+    Ping(Vec<u8>),
     Close(u16, String),
     /// Stop now: attempt a close frame 1001 and report nothing more.
     Abort,
@@ -150,20 +164,17 @@ pub fn connect(
     handler: Box<dyn Handler>,
 ) -> Result<Connection, ConnectError> {
     let target = Target::parse(url).map_err(ConnectError::Url)?;
+    let headers = with_subprotocols(headers, &options.subprotocols)?;
     let mut rng: StdRng = rand::make_rng();
-    let mut key = [0u8; 16];
-    rng.fill_bytes(&mut key);
-    let handshake = ClientHandshake::new(
-        key,
-        &target.host_header,
-        &target.resource,
+    // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
+    handshake_for(&target, &headers, &options, &mut rng).map_err(ConnectError::Header)?;
+    let request = Request {
+        target,
         headers,
-        options.deflate.as_ref(),
-    )
-    .map_err(ConnectError::Header)?;
-    // The environment is read here, on the caller's thread, where the caller's own setenv
-    // calls cannot race with it.
-    let route = crate::proxy::select(&options.proxy, &target, &|name| std::env::var(name).ok());
+        // Read here, on the caller's thread, where the caller's own setenv calls cannot race
+        // with it.
+        proxy_environment: ProxyEnvironment::capture(),
+    };
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
     let shared = Arc::new(Shared {
         phase: AtomicU8::new(Phase::Connecting as u8),
@@ -171,18 +182,40 @@ pub fn connect(
         options,
     });
     let (commands, receiver) = mpsc::unbounded_channel();
-    let task = crate::establish::Task {
+    let reporter = Reporter::new(handler, shared.clone(), StdRng::from_rng(&mut rng));
+    let task = Task {
         shared: shared.clone(),
         commands: receiver,
-        target,
-        route,
-        handshake,
+        request,
+        reporter,
         rng,
-        handler,
     };
     runtime.spawn(task.run());
     Ok(Connection { shared, commands })
 }
+
+/// The user headers plus the subprotocol offer of the options, which may not be made twice.
+fn with_subprotocols(
+    headers: &[(String, String)],
+    subprotocols: &[String],
+) -> Result<Vec<(String, String)>, ConnectError> {
+    let mut headers = headers.to_vec();
+    if subprotocols.is_empty() {
+        return Ok(headers);
+    }
+    if headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case(SUBPROTOCOL_FIELD))
+    {
+        return Err(ConnectError::Header(HandshakeError::ForbiddenHeader(
+            format!("{SUBPROTOCOL_FIELD} given as a header and as subprotocols"),
+        )));
+    }
+    headers.push((SUBPROTOCOL_FIELD.to_string(), subprotocols.join(", ")));
+    Ok(headers)
+}
+
+const SUBPROTOCOL_FIELD: &str = "Sec-WebSocket-Protocol";
 
 impl Connection {
     /// Queues a copy of `data` as one message; sent after open when still connecting.
@@ -208,6 +241,20 @@ impl Connection {
             return Err(SendError::NotConnected);
         }
         Ok(())
+    }
+
+    /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5), sent in order with the
+    /// messages; its pong reaches [`Handler::on_pong`].
+    pub fn ping(&self, payload: &[u8]) -> Result<(), SendError> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(SendError::TooLarge);
+        }
+        if !matches!(self.shared.phase(), Phase::Connecting | Phase::Open) {
+            return Err(SendError::NotConnected);
+        }
+        self.commands
+            .send(Command::Ping(payload.to_vec()))
+            .map_err(|_| SendError::NotConnected)
     }
 
     /// Starts the close handshake after the queued messages, or cancels a connection attempt.

@@ -1,18 +1,17 @@
-//! A connection's task once open: one poll loop that drains the command queue into the
-//! protocol, writes its output, reads and dispatches events, and runs the timers (close wait,
+//! A connection once open: one poll loop that drains the command queue into the protocol,
+//! writes its output, reads and dispatches events, and runs the timers (close wait,
 //! keepalive). Reading never waits for writing, so a peer that echoes while we send large
 //! messages cannot deadlock us. Generic over the stream: TCP and TLS (direct or through a
 //! proxy tunnel) share this code.
 use crate::connection::{Command, Shared};
 use crate::error::{Cause, Error};
-use crate::handler::{call_handler, report_end, End, Handler};
+use crate::handler::{call_handler, Reporter};
 use net_websocket_protocol::{Connection as Protocol, Event, MessageKind, State};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -33,17 +32,19 @@ thread_local! {
     static READ_BUFFER: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
 }
 
-pub(crate) struct Driver<S> {
+pub(crate) struct Driver<'a, S> {
     stream: S,
     /// Written bytes may wait in the stream (TLS records) until flushed.
     unflushed: bool,
     /// `ws://host:port` for error messages.
     endpoint: String,
     protocol: Protocol,
-    shared: Arc<Shared>,
-    commands: mpsc::UnboundedReceiver<Command>,
-    pending: VecDeque<Command>,
-    handler: Box<dyn Handler>,
+    shared: &'a Shared,
+    commands: &'a mut mpsc::UnboundedReceiver<Command>,
+    /// Commands taken off the queue and not yet encoded; what is left when the connection
+    /// ends goes to the next one, if reconnection brings one.
+    pending: &'a mut VecDeque<Command>,
+    reporter: &'a mut Reporter,
     /// The close handshake finished (or the protocol failed): no more events; only flushing,
     /// reporting the end and waiting for the server's EOF remain.
     ended: bool,
@@ -55,20 +56,55 @@ pub(crate) struct Driver<S> {
     /// When we sent our close frame (waiting for the reply) or when the end was reported
     /// (waiting for EOF): give up at this instant.
     close_deadline: Option<Instant>,
-    last_received: Instant,
-    /// A keepalive ping went out since `last_received`.
-    ping_outstanding: bool,
+    timers: Keepalive,
     timer: Pin<Box<Sleep>>,
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
+/// Keepalive state: when something was last received, and whether our ping is unanswered.
+struct Keepalive {
+    last_received: Instant,
+    ping_outstanding: bool,
+}
+
+/// What the timer should do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// The close wait or the linger after the close is over.
+    CloseDeadline,
+    /// Idle for the ping interval: send a ping.
+    Ping,
+    /// Nothing received for `dead_after`: the connection is lost.
+    Dead,
+}
+
+/// The one place timer deadlines are computed: the close deadline when one is set, else the
+/// keepalive deadline (a ping after `interval` idle, dead after `dead_after` idle).
+fn next_deadline(
+    close_deadline: Option<Instant>,
+    keepalive: &Keepalive,
+    interval: Option<Duration>,
+    dead_after: Duration,
+) -> (Instant, Option<Due>) {
+    if let Some(deadline) = close_deadline {
+        return (deadline, Some(Due::CloseDeadline));
+    }
+    match interval {
+        Some(_) if keepalive.ping_outstanding => {
+            (keepalive.last_received + dead_after, Some(Due::Dead))
+        }
+        Some(interval) => (keepalive.last_received + interval, Some(Due::Ping)),
+        None => (keepalive.last_received + FAR_FUTURE, None),
+    }
+}
+
+impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     pub(crate) fn new(
         stream: S,
         protocol: Protocol,
-        shared: Arc<Shared>,
-        commands: mpsc::UnboundedReceiver<Command>,
-        pending: VecDeque<Command>,
-        handler: Box<dyn Handler>,
+        shared: &'a Shared,
+        commands: &'a mut mpsc::UnboundedReceiver<Command>,
+        pending: &'a mut VecDeque<Command>,
+        reporter: &'a mut Reporter,
         endpoint: String,
     ) -> Self {
         let now = Instant::now();
@@ -80,13 +116,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
             shared,
             commands,
             pending,
-            handler,
+            reporter,
             ended: false,
             unreported: None,
             aborted: false,
             close_deadline: None,
-            last_received: now,
-            ping_outstanding: false,
+            timers: Keepalive {
+                last_received: now,
+                ping_outstanding: false,
+            },
             timer: Box::pin(tokio::time::sleep_until(now + FAR_FUTURE)),
         }
     }
@@ -115,7 +153,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
                         self.abort(cx);
                         return Poll::Ready(Finish::Drop);
                     }
-                    Some(command) if self.ended => self.discard(command),
                     Some(command) => self.pending.push_back(command),
                 }
             }
@@ -179,8 +216,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
                     };
                 }
                 Poll::Ready(Ok(_)) => {
-                    self.last_received = Instant::now();
-                    self.ping_outstanding = false;
+                    self.timers.last_received = Instant::now();
+                    self.timers.ping_outstanding = false;
                     self.dispatch_events();
                     progress = true;
                 }
@@ -188,9 +225,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
                 Poll::Pending => {}
             }
 
-            self.arm_timer();
+            let options = &self.shared.options;
+            let (deadline, due) = next_deadline(
+                self.close_deadline,
+                &self.timers,
+                options.ping_interval,
+                options.dead_after,
+            );
+            if self.timer.deadline() != deadline {
+                self.timer.as_mut().reset(deadline);
+            }
             if self.timer.as_mut().poll(cx).is_ready() {
-                if let Some(done) = self.on_timer() {
+                if let Some(done) = due.and_then(|due| self.on_timer(due, cx)) {
                     return done;
                 }
                 progress = true;
@@ -241,6 +287,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
                     MessageKind::Binary => self.protocol.send_binary(&data),
                 }
             }
+            Command::Ping(payload) => self.protocol.send_ping(&payload),
             Command::Close(code, reason) => {
                 let result = self.protocol.send_close(Some(code), &reason);
                 if result.is_ok() {
@@ -253,12 +300,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
         // Refused only after a close frame went out (ours or in reply): the message is dropped,
         // as SPEC §3 allows until the end is reported.
         let _ = result;
-    }
-
-    fn discard(&mut self, command: Command) {
-        if let Command::Message(_, data) = command {
-            self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-        }
     }
 
     fn dispatch_events(&mut self) {
@@ -282,10 +323,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
             }
             match event {
                 Event::Message { kind, data } => {
-                    self.handler.on_message(kind, data);
+                    self.reporter.handler.on_message(kind, data);
                     self.take_handler_commands();
                 }
-                Event::Ping(_) | Event::Pong(_) => {}
+                Event::Pong(payload) => {
+                    self.reporter.handler.on_pong(payload);
+                    self.take_handler_commands();
+                }
+                Event::Ping(_) => {}
                 Event::Close { code, reason } => {
                     // RFC 6455 §7.1.5: an empty close payload means no status code (1005).
                     let code = code.unwrap_or(1005);
@@ -303,9 +348,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
     }
 
     /// The close handshake is over from our side (or we failed the connection): stop
-    /// dispatching, refuse sends, and report the end once the close frame is written.
+    /// dispatching and encoding, and report the end once the close frame is written.
     fn finish(&mut self, error: Option<Error>, code: u16, reason: String) {
-        self.shared.set_ended();
         self.ended = true;
         self.unreported = Some(Ending {
             error,
@@ -318,71 +362,43 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
 
     fn report_unreported(&mut self) {
         if let Some(ending) = self.unreported.take() {
-            report_end(
-                &self.shared,
-                &mut self.handler,
-                End {
-                    error: ending.error.as_ref(),
-                    close: Some((ending.code, &ending.reason)),
-                },
-            );
+            let close = Some((ending.code, ending.reason.as_str()));
+            self.reporter.end(ending.error.as_ref(), close);
         }
     }
 
-    /// The next instant a timer must fire: the close deadline, else keepalive.
-    fn next_deadline(&self) -> Instant {
-        if let Some(deadline) = self.close_deadline {
-            return deadline;
-        }
-        let options = &self.shared.options;
-        match options.ping_interval {
-            Some(_) if self.ping_outstanding => self.last_received + options.dead_after,
-            Some(interval) => self.last_received + interval,
-            None => self.last_received + FAR_FUTURE,
-        }
-    }
-
-    fn arm_timer(&mut self) {
-        let deadline = self.next_deadline();
-        if self.timer.deadline() != deadline {
-            self.timer.as_mut().reset(deadline);
-        }
-    }
-
-    /// The timer fired: returns `Some` when the task is done.
-    fn on_timer(&mut self) -> Option<Poll<Finish>> {
-        let now = Instant::now();
-        if let Some(deadline) = self.close_deadline {
-            if now < deadline {
-                return None;
-            }
-            if self.ended {
+    /// The timer is due: returns `Some` when the connection is done.
+    fn on_timer(&mut self, due: Due, cx: &mut Context<'_>) -> Option<Poll<Finish>> {
+        match due {
+            Due::CloseDeadline if self.ended => {
                 self.report_unreported();
-                return Some(Poll::Ready(Finish::Shutdown));
+                Some(Poll::Ready(Finish::Shutdown))
             }
-            report_end(
-                &self.shared,
-                &mut self.handler,
-                End {
-                    error: None,
-                    close: Some((1006, "close handshake timed out")),
-                },
-            );
-            return Some(Poll::Ready(Finish::Shutdown));
-        }
-        let options = &self.shared.options;
-        let interval = options.ping_interval?;
-        if now >= self.last_received + options.dead_after {
-            let after = options.dead_after;
-            return Some(self.report_loss(Cause::Keepalive { after }));
-        }
-        if !self.ping_outstanding && now >= self.last_received + interval {
-            if self.protocol.state() == State::Open {
-                let _ = self.protocol.send_ping(b"keepalive");
+            Due::CloseDeadline => {
+                self.ended = true;
+                self.reporter
+                    .end(None, Some((1006, "close handshake timed out")));
+                Some(Poll::Ready(Finish::Shutdown))
             }
-            self.ping_outstanding = true;
+            Due::Ping => {
+                if self.protocol.state() == State::Open {
+                    let _ = self.protocol.send_ping(b"keepalive");
+                }
+                self.timers.ping_outstanding = true;
+                None
+            }
+            Due::Dead => {
+                let options = &self.shared.options;
+                let interval = options.ping_interval.unwrap_or_default();
+                let cause = Cause::Keepalive {
+                    after: options.dead_after,
+                    unanswered: options.dead_after.saturating_sub(interval),
+                };
+                // RFC 6455 §7.4.1: 1011, the peer is of no use; attempted, not awaited.
+                self.try_close_now(1011, "keepalive timeout", cx);
+                Some(self.report_loss(cause))
+            }
         }
-        None
     }
 
     /// A transport failure: reported unless the end already was.
@@ -395,24 +411,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Driver<S> {
     }
 
     fn report_loss(&mut self, cause: Cause) -> Poll<Finish> {
-        let error = Error::new(&self.endpoint, cause);
-        report_end(
-            &self.shared,
-            &mut self.handler,
-            End {
-                error: Some(&error),
-                close: Some((1006, "abnormal closure")),
-            },
-        );
         self.ended = true;
+        let error = Error::new(&self.endpoint, cause);
+        self.reporter
+            .end(Some(&error), Some((1006, "abnormal closure")));
         Poll::Ready(Finish::Drop)
     }
 
     /// Destroy: one attempt to send a close frame 1001, no waiting, no more reports.
     fn abort(&mut self, cx: &mut Context<'_>) {
         self.shared.set_ended();
+        self.try_close_now(1001, "", cx);
+    }
+
+    /// One attempt to write a close frame now, when nothing else is waiting to be written.
+    fn try_close_now(&mut self, code: u16, reason: &str, cx: &mut Context<'_>) {
         if self.protocol.state() == State::Open && self.protocol.pending_output().is_empty() {
-            let _ = self.protocol.send_close(Some(1001), "");
+            let _ = self.protocol.send_close(Some(code), reason);
             let out = self.protocol.pending_output();
             let _ = Pin::new(&mut self.stream).poll_write(cx, out);
             let _ = Pin::new(&mut self.stream).poll_flush(cx);
@@ -434,4 +449,43 @@ struct Ending {
     error: Option<Error>,
     code: u16,
     reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INTERVAL: Duration = Duration::from_secs(30);
+    const DEAD: Duration = Duration::from_secs(60);
+
+    fn keepalive(ping_outstanding: bool) -> Keepalive {
+        Keepalive {
+            last_received: Instant::now(),
+            ping_outstanding,
+        }
+    }
+
+    #[test]
+    fn a_ping_after_the_interval_then_dead_after_the_total() {
+        let idle = keepalive(false);
+        let at = |k: &Keepalive| next_deadline(None, k, Some(INTERVAL), DEAD);
+        assert_eq!(at(&idle), (idle.last_received + INTERVAL, Some(Due::Ping)));
+        let waiting = keepalive(true);
+        assert_eq!(
+            at(&waiting),
+            (waiting.last_received + DEAD, Some(Due::Dead))
+        );
+    }
+
+    #[test]
+    fn no_keepalive_means_no_timer_and_the_close_deadline_comes_first() {
+        let idle = keepalive(true);
+        let (_, due) = next_deadline(None, &idle, None, DEAD);
+        assert_eq!(due, None);
+        let close = Instant::now() + Duration::from_secs(5);
+        assert_eq!(
+            next_deadline(Some(close), &idle, Some(INTERVAL), DEAD),
+            (close, Some(Due::CloseDeadline))
+        );
+    }
 }

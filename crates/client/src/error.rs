@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 pub use crate::proxy::ProxyError;
+pub use crate::target::RedirectProblem;
 pub use crate::tls::TlsError;
 
 /// A connection failure: the endpoint it concerns and its cause. Displays as
@@ -39,6 +40,12 @@ pub enum Cause {
     /// The server's answer to the opening handshake was not a valid 101 (an HTTP status, a
     /// redirect, a wrong accept key, an extension or subprotocol that was not offered).
     Handshake(HandshakeError),
+    /// A redirect of the opening handshake that was not followed.
+    Redirect {
+        code: u16,
+        location: String,
+        problem: RedirectProblem,
+    },
     /// A stage of connecting did not finish within the connect timeout.
     Timeout { stage: Stage, after: Duration },
     /// Reading or writing failed; `during` says what was lost, e.g. "connection lost while
@@ -51,8 +58,11 @@ pub enum Cause {
     ClosedByPeer,
     /// The server's frames broke RFC 6455 / RFC 7692, or a limit.
     Protocol(ProtocolError),
-    /// Keepalive: nothing was received for this long.
-    Keepalive { after: Duration },
+    /// Keepalive: nothing was received for `after` in all, `unanswered` of it after our ping.
+    Keepalive {
+        after: Duration,
+        unanswered: Duration,
+    },
 }
 
 /// The stages of connecting, in order.
@@ -131,6 +141,14 @@ impl fmt::Display for Cause {
             Cause::Proxy { proxy, error } => write!(f, "proxy {proxy} {error}"),
             Cause::Tls(e) => e.fmt(f),
             Cause::Handshake(e) => e.fmt(f),
+            Cause::Redirect {
+                code,
+                location,
+                problem,
+            } => write!(
+                f,
+                "handshake: redirect {code} to {location} not followed: {problem}"
+            ),
             Cause::Timeout { stage, after } => {
                 write!(f, "timed out after {} s in {stage}", after.as_secs_f32())
             }
@@ -139,9 +157,12 @@ impl fmt::Display for Cause {
                 f.write_str("connection closed by the server without a close frame")
             }
             Cause::Protocol(e) => write!(f, "protocol: {e}"),
-            Cause::Keepalive { after } => {
-                write!(f, "keepalive: nothing received for {} s", after.as_secs())
-            }
+            Cause::Keepalive { after, unanswered } => write!(
+                f,
+                "keepalive: no answer to ping within {} s (nothing received for {} s)",
+                unanswered.as_secs_f32(),
+                after.as_secs_f32()
+            ),
         }
     }
 }

@@ -1,146 +1,130 @@
-//! A connection's task up to open: the transport (DNS, TCP, proxy, TLS), then the opening
-//! handshake, all bounded by the connect timeout and cancellable by Close or Destroy. Then it
-//! hands over to the driver, which is generic over the stream.
-use crate::connection::{Command, Shared};
-use crate::driver::Driver;
+//! One connection attempt: the transport (DNS, TCP, proxy, TLS), then the opening handshake on
+//! it, following redirects (SPEC §6: at most 5, never from wss:// to ws://), each hop bounded
+//! by the connect timeout.
 use crate::error::{Cause, Error, Stage};
-use crate::handler::{call_handler, report_end, End, Handler};
+use crate::handler::Reporter;
 use crate::options::Options;
-use crate::proxy::Proxy;
-use crate::target::Target;
+use crate::proxy::{self, Proxy, ProxyEnvironment};
+use crate::target::{RedirectProblem, Target};
 use crate::transport::{tls_cause, Attempt, Stream};
-use net_websocket_protocol::handshake::{Accepted, ClientHandshake, MAX_HEAD_SIZE};
-use net_websocket_protocol::{Config, Connection as Protocol, HandshakeError, Role};
+use net_websocket_protocol::handshake::{parse_head, Accepted, ClientHandshake, MAX_HEAD_SIZE};
+use net_websocket_protocol::HandshakeError;
 use rand::rngs::StdRng;
 use rand::Rng;
-use std::collections::VecDeque;
 use std::io;
-use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 
-pub(crate) struct Task {
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
-    pub(crate) target: Target,
-    /// The proxy chosen at connect (from the options or the environment), or why none could
-    /// be chosen.
-    pub(crate) route: Result<Option<Proxy>, Cause>,
-    pub(crate) handshake: ClientHandshake,
-    pub(crate) rng: StdRng,
-    pub(crate) handler: Box<dyn Handler>,
-}
+/// The most redirects followed in a row.
+pub const MAX_REDIRECTS: usize = 5;
 
-/// What interrupted a connection attempt.
-enum Interrupt {
-    /// Close was called: report onClose(1006).
-    Cancelled,
-    /// Destroy, or the handle was dropped: report nothing.
-    Aborted,
+/// Header fields that carry credentials: not sent to another host after a redirect (as curl
+/// and browsers do).
+const CREDENTIAL_FIELDS: [&str; 2] = ["Authorization", "Cookie"];
+
+/// What every attempt of a connection starts from: the URL and headers given to connect, and
+/// the proxy environment read then.
+pub(crate) struct Request {
+    pub(crate) target: Target,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) proxy_environment: ProxyEnvironment,
 }
 
 /// A stream after a successful opening handshake, with the bytes read past the response.
 pub(crate) struct Opened<S> {
-    stream: S,
-    accepted: Accepted,
-    leftover: Vec<u8>,
+    pub(crate) stream: S,
+    pub(crate) accepted: Accepted,
+    pub(crate) leftover: Vec<u8>,
+    /// `ws://host:port` of the server that accepted (after redirects).
+    pub(crate) endpoint: String,
 }
 
 /// The two kinds of stream a connection can run on; each gets its own driver.
-enum Established {
+pub(crate) enum Established {
     Plain(Opened<TcpStream>),
     Tls(Opened<Box<TlsStream<TcpStream>>>),
 }
 
-impl Task {
-    pub(crate) async fn run(mut self) {
-        let route = std::mem::replace(&mut self.route, Ok(None));
-        let mut pending = VecDeque::new();
-        let attempt = match route {
-            Err(cause) => Ok(Err(cause)),
-            Ok(proxy) => tokio::select! {
-                r = establish(&self.target, proxy.as_ref(), &self.shared.options, &self.handshake) => Ok(r),
-                i = collect_until_interrupt(&mut self.commands, &mut pending) => Err(i),
-            },
-        };
-        match attempt {
-            Ok(Ok(Established::Plain(opened))) => self.open(opened, pending).await,
-            Ok(Ok(Established::Tls(opened))) => self.open(opened, pending).await,
-            Ok(Err(cause)) => {
-                let error = Error::new(&self.target.endpoint(), cause);
-                let end = End {
-                    error: Some(&error),
-                    close: None,
-                };
-                report_end(&self.shared, &mut self.handler, end);
-            }
-            Err(Interrupt::Cancelled) => {
-                let end = End {
-                    error: None,
-                    close: Some((1006, "connection attempt cancelled by Close")),
-                };
-                report_end(&self.shared, &mut self.handler, end);
-            }
-            Err(Interrupt::Aborted) => {}
-        }
-    }
-
-    /// Reports the open and runs the connection until it ends.
-    async fn open<S>(mut self, opened: Opened<S>, pending: VecDeque<Command>)
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send,
-    {
-        self.shared.set_open();
-        call_handler(|| self.handler.on_open(&opened.accepted));
-        let config = Config {
-            max_message_size: self.shared.options.max_message_size,
-        };
-        let mut rng = self.rng;
-        let mut protocol = Protocol::new(
-            Role::Client,
-            config,
-            opened.accepted.deflate,
-            Box::new(move |buf: &mut [u8]| rng.fill_bytes(buf)),
-        );
-        protocol.receive_data(&opened.leftover);
-        let endpoint = self.target.endpoint();
-        Driver::new(
-            opened.stream,
-            protocol,
-            self.shared,
-            self.commands,
-            pending,
-            self.handler,
-            endpoint,
-        )
-        .run()
-        .await;
-    }
+/// The opening handshake for `target`, with a fresh key (RFC 6455 §4.1: "randomly selected
+/// for each connection").
+pub(crate) fn handshake_for(
+    target: &Target,
+    headers: &[(String, String)],
+    options: &Options,
+    rng: &mut StdRng,
+) -> Result<ClientHandshake, HandshakeError> {
+    let mut key = [0u8; 16];
+    rng.fill_bytes(&mut key);
+    ClientHandshake::new(
+        key,
+        &target.host_header,
+        &target.resource,
+        headers,
+        options.deflate.as_ref(),
+    )
 }
 
-/// Queues messages sent while connecting, until Close or Destroy interrupts the attempt.
-async fn collect_until_interrupt(
-    commands: &mut mpsc::UnboundedReceiver<Command>,
-    pending: &mut VecDeque<Command>,
-) -> Interrupt {
+/// Connects to the request's URL, following redirects.
+pub(crate) async fn establish(
+    request: &Request,
+    options: &Options,
+    reporter: &mut Reporter,
+    rng: &mut StdRng,
+) -> Result<Established, Error> {
+    let mut target = request.target.clone();
+    let mut headers = request.headers.clone();
+    let mut visited: Vec<Target> = Vec::new();
     loop {
-        match commands.recv().await {
-            Some(Command::Message(kind, data)) => pending.push_back(Command::Message(kind, data)),
-            Some(Command::Close(..)) => return Interrupt::Cancelled,
-            Some(Command::Abort) | None => return Interrupt::Aborted,
+        let endpoint = target.endpoint();
+        let failed = |cause| Error::new(&endpoint, cause);
+        let proxy =
+            proxy::select(&options.proxy, &target, &request.proxy_environment).map_err(failed)?;
+        let handshake = handshake_for(&target, &headers, options, rng)
+            .map_err(|e| failed(Cause::Handshake(e)))?;
+        let (code, location) = match attempt(&target, proxy.as_ref(), options, &handshake, reporter)
+            .await
+        {
+            Ok(established) => return Ok(established),
+            Err(Cause::Handshake(HandshakeError::Redirect { code, location })) => (code, location),
+            Err(cause) => return Err(failed(cause)),
+        };
+        let refuse = |problem| {
+            failed(Cause::Redirect {
+                code,
+                location: location.clone(),
+                problem,
+            })
+        };
+        if !options.follow_redirects {
+            return Err(refuse(RedirectProblem::Disabled));
         }
+        if visited.len() == MAX_REDIRECTS {
+            return Err(refuse(RedirectProblem::TooMany(MAX_REDIRECTS)));
+        }
+        let next = target.redirect(&location).map_err(refuse)?;
+        if next == target || visited.contains(&next) {
+            return Err(refuse(RedirectProblem::Loop));
+        }
+        if !next.same_host(&target) {
+            headers.retain(|(name, _)| {
+                !CREDENTIAL_FIELDS
+                    .iter()
+                    .any(|f| f.eq_ignore_ascii_case(name))
+            });
+        }
+        visited.push(std::mem::replace(&mut target, next));
     }
 }
 
 /// The transport, then the opening handshake on it, within the connect timeout.
-async fn establish(
+async fn attempt(
     target: &Target,
     proxy: Option<&Proxy>,
     options: &Options,
     handshake: &ClientHandshake,
+    reporter: &mut Reporter,
 ) -> Result<Established, Cause> {
     let attempt = Attempt {
         target,
@@ -149,20 +133,33 @@ async fn establish(
         deadline: Instant::now() + options.connect_timeout,
         timeout: options.connect_timeout,
     };
+    let endpoint = target.endpoint();
     match attempt.open().await? {
         Stream::Plain(stream) => attempt
-            .within(Stage::Handshake, open_websocket(stream, handshake))
+            .within(
+                Stage::Handshake,
+                open_websocket(stream, handshake, reporter, endpoint),
+            )
             .await
             .map(Established::Plain),
         Stream::Tls(stream) => attempt
-            .within(Stage::Handshake, open_websocket(stream, handshake))
+            .within(
+                Stage::Handshake,
+                open_websocket(stream, handshake, reporter, endpoint),
+            )
             .await
             .map(Established::Tls),
     }
 }
 
-/// The opening handshake (RFC 6455 §4.1) on any stream.
-async fn open_websocket<S>(mut stream: S, handshake: &ClientHandshake) -> Result<Opened<S>, Cause>
+/// The opening handshake (RFC 6455 §4.1) on any stream; the handler sees the response head
+/// before it is judged.
+async fn open_websocket<S>(
+    mut stream: S,
+    handshake: &ClientHandshake,
+    reporter: &mut Reporter,
+    endpoint: String,
+) -> Result<Opened<S>, Cause>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -176,12 +173,15 @@ where
     stream.flush().await.map_err(|e| tls_cause(e, SENDING))?;
     let mut buf = Vec::with_capacity(1024);
     loop {
-        if let Some(accepted) = handshake.parse_response(&buf).map_err(Cause::Handshake)? {
+        if let Some(head) = parse_head(&buf).map_err(Cause::Handshake)? {
+            reporter.response(&head);
+            let accepted = handshake.accept(head).map_err(Cause::Handshake)?;
             let leftover = buf.split_off(accepted.consumed);
             return Ok(Opened {
                 stream,
                 accepted,
                 leftover,
+                endpoint,
             });
         }
         if buf.len() > MAX_HEAD_SIZE {

@@ -1,29 +1,57 @@
-//! What a connection reports to its owner.
-use crate::connection::Shared;
+//! What a connection reports to its owner: the [`Handler`] trait, and the [`Reporter`] that
+//! calls it and decides, when a connection ends, whether that is the end or a reconnection.
+use crate::connection::{Phase, Shared};
 use crate::error::Error;
-use net_websocket_protocol::handshake::Accepted;
+use crate::reconnect::{Ending, Reconnect};
+use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 use net_websocket_protocol::MessageKind;
+use rand::rngs::StdRng;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// How a connection ended: the last thing reported for it.
 #[derive(Debug, Clone, Copy)]
 pub struct End<'a> {
-    /// Set when the connection failed (before open: always, and then `close` is None).
+    /// Set when the connection failed (before open: always, and then `close` is None unless
+    /// reconnection gave up).
     pub error: Option<&'a Error>,
     /// Close code and reason, set when the connection had opened (or a Close cancelled the
-    /// attempt): the peer's close frame, the code we failed it with, or 1006 for an abnormal
-    /// end.
+    /// attempt, or reconnection gave up): the peer's close frame, the code we failed it with,
+    /// or 1006 for an abnormal end.
     pub close: Option<(u16, &'a str)>,
 }
 
+/// A connection that ended (or an attempt that failed) with another attempt scheduled.
+#[derive(Debug, Clone, Copy)]
+pub struct Lost<'a> {
+    /// Why, when it failed; `None` after a close handshake the server started.
+    pub error: Option<&'a Error>,
+    /// The server's close code and reason, after a close handshake it started.
+    pub close: Option<(u16, &'a str)>,
+    /// The number of the next attempt (1 for the first retry).
+    pub attempt: u32,
+    /// When it starts.
+    pub delay: Duration,
+}
+
 /// Receives one connection's events, on a runtime worker, one call at a time, in order:
-/// `on_open` at most once, `on_message` any number of times after it, then `on_end` exactly
-/// once. Nothing is called after `on_end`.
+/// `on_response` for each handshake response, `on_open` at most once per connection,
+/// `on_message` and `on_pong` any number of times after it; then either `on_reconnecting`
+/// (reconnection on; the cycle starts again) or `on_end` exactly once, after which nothing is
+/// called.
 pub trait Handler: Send + 'static {
+    /// A complete response to the opening handshake, before it is acted on (followed,
+    /// accepted or refused).
+    fn on_response(&mut self, _head: &ResponseHead) {}
     /// The opening handshake succeeded.
     fn on_open(&mut self, response: &Accepted);
     /// A whole message. `data` is a reusable buffer, valid only during the call; the handler
     /// may append to it (e.g. a NUL terminator) without reallocating one byte past the message.
     fn on_message(&mut self, kind: MessageKind, data: &mut Vec<u8>);
+    /// A pong from the server.
+    fn on_pong(&mut self, _payload: &[u8]) {}
+    /// The connection (or attempt) ended and the next attempt is scheduled.
+    fn on_reconnecting(&mut self, _lost: Lost<'_>) {}
     /// The connection ended.
     fn on_end(&mut self, end: End<'_>);
 }
@@ -36,8 +64,96 @@ pub(crate) fn call_handler<R>(f: impl FnOnce() -> R) -> R {
     tokio::task::block_in_place(f)
 }
 
-/// Reports the end: sends are refused from now on, then the handler hears it.
-pub(crate) fn report_end(shared: &Shared, handler: &mut Box<dyn Handler>, end: End<'_>) {
-    shared.set_ended();
-    call_handler(|| handler.on_end(end));
+/// Calls the handler for one client across its connections, and turns each end into either
+/// the end or, with reconnection on, a scheduled retry.
+pub(crate) struct Reporter {
+    pub(crate) handler: Box<dyn Handler>,
+    shared: Arc<Shared>,
+    reconnect: Option<Reconnect>,
+    rng: StdRng,
+    /// Attempts made in a row since the last open.
+    attempts: u32,
+    /// Set by [`Reporter::end`] when another attempt is due after this wait.
+    retry: Option<Duration>,
+}
+
+impl Reporter {
+    pub(crate) fn new(handler: Box<dyn Handler>, shared: Arc<Shared>, rng: StdRng) -> Self {
+        let reconnect = shared.options.reconnect;
+        Reporter {
+            handler,
+            shared,
+            reconnect,
+            rng,
+            attempts: 0,
+            retry: None,
+        }
+    }
+
+    pub(crate) fn response(&mut self, head: &ResponseHead) {
+        call_handler(|| self.handler.on_response(head));
+    }
+
+    pub(crate) fn opened(&mut self, accepted: &Accepted) {
+        self.shared.set_open();
+        self.attempts = 0;
+        call_handler(|| self.handler.on_open(accepted));
+    }
+
+    /// A connection or attempt ended: reports the end, or schedules the next attempt (see
+    /// [`Reporter::take_retry`]) when reconnection is on and allows it.
+    pub(crate) fn end(&mut self, error: Option<&Error>, close: Option<(u16, &str)>) {
+        let ending = if self.shared.phase() == Phase::Closing {
+            Ending::Closed
+        } else if error.is_some() {
+            Ending::Failed
+        } else {
+            Ending::ServerClosed
+        };
+        let Some(policy) = self.reconnect.filter(|p| p.retries(ending)) else {
+            return self.finish(End { error, close });
+        };
+        if self.attempts >= policy.max_attempts {
+            let reason = format!("gave up after {} reconnection attempts", self.attempts);
+            return self.finish(End {
+                error,
+                close: Some((1006, &reason)),
+            });
+        }
+        self.attempts += 1;
+        let delay = policy.delay(self.attempts, &mut self.rng);
+        self.shared.set_reconnecting();
+        let lost = Lost {
+            error,
+            close,
+            attempt: self.attempts,
+            delay,
+        };
+        call_handler(|| self.handler.on_reconnecting(lost));
+        self.retry = Some(delay);
+    }
+
+    /// Close cancelled an attempt or the wait before one.
+    pub(crate) fn cancelled(&mut self) {
+        let reason = if self.attempts > 0 {
+            "reconnection cancelled by Close"
+        } else {
+            "connection attempt cancelled by Close"
+        };
+        self.finish(End {
+            error: None,
+            close: Some((1006, reason)),
+        });
+    }
+
+    /// The wait before the next attempt, if [`Reporter::end`] scheduled one.
+    pub(crate) fn take_retry(&mut self) -> Option<Duration> {
+        self.retry.take()
+    }
+
+    /// Reports the end: sends are refused from now on, then the handler hears it.
+    fn finish(&mut self, end: End<'_>) {
+        self.shared.set_ended();
+        call_handler(|| self.handler.on_end(end));
+    }
 }

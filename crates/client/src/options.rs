@@ -1,5 +1,6 @@
 //! Per-connection settings: limits, timeouts, TLS and proxy (SPEC §6, §7).
 use crate::proxy::ProxySetting;
+use crate::reconnect::Reconnect;
 use crate::tls::TlsOptions;
 use net_websocket_protocol::DeflateConfig;
 use std::time::Duration;
@@ -28,6 +29,12 @@ pub struct Options {
     pub tls: TlsOptions,
     /// Which proxy to use (the environment's by default).
     pub proxy: ProxySetting,
+    /// Reconnect after failures and losses (off by default).
+    pub reconnect: Option<Reconnect>,
+    /// Follow redirects of the opening handshake (on by default, at most 5 in a row).
+    pub follow_redirects: bool,
+    /// Subprotocols to offer, most preferred first (none by default).
+    pub subprotocols: Vec<String>,
 }
 
 impl Default for Options {
@@ -43,6 +50,9 @@ impl Default for Options {
             deflate: None,
             tls: TlsOptions::default(),
             proxy: ProxySetting::Environment,
+            reconnect: None,
+            follow_redirects: true,
+            subprotocols: Vec::new(),
         }
     }
 }

@@ -7,7 +7,7 @@ mod http;
 mod no_proxy;
 mod socks5;
 
-pub use environment::select;
+pub use environment::{select, ProxyEnvironment};
 pub(crate) use http::tunnel as http_tunnel;
 pub use http::{connect_request, parse_connect_response};
 pub use no_proxy::NoProxy;

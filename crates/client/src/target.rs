@@ -18,6 +18,33 @@ pub struct Target {
     pub resource: String,
 }
 
+/// Why a redirect's `Location` cannot be followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedirectProblem {
+    /// Following redirects is turned off.
+    Disabled,
+    /// More than the allowed number in a row.
+    TooMany(usize),
+    /// The location leads back to a URL already visited.
+    Loop,
+    /// From wss:// to ws://.
+    Downgrade,
+    /// Not a usable WebSocket URL.
+    BadLocation(String),
+}
+
+impl fmt::Display for RedirectProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedirectProblem::Disabled => f.write_str("redirects are off"),
+            RedirectProblem::TooMany(max) => write!(f, "too many redirects (more than {max})"),
+            RedirectProblem::Loop => f.write_str("redirect loop"),
+            RedirectProblem::Downgrade => f.write_str("redirect from wss:// to ws:// refused"),
+            RedirectProblem::BadLocation(why) => write!(f, "bad location: {why}"),
+        }
+    }
+}
+
 /// Why a URL was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlError(pub String);
@@ -48,6 +75,28 @@ impl Target {
     pub fn endpoint(&self) -> String {
         let scheme = if self.secure { "wss" } else { "ws" };
         format!("{scheme}://{}", self.authority())
+    }
+
+    /// Where a redirect's `Location` leads from here: resolved against this URL (RFC 3986 §5),
+    /// with http(s):// meaning ws(s)://; never from wss:// to ws://.
+    pub fn redirect(&self, location: &str) -> Result<Target, RedirectProblem> {
+        let scheme = if self.secure { "wss" } else { "ws" };
+        let base = url::Url::parse(&format!("{scheme}://{}{}", self.authority(), self.resource))
+            .map_err(|e| RedirectProblem::BadLocation(e.to_string()))?;
+        let mut next = base
+            .join(location.trim())
+            .map_err(|e| RedirectProblem::BadLocation(e.to_string()))?;
+        next.set_fragment(None);
+        let next = Target::parse(next.as_str()).map_err(|e| RedirectProblem::BadLocation(e.0))?;
+        if self.secure && !next.secure {
+            return Err(RedirectProblem::Downgrade);
+        }
+        Ok(next)
+    }
+
+    /// Whether `other` is the same origin host and port (credentials may go there).
+    pub fn same_host(&self, other: &Target) -> bool {
+        self.host.eq_ignore_ascii_case(&other.host) && self.port == other.port
     }
 
     /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
@@ -158,6 +207,43 @@ mod tests {
         assert_eq!(t.authority(), "example.com:443");
         assert_eq!(t.endpoint(), "wss://example.com:443");
         assert_eq!(ok("ws://[::1]/x").endpoint(), "ws://[::1]:80");
+    }
+
+    #[test]
+    fn redirects_resolve_against_the_current_url() {
+        let from = ok("ws://h:8080/a/b?q=1");
+        let to = |l: &str| from.redirect(l).unwrap();
+        assert_eq!(to("/x").resource, "/x");
+        assert_eq!((to("/x").host.as_str(), to("/x").port), ("h", 8080));
+        assert_eq!(to("c").resource, "/a/c");
+        assert_eq!(to("?z").resource, "/a/b?z");
+        assert_eq!(to("//other:9/p#frag").authority(), "other:9");
+        let secure = to("https://s/y");
+        assert!(secure.secure);
+        assert_eq!((secure.port, secure.resource.as_str()), (443, "/y"));
+        assert!(!to("http://plain/").secure);
+        assert!(from.same_host(&to("/x")));
+        assert!(!from.same_host(&to("ws://h:8081/")));
+        assert!(!from.same_host(&to("ws://other:8080/")));
+    }
+
+    #[test]
+    fn redirects_that_are_refused() {
+        let secure = ok("wss://h/");
+        assert_eq!(secure.redirect("ws://h/"), Err(RedirectProblem::Downgrade));
+        assert_eq!(
+            secure.redirect("http://h/"),
+            Err(RedirectProblem::Downgrade)
+        );
+        assert!(secure.redirect("wss://h:443/ok").is_ok());
+        assert!(matches!(
+            secure.redirect("ftp://h/"),
+            Err(RedirectProblem::BadLocation(_))
+        ));
+        assert!(matches!(
+            secure.redirect("wss://user:pw@h/"),
+            Err(RedirectProblem::BadLocation(_))
+        ));
     }
 
     #[test]

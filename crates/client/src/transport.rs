@@ -5,11 +5,13 @@ use crate::error::{Cause, Stage};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind, Socks5Target};
 use crate::target::Target;
 use crate::tls::{self, TlsOptions};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
@@ -164,21 +166,62 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Cause> {
     Ok(addrs)
 }
 
-/// Tries each address in turn and returns the first connection; the error names every
-/// address with its failure.
+/// RFC 8305 §5: the "Connection Attempt Delay" before the next address is tried while the
+/// previous attempts are still under way.
+const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// RFC 8305 §4: the addresses in the resolver's order (getaddrinfo sorts by RFC 6724), the
+/// two families interleaved, starting with the family of the first.
+fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
+    let Some(first) = addrs.first() else {
+        return Vec::new();
+    };
+    let (mut same, mut other): (VecDeque<SocketAddr>, VecDeque<SocketAddr>) =
+        addrs.iter().partition(|a| a.is_ipv6() == first.is_ipv6());
+    let mut order = Vec::with_capacity(addrs.len());
+    while !same.is_empty() || !other.is_empty() {
+        order.extend(same.pop_front());
+        order.extend(other.pop_front());
+    }
+    order
+}
+
+/// Happy Eyeballs (RFC 8305): starts an attempt per address, the next one 250 ms after the
+/// previous or as soon as it fails, and keeps the first that connects (the others are
+/// dropped). The error names every address with its failure.
 async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Cause> {
+    let mut queue = interleave(addrs).into_iter();
+    let mut running = JoinSet::new();
     let mut attempts = Vec::new();
-    for &addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => {
-                // Small frames (pings, short messages) must not wait for Nagle.
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
+    loop {
+        if let Some(addr) = queue.next() {
+            running.spawn(async move { (addr, TcpStream::connect(addr).await) });
+        }
+        let delay = tokio::time::sleep(ATTEMPT_DELAY);
+        tokio::pin!(delay);
+        loop {
+            tokio::select! {
+                done = running.join_next() => match done {
+                    Some(Ok((_, Ok(stream)))) => {
+                        // Small frames (pings, short messages) must not wait for Nagle.
+                        let _ = stream.set_nodelay(true);
+                        return Ok(stream);
+                    }
+                    Some(Ok((addr, Err(e)))) => {
+                        attempts.push((addr, e));
+                        if running.is_empty() {
+                            break; // nothing under way: the next address now
+                        }
+                    }
+                    // An attempt's task panicked or was cancelled: like a failure without a cause.
+                    Some(Err(_)) => {}
+                    None if queue.len() == 0 => return Err(Cause::Connect { attempts }),
+                    None => break,
+                },
+                _ = &mut delay, if queue.len() > 0 => break,
             }
-            Err(e) => attempts.push((addr, e)),
         }
     }
-    Err(Cause::Connect { attempts })
 }
 
 #[cfg(test)]
@@ -206,6 +249,62 @@ mod tests {
         let bad = refused_addr();
         let stream = block_on(connect_first(&[bad, good])).unwrap();
         assert_eq!(stream.peer_addr().unwrap(), good);
+    }
+
+    #[test]
+    fn families_are_interleaved_starting_with_the_first() {
+        let a = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let (v6a, v6b, v4a, v4b, v4c) = (
+            a("[::1]:1"),
+            a("[::2]:1"),
+            a("1.0.0.1:1"),
+            a("1.0.0.2:1"),
+            a("1.0.0.3:1"),
+        );
+        assert_eq!(
+            interleave(&[v6a, v6b, v4a, v4b, v4c]),
+            [v6a, v4a, v6b, v4b, v4c]
+        );
+        assert_eq!(interleave(&[v4a, v4b, v6a]), [v4a, v6a, v4b]);
+        assert_eq!(interleave(&[]), Vec::<SocketAddr>::new());
+    }
+
+    /// A listener whose accept queue is full and never drained: further SYNs are dropped, so
+    /// a connect to it hangs (it stands for a blackholed address).
+    fn blackhole() -> (SocketAddr, Vec<std::net::TcpStream>) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let addr = socket.local_addr().unwrap();
+        let listener = socket.listen(0).unwrap();
+        let mut fillers = Vec::new();
+        for _ in 0..8 {
+            match std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+                Ok(stream) => fillers.push(stream),
+                Err(_) => {
+                    // Keep the listener (and its full queue) alive as long as the fillers.
+                    std::mem::forget(listener);
+                    return (addr, fillers);
+                }
+            }
+        }
+        panic!("the accept queue of {addr} never filled up");
+    }
+
+    #[test]
+    fn a_blackholed_first_address_costs_one_attempt_delay() {
+        block_on(async {
+            let (hole, _fillers) = blackhole();
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let good = listener.local_addr().unwrap();
+            let started = std::time::Instant::now();
+            let stream = connect_first(&[hole, good]).await.unwrap();
+            assert_eq!(stream.peer_addr().unwrap(), good);
+            let took = started.elapsed();
+            assert!(
+                took >= ATTEMPT_DELAY && took < Duration::from_secs(1),
+                "took {took:?}"
+            );
+        });
     }
 
     #[test]

@@ -70,6 +70,45 @@ pub struct Accepted {
     pub consumed: usize,
 }
 
+/// A complete HTTP response head, whatever its status: what [`parse_head`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHead {
+    pub status: u16,
+    pub reason: String,
+    /// 1 for HTTP/1.1, 0 for HTTP/1.0.
+    pub http_minor_version: u8,
+    /// Every header field, in order (values lossily decoded as UTF-8 and trimmed).
+    pub headers: Vec<(String, String)>,
+    /// How many bytes of the buffer the head used.
+    pub consumed: usize,
+}
+
+/// Parses the response head received so far (the caller accumulates bytes): `Ok(None)` until
+/// it is complete; an error for bytes that are not an HTTP response head or a head over
+/// [`MAX_HEAD_SIZE`] (or with more than [`MAX_HEADERS`] fields).
+pub fn parse_head(buf: &[u8]) -> Result<Option<ResponseHead>, HandshakeError> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut fields);
+    let head = &buf[..buf.len().min(MAX_HEAD_SIZE)];
+    let consumed = match response.parse(head) {
+        Err(e) => return Err(HandshakeError::Malformed(e.to_string())),
+        Ok(httparse::Status::Partial) if head.len() == MAX_HEAD_SIZE => {
+            return Err(HandshakeError::Malformed(
+                "response head over 64 KiB".to_string(),
+            ))
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Ok(httparse::Status::Complete(n)) => n,
+    };
+    Ok(Some(ResponseHead {
+        status: response.code.unwrap_or(0),
+        reason: response.reason.unwrap_or("").to_string(),
+        http_minor_version: response.version.unwrap_or(0),
+        headers: collect_headers(response.headers),
+        consumed,
+    }))
+}
+
 /// CR, LF and NUL would end or corrupt the field (RFC 7230 §3.2: field values are printable
 /// text, with CR LF only as line terminators).
 fn has_line_breaks(s: &str) -> bool {
@@ -153,38 +192,43 @@ impl ClientHandshake {
 
     /// Validates the response received so far (the caller accumulates bytes). `Ok(None)`: the
     /// head is not complete yet. Errors once the head is complete and wrong, or over
-    /// [`MAX_HEAD_SIZE`].
+    /// [`MAX_HEAD_SIZE`]. The same as [`parse_head`] then [`ClientHandshake::accept`].
     pub fn parse_response(&self, buf: &[u8]) -> Result<Option<Accepted>, HandshakeError> {
-        let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut response = httparse::Response::new(&mut fields);
-        let head = &buf[..buf.len().min(MAX_HEAD_SIZE)];
-        let consumed = match response.parse(head) {
-            Err(e) => return Err(HandshakeError::Malformed(e.to_string())),
-            Ok(httparse::Status::Partial) if head.len() == MAX_HEAD_SIZE => {
-                return Err(HandshakeError::Malformed(
-                    "response head over 64 KiB".to_string(),
-                ))
-            }
-            Ok(httparse::Status::Partial) => return Ok(None),
-            Ok(httparse::Status::Complete(n)) => n,
-        };
-        let code = response.code.unwrap_or(0);
-        let reason = response.reason.unwrap_or("").to_string();
-        let headers = collect_headers(response.headers);
+        match parse_head(buf)? {
+            Some(head) => self.accept(head).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Checks a complete response head against the request (RFC 6455 §4.1, the client's
+    /// requirements for the server's handshake): a 101 with the upgrade fields, our accept
+    /// key, and only the extensions and subprotocol we offered. A 3xx with `Location` is
+    /// [`HandshakeError::Redirect`], any other status [`HandshakeError::Status`].
+    pub fn accept(&self, head: ResponseHead) -> Result<Accepted, HandshakeError> {
+        let ResponseHead {
+            status,
+            reason,
+            http_minor_version,
+            headers,
+            consumed,
+        } = head;
         // §4.1: "If the status code received from the server is not 101, the client handles
         // the response per HTTP [RFC2616] procedures", e.g. redirects.
-        if code != 101 {
-            if (300..400).contains(&code) {
+        if status != 101 {
+            if (300..400).contains(&status) {
                 if let Some(location) = field(&headers, "Location") {
                     return Err(HandshakeError::Redirect {
-                        code,
+                        code: status,
                         location: location.to_string(),
                     });
                 }
             }
-            return Err(HandshakeError::Status { code, reason });
+            return Err(HandshakeError::Status {
+                code: status,
+                reason,
+            });
         }
-        if response.version != Some(1) {
+        if http_minor_version != 1 {
             return Err(HandshakeError::Malformed("not HTTP/1.1".to_string()));
         }
         check_upgrade(&headers)?;
@@ -194,14 +238,14 @@ impl ClientHandshake {
         }
         let deflate = self.check_extensions(&headers)?;
         let subprotocol = self.check_subprotocol(&headers)?;
-        Ok(Some(Accepted {
-            status: code,
+        Ok(Accepted {
+            status,
             reason,
             headers,
             subprotocol,
             deflate,
             consumed,
-        }))
+        })
     }
 
     /// Exactly one `Sec-WebSocket-Accept`, equal to the value for our key.

@@ -3,8 +3,51 @@ use super::{NoProxy, Proxy, ProxyError, ProxySetting};
 use crate::error::Cause;
 use crate::target::Target;
 
-/// The proxy `target` goes through, if any. `env` reads one environment variable (empty
-/// values count as unset); the caller passes `std::env::var` or, in tests, a table.
+/// The environment variables proxy selection reads, as they were when captured: Connect
+/// captures them on the caller's thread, where the caller's own `setenv` cannot race with the
+/// read, and every attempt of that connection (redirects, reconnections) uses the same values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyEnvironment {
+    vars: Vec<(&'static str, String)>,
+}
+
+const VARIABLES: [&str; 9] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+    "REQUEST_METHOD",
+];
+
+impl ProxyEnvironment {
+    /// Reads the process environment now.
+    pub fn capture() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup` (tests pass a table).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let vars = VARIABLES
+            .iter()
+            .filter_map(|&name| lookup(name).map(|value| (name, value)))
+            .collect();
+        ProxyEnvironment { vars }
+    }
+
+    /// A variable's value; empty values count as unset.
+    fn get(&self, name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(n, v)| *n == name && !v.trim().is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The proxy `target` goes through, if any.
 ///
 /// With [`ProxySetting::Environment`]: `https_proxy` for wss://, `http_proxy` for ws://, then
 /// `all_proxy`, each lower case first, then upper case; `no_proxy` (then `NO_PROXY`) lists
@@ -14,9 +57,9 @@ use crate::target::Target;
 pub fn select(
     setting: &ProxySetting,
     target: &Target,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &ProxyEnvironment,
 ) -> Result<Option<Proxy>, Cause> {
-    let read = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let read = |name: &str| env.get(name);
     match setting {
         ProxySetting::Off => Ok(None),
         ProxySetting::Url(proxy) => Ok(Some(proxy.clone())),
@@ -32,11 +75,11 @@ pub fn select(
             };
             let exceptions = read("no_proxy").or_else(|| read("NO_PROXY"));
             if let Some(list) = exceptions {
-                if NoProxy::parse(&list).matches(&target.host, target.port) {
+                if NoProxy::parse(list).matches(&target.host, target.port) {
                     return Ok(None);
                 }
             }
-            Proxy::parse(&value).map(Some).map_err(|e| Cause::Proxy {
+            Proxy::parse(value).map(Some).map_err(|e| Cause::Proxy {
                 proxy: format!("${name}"),
                 error: ProxyError::InvalidUrl(e),
             })
@@ -50,11 +93,11 @@ mod tests {
 
     fn choose(url: &str, vars: &[(&str, &str)]) -> Option<String> {
         let target = Target::parse(url).unwrap();
-        let env = |name: &str| {
+        let env = ProxyEnvironment::from_lookup(|name| {
             vars.iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| v.to_string())
-        };
+        });
         select(&ProxySetting::Environment, &target, &env)
             .unwrap()
             .map(|p| p.to_string())
@@ -120,11 +163,11 @@ mod tests {
     #[test]
     fn explicit_settings_ignore_the_environment() {
         let target = Target::parse("ws://www.example.com/").unwrap();
-        let env = |name: &str| match name {
+        let env = ProxyEnvironment::from_lookup(|name| match name {
             "http_proxy" => Some("http://env:1".to_string()),
             "no_proxy" => Some("*".to_string()),
             _ => None,
-        };
+        });
         assert_eq!(select(&ProxySetting::Off, &target, &env).unwrap(), None);
         let explicit = Proxy::parse("socks5://mine:2").unwrap();
         let chosen = select(&ProxySetting::Url(explicit.clone()), &target, &env).unwrap();
@@ -134,7 +177,9 @@ mod tests {
     #[test]
     fn a_bad_proxy_variable_is_an_error_that_names_it() {
         let target = Target::parse("wss://h/").unwrap();
-        let env = |name: &str| (name == "https_proxy").then(|| "ftp://x".to_string());
+        let env = ProxyEnvironment::from_lookup(|name| {
+            (name == "https_proxy").then(|| "ftp://x".to_string())
+        });
         let error = select(&ProxySetting::Environment, &target, &env).unwrap_err();
         assert!(
             error

@@ -52,8 +52,10 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
 
 /**
  * Starts connecting to url (ws://, wss://, http:// = ws://, https:// = wss://, no scheme =
- * ws://) with the headers of options (read and copied during the call; pass
- * client->requestOptions for the list built by AddHeader). Returns at once: the outcome is
+ * ws://). The handshake carries the headers added with AddHeader, then those of options when
+ * its list is not the client's own: passing client->requestOptions (as OpenHarmony code does)
+ * sends each header once, and an empty options still sends the AddHeader headers. Both lists
+ * are read and copied during the call. Returns at once: the outcome is
  * reported by onOpen or onError. Returns WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL,
  * WEBSOCKET_CLIENT_NOT_CREATED, WEBSOCKET_CONNECTION_PARSE_URL_ERROR (bad URL, no callback),
  * WEBSOCKET_CONNECTION_ERROR (already connecting or open), WEBSOCKET_NO_HEADER_CONTEXT (a bad

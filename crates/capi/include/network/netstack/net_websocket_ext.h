@@ -174,6 +174,137 @@ int WebSocketEx_SetSkipCertificateVerification(struct WebSocket *client, int ski
  */
 int WebSocketEx_SetProxy(struct WebSocket *client, const char *proxyUrl);
 
+/*
+ * Connection lifecycle: timeouts, keepalive, reconnection, redirects, subprotocols, the
+ * handshake response, pings. Times are in milliseconds. A value out of range gives
+ * WEBSOCKET_CONNECTION_ERROR (1003) and changes nothing; WebSocketEx_GetLastErrorMessage says
+ * why.
+ */
+
+/**
+ * Bounds one connection attempt: DNS, TCP, proxy, TLS and the opening handshake together
+ * (and again for each redirect followed). Default 30000; 0 restores it. An attempt that
+ * takes longer fails with onError(1003, "... timed out after 1.5 s in the WebSocket
+ * handshake"), naming the stage it was in.
+ */
+int WebSocketEx_SetConnectTimeout(struct WebSocket *client, uint32_t timeoutMs);
+
+/**
+ * How long Close waits for the server's close frame, and then for the server to end TCP
+ * (default 5000; 0 restores it). Without an answer in time onClose reports 1006.
+ */
+int WebSocketEx_SetCloseTimeout(struct WebSocket *client, uint32_t timeoutMs);
+
+/**
+ * Keepalive: after pingIntervalMs without receiving anything a ping is sent; when nothing at
+ * all has been received for deadAfterMs the connection is considered lost: a close frame 1011
+ * is attempted (not awaited), then onError(1003, "keepalive: no answer to ping within N s")
+ * and onClose(1006). Defaults 30000 and 60000. pingIntervalMs 0 turns keepalive off (a silent
+ * server then stays connected); deadAfterMs 0 means twice pingIntervalMs, otherwise it must be
+ * longer than pingIntervalMs. Any frame from the server (a message, a pong) counts as traffic.
+ */
+int WebSocketEx_SetKeepalive(struct WebSocket *client, uint32_t pingIntervalMs,
+    uint32_t deadAfterMs);
+
+/**
+ * Called when the connection was lost or an attempt failed and the library will try again:
+ * attempt is the number of the attempt that starts in delayMs (1 for the first retry);
+ * lastClose says how the previous connection ended (code 1006 and the error's message after
+ * a failure, or the server's close code and reason). userData is that of
+ * WebSocketEx_SetUserData.
+ */
+typedef void (*WebSocketEx_OnReconnectCallback)(struct WebSocket *client, uint32_t attempt,
+    uint32_t delayMs, WebSocket_CloseResult lastClose, void *userData);
+
+/**
+ * Automatic reconnection, off by default (maxAttempts 0). With it on, a failed connection
+ * attempt (DNS, TCP, proxy, TLS, handshake) and a lost connection (EOF or reset without a
+ * close frame, keepalive, a protocol violation by the server) are retried with exponential
+ * backoff and full jitter: before attempt n the library waits a random time between 0 and
+ * min(maxDelayMs, baseDelayMs * 2^(n-1)). After a close handshake that the server started it
+ * reconnects only when afterServerClose != 0; after Close it never does. Up to maxAttempts
+ * attempts follow one another; the count starts again after each successful open. Each
+ * attempt uses a new handshake key and the same URL, headers and settings as the Connect that
+ * started it (redirects are followed again from that URL).
+ *
+ * What the callbacks see, per connection, with reconnection on:
+ *   - every failed attempt and every lost connection: onError (with its code and message),
+ *     then the WebSocketEx_OnReconnectCallback when another attempt is scheduled;
+ *   - every successful attempt: onOpen again (then onMessage as usual);
+ *   - when the library gives up (maxAttempts failed in a row): the last onError, then
+ *     onClose(1006, "gave up after N reconnection attempts");
+ *   - Close while waiting or reconnecting: onClose(1006, "reconnection cancelled by Close");
+ *     Destroy: nothing more.
+ * Messages sent while reconnecting are queued (within the send-queue limit) and sent after
+ * the next open; messages already handed to a connection that is then lost are lost with it.
+ * Defaults: baseDelayMs 1000, maxDelayMs 30000 (0 restores each); baseDelayMs must not exceed
+ * maxDelayMs.
+ */
+int WebSocketEx_SetReconnect(struct WebSocket *client, uint32_t maxAttempts, uint32_t baseDelayMs,
+    uint32_t maxDelayMs, int afterServerClose);
+
+/** Sets (or, with NULL, removes) the callback told about each scheduled reconnection. */
+int WebSocketEx_SetReconnectCallback(struct WebSocket *client, WebSocketEx_OnReconnectCallback cb);
+
+/**
+ * Redirects (301, 302, 303, 307, 308 with a Location) during the opening handshake are
+ * followed by default, up to 5 in a row, each with a new handshake: relative locations are
+ * resolved against the URL that answered, http:// and https:// mean ws:// and wss://, and a
+ * redirect from wss:// to ws:// is refused, as is a loop. The headers of AddHeader and Connect
+ * are sent again, except Authorization and Cookie when the redirect leads to another host or
+ * port (as curl and browsers do). enable 0 turns following off: a redirect then fails the
+ * attempt with onError(1009, "... redirect 302 to /new not followed: redirects are off").
+ */
+int WebSocketEx_SetFollowRedirects(struct WebSocket *client, int enable);
+
+/**
+ * The subprotocols to offer (Sec-WebSocket-Protocol), most preferred first, as a
+ * comma-separated list of tokens such as "chat.v2, chat"; NULL or "" offers none (the default).
+ * A server that chooses one not offered fails the attempt with onError(1009). A
+ * Sec-WebSocket-Protocol header added with AddHeader or Connect is the other way to offer
+ * subprotocols; with both, Connect returns WEBSOCKET_NO_HEADER_CONTEXT (1015). Returns 1003 for
+ * a list with an entry that is not an HTTP token.
+ */
+int WebSocketEx_SetSubprotocols(struct WebSocket *client, const char *protocols);
+
+/**
+ * The subprotocol the server chose, or NULL when it chose none (or the client is not open, or
+ * a bad handle). Valid from onOpen until the client's next Connect or Destroy.
+ */
+const char *WebSocketEx_GetSubprotocol(struct WebSocket *client);
+
+/**
+ * Receives each complete HTTP response to the opening handshake before the library acts on
+ * it: before onOpen for a 101, before a redirect is followed, before onError for a refusal
+ * (e.g. a 401 with its WWW-Authenticate field). headers is a list of every header field in the
+ * order received (names as sent, values trimmed); the list and its strings are valid only
+ * during the call. reason is the reason phrase.
+ */
+typedef void (*WebSocketEx_OnHandshakeResponseCallback)(struct WebSocket *client,
+    uint32_t status, const char *reason, const struct WebSocket_Header *headers, void *userData);
+
+/** Sets (or, with NULL, removes) the handshake response callback. */
+int WebSocketEx_SetHandshakeResponseCallback(struct WebSocket *client,
+    WebSocketEx_OnHandshakeResponseCallback cb);
+
+/**
+ * Queues a ping with up to 125 bytes of payload (copied; length 0 is an empty ping), sent in
+ * order with the messages. Returns the codes of WebSocketEx_SendBinary, and
+ * WEBSOCKET_DATA_LENGTH_EXCEEDED (1012) for more than 125 bytes.
+ */
+int WebSocketEx_SendPing(struct WebSocket *client, const char *data, size_t length);
+
+/**
+ * Receives the payload of every pong from the server (answers to WebSocketEx_SendPing and to
+ * keepalive pings, and unsolicited ones); data[length] == 0, valid only during the call. Pings
+ * from the server are always answered by the library, whether or not this is set.
+ */
+typedef void (*WebSocketEx_OnPongCallback)(struct WebSocket *client, const char *data,
+    size_t length, void *userData);
+
+/** Sets (or, with NULL, removes) the pong callback. */
+int WebSocketEx_SetPongCallback(struct WebSocket *client, WebSocketEx_OnPongCallback cb);
+
 /**
  * Why the last WebSocketEx_Set... call on this thread failed, e.g. "/etc/ca.pem: no such file
  * or directory"; "" when it succeeded or none was made. Owned by the library and valid until
