@@ -12,7 +12,9 @@
  *   - Close during a backoff: onClose(1006, "reconnection cancelled by Close");
  *   - giving up: the first attempt and maxAttempts retries fail, then
  *     onClose(1006, "gave up after N reconnection attempts");
- *   - a close handshake the server started is retried only with afterServerClose;
+ *   - a protocol violation by the server and a keepalive timeout are retried too;
+ *   - a close handshake the server started is retried only with afterServerClose, and the
+ *     attempt follows the redirects of the URL again;
  *   - bad values: 1003, and nothing changes.
  * The library's backoff runs in real time: lower bounds are not scaled, upper bounds are.
  */
@@ -381,6 +383,69 @@ static void test_after_server_close(void)
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
+/* Connects c to path and checks the events start onOpen, onError(code, containing what),
+ * a reconnect callback for attempt 1 after a failure, onOpen: a connection lost that way is
+ * retried. */
+static void check_loss_is_retried(struct WebSocket *c, const char *path, uint32_t code,
+                                  const char *what)
+{
+    const rec_event *error, *retry;
+    CHECK_EQ(OH_WebSocketClient_Connect(c, echo_url(path), no_headers()), WEBSOCKET_OK);
+    WAIT_FOR(c, EV_OPEN, 2, 10000);
+    CHECK_EQ(rec_nth(c, EV_ANY, 0)->type, EV_OPEN);
+    error = rec_nth(c, EV_ANY, 1);
+    retry = rec_nth(c, EV_ANY, 2);
+    CHECK_MSG(error->type == EV_ERROR && error->code == code,
+              "%s: the event after onOpen is not onError(%u)", path, (unsigned)code);
+    CHECK_CONTAINS(error->text, what);
+    CHECK_MSG(retry->type == EV_RECONNECT, "%s: no reconnect callback after the onError", path);
+    CHECK_EQ(retry->attempt, 1);
+    CHECK_EQ(retry->code, 1006);
+    CHECK_MSG(strcmp(retry->text, error->text) == 0,
+              "%s: lastClose reason \"%s\", the onError said \"%s\"", path, retry->text,
+              error->text);
+    CHECK_EQ(rec_nth(c, EV_ANY, 3)->type, EV_OPEN);
+    rec_check_sequence(c, 0);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_QUIET(c, 300);
+}
+
+/* A protocol violation by the server and a keepalive timeout are lost connections too. */
+static void test_violation_and_keepalive_are_retried(void)
+{
+    struct WebSocket *c = reconnecting_client(2, 50, 100, 0);
+    check_loss_is_retried(c, "/violate", WEBSOCKET_PROTOCOL_ERROR, "opcode");
+    c = reconnecting_client(2, 50, 100, 0);
+    CHECK_EQ(WebSocketEx_SetKeepalive(c, 200, 600), WEBSOCKET_OK);
+    check_loss_is_retried(c, "/mute", WEBSOCKET_CONNECTION_ERROR, "keepalive");
+}
+
+/* Each attempt starts again from the URL given to Connect, redirects included. */
+static void test_redirects_are_followed_again(void)
+{
+    struct WebSocket *c = reconnecting_client(5, 50, 100, 1);
+    static const int expected[] = {EV_HANDSHAKE, EV_HANDSHAKE, EV_OPEN, EV_RECONNECT,
+                                   EV_HANDSHAKE, EV_HANDSHAKE, EV_OPEN};
+    static const uint32_t statuses[] = {302, 101, 0, 0, 302, 101, 0};
+    size_t i;
+    CHECK_EQ(WebSocketEx_SetHandshakeResponseCallback(c, rec_on_handshake_response),
+             WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Connect(c, echo_url("/redirect/302?/close/1001"), no_headers()),
+             WEBSOCKET_OK);
+    WAIT_FOR(c, EV_OPEN, 2, 10000);
+    for (i = 0; i < sizeof expected / sizeof expected[0]; i++) {
+        const rec_event *ev = rec_nth(c, EV_ANY, i);
+        if (ev->type != expected[i] || (statuses[i] != 0 && ev->code != statuses[i])) {
+            rec_dump(c);
+            test_fail(__FILE__, __LINE__, "event %zu is not the expected one", i);
+        }
+    }
+    CHECK_EQ(rec_nth(c, EV_RECONNECT, 0)->code, 1001);
+    rec_check_sequence(c, 0);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_QUIET(c, 300);
+}
+
 /* Close after an open never reconnects, even with afterServerClose. */
 static void test_close_does_not_reconnect(void)
 {
@@ -418,6 +483,8 @@ int main(void)
     test_close_during_backoff();
     test_gives_up_after_max_attempts();
     test_after_server_close();
+    test_violation_and_keepalive_are_retried();
+    test_redirects_are_followed_again();
     test_close_does_not_reconnect();
     test_bad_values();
     printf("test_reconnect: all passed\n");
