@@ -121,8 +121,9 @@ ffi_fn! {
                 o.reconnect = None;
                 return Ok(());
             }
-            let base_delay = ms_or(baseDelayMs, Duration::from_secs(1));
             let max_delay = ms_or(maxDelayMs, Duration::from_secs(30));
+            // The default base never exceeds the maximum given with it.
+            let base_delay = ms_or(baseDelayMs, Duration::from_secs(1).min(max_delay));
             if base_delay > max_delay {
                 return invalid(format!(
                     "baseDelayMs ({} ms) is longer than maxDelayMs ({} ms)",

@@ -125,7 +125,9 @@ impl Reporter {
         self.shared.set_reconnecting();
         let lost = Lost {
             error,
-            close,
+            // A close of our own making (1006 after a loss, 1002 after a violation) says less
+            // than the error does: only the server's own close is passed on.
+            close: if error.is_none() { close } else { None },
             attempt: self.attempts,
             delay,
         };

@@ -4,8 +4,9 @@
  * Same handles and error codes as <network/netstack/net_websocket.h>: a NULL client gives
  * WEBSOCKET_CLIENT_NULL (1001), a pointer that is not a live client WEBSOCKET_CLIENT_NOT_CREATED
  * (1002). Functions that return a value instead of a code return 0 / NULL for bad handles.
- * Settings (compression, limits, TLS, proxy) apply from the next OH_WebSocketClient_Connect;
- * a connection already running keeps the settings it started with. When a setter fails,
+ * Settings (every WebSocketEx_Set... function but the callbacks and user data, which take
+ * effect at once) apply from the next OH_WebSocketClient_Connect; a connection already
+ * running, and its reconnections, keep the settings it started with. When a setter fails,
  * WebSocketEx_GetLastErrorMessage says why.
  */
 #ifndef NET_WEBSOCKET_EXT_H
@@ -229,7 +230,9 @@ typedef void (*WebSocketEx_OnReconnectCallback)(struct WebSocket *client, uint32
  *
  * What the callbacks see, per connection, with reconnection on:
  *   - every failed attempt and every lost connection: onError (with its code and message),
- *     then the WebSocketEx_OnReconnectCallback when another attempt is scheduled;
+ *     then the WebSocketEx_OnReconnectCallback when another attempt is scheduled (no onClose);
+ *   - a close handshake the server started, with afterServerClose: only the
+ *     WebSocketEx_OnReconnectCallback, whose lastClose holds the server's code and reason;
  *   - every successful attempt: onOpen again (then onMessage as usual);
  *   - when the library gives up (maxAttempts failed in a row): the last onError, then
  *     onClose(1006, "gave up after N reconnection attempts");
@@ -237,8 +240,8 @@ typedef void (*WebSocketEx_OnReconnectCallback)(struct WebSocket *client, uint32
  *     Destroy: nothing more.
  * Messages sent while reconnecting are queued (within the send-queue limit) and sent after
  * the next open; messages already handed to a connection that is then lost are lost with it.
- * Defaults: baseDelayMs 1000, maxDelayMs 30000 (0 restores each); baseDelayMs must not exceed
- * maxDelayMs.
+ * Defaults: maxDelayMs 30000, baseDelayMs 1000 or maxDelayMs if that is less (0 restores
+ * each); a baseDelayMs given must not exceed maxDelayMs.
  */
 int WebSocketEx_SetReconnect(struct WebSocket *client, uint32_t maxAttempts, uint32_t baseDelayMs,
     uint32_t maxDelayMs, int afterServerClose);
@@ -268,8 +271,10 @@ int WebSocketEx_SetFollowRedirects(struct WebSocket *client, int enable);
 int WebSocketEx_SetSubprotocols(struct WebSocket *client, const char *protocols);
 
 /**
- * The subprotocol the server chose, or NULL when it chose none (or the client is not open, or
- * a bad handle). Valid from onOpen until the client's next Connect or Destroy.
+ * The subprotocol the server chose at the client's last onOpen, or NULL when it chose none,
+ * before the first onOpen after a Connect, and for a bad handle. The string stays valid (and
+ * keeps naming the last choice after the connection ended) until the client's next Connect or
+ * Destroy.
  */
 const char *WebSocketEx_GetSubprotocol(struct WebSocket *client);
 
