@@ -3,9 +3,11 @@
 use crate::connection::{Phase, Shared};
 use crate::error::Error;
 use crate::reconnect::{Ending, Reconnect};
+use crate::runtime;
 use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 use net_websocket_protocol::MessageKind;
 use rand::rngs::StdRng;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,11 +58,31 @@ pub trait Handler: Send + 'static {
     fn on_end(&mut self, end: End<'_>);
 }
 
-/// Runs handler code, which may block (C callbacks can do anything), after handing this
-/// worker's queue of other connections to another thread: a blocking callback then delays
-/// only its own connection. The hand-off costs a thread wake-up per call (about 15 µs per
-/// round trip measured on loopback), so callers batch events into one call.
+/// Workers running handler code inline right now.
+static INLINE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs handler code, which may block (C callbacks can do anything), so that a blocking
+/// handler delays only its own connection:
+/// - inline on this worker while another worker is free of handler code: nothing is handed
+///   off, which is what a handler that returns promptly costs. Should it block, the free
+///   workers take over this worker's queued connections (tokio's work stealing);
+/// - otherwise, after handing this worker's other connections to another thread
+///   (`block_in_place`, a thread wake-up): one worker always stays free to serve every other
+///   connection, however many handlers block.
 pub(crate) fn call_handler<R>(f: impl FnOnce() -> R) -> R {
+    /// Counts an inline call until it returns (or unwinds).
+    struct Inline;
+    impl Drop for Inline {
+        fn drop(&mut self) {
+            INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+    let workers = runtime::worker_count();
+    if INLINE_CALLS.fetch_add(1, Ordering::AcqRel) + 1 < workers {
+        let _inline = Inline;
+        return f();
+    }
+    INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
     tokio::task::block_in_place(f)
 }
 

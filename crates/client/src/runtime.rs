@@ -8,12 +8,19 @@ use tokio::runtime::{Builder, Runtime};
 pub const THREADS_ENV: &str = "NET_WEBSOCKET_THREADS";
 const DEFAULT_THREADS: usize = 2;
 /// Threads besides the workers, made on demand and gone after 10 s idle: one per DNS lookup in
-/// progress and one per handler call that is running (a worker leaves its other connections to
-/// a fresh thread before it calls a handler, see `handler::call_handler`). This bounds how many
-/// handlers may block at once before other connections wait.
+/// progress and one per handler call that runs while every other worker is in a handler too
+/// (the worker then leaves its other connections to a fresh thread, see
+/// `handler::call_handler`). This bounds how many handlers may block at once before other
+/// connections wait.
 pub const MAX_BLOCKING_THREADS: usize = 64;
 
 static RUNTIME: OnceLock<Result<Runtime, String>> = OnceLock::new();
+
+/// The number of workers of the shared runtime (read from the environment once).
+pub(crate) fn worker_count() -> usize {
+    static WORKERS: OnceLock<usize> = OnceLock::new();
+    *WORKERS.get_or_init(worker_threads)
+}
 
 fn worker_threads() -> usize {
     std::env::var(THREADS_ENV)
@@ -28,7 +35,7 @@ pub fn shared() -> Result<&'static Runtime, String> {
     RUNTIME
         .get_or_init(|| {
             Builder::new_multi_thread()
-                .worker_threads(worker_threads())
+                .worker_threads(worker_count())
                 .max_blocking_threads(MAX_BLOCKING_THREADS)
                 .thread_name("net_websocket")
                 .enable_io()
