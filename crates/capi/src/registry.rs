@@ -4,9 +4,31 @@ use crate::codes::*;
 use crate::entry::ClientEntry;
 use crate::types::WebSocket;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, OnceLock, RwLock};
 
-type Map = HashMap<usize, Arc<ClientEntry>>;
+type Map = HashMap<usize, Arc<ClientEntry>, BuildHasherDefault<AddressHasher>>;
+
+/// Keys are addresses of live allocations: already unique, so a multiply spreads them over
+/// the table; SipHash's protection against chosen keys buys nothing here and costs a lookup
+/// on every API call.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_usize(&mut self, address: usize) {
+        // Fibonacci hashing: the high bits depend on every bit of the address.
+        self.0 = (address as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0.rotate_left(32)
+    }
+}
 
 fn map() -> &'static RwLock<Map> {
     static REGISTRY: OnceLock<RwLock<Map>> = OnceLock::new();
