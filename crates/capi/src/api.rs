@@ -83,15 +83,6 @@ ffi_fn! {
     on_panic WEBSOCKET_CONNECTION_ERROR
 }
 
-/// SPEC §3 Send: text when the bytes are valid UTF-8 without NUL, binary otherwise.
-fn frame_kind(data: &[u8]) -> MessageKind {
-    if !data.contains(&0) && simdutf8::basic::from_utf8(data).is_ok() {
-        MessageKind::Text
-    } else {
-        MessageKind::Binary
-    }
-}
-
 /// How a send call chooses the message type.
 pub(crate) enum SendAs {
     /// OH_WebSocketClient_Send: by content; an empty message is not sent.
@@ -123,30 +114,32 @@ pub(crate) unsafe fn send(
     }
     // SAFETY: the caller passes `length` readable bytes at `data`.
     let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
-    let kind = match send_as {
-        SendAs::Standard => frame_kind(data),
-        SendAs::Text if simdutf8::basic::from_utf8(data).is_err() => {
-            return WEBSOCKET_PROTOCOL_ERROR;
-        }
-        SendAs::Text => MessageKind::Text,
-        SendAs::Binary | SendAs::Ping => MessageKind::Binary,
-    };
     let state = entry.state();
     if length > state.options.max_send_size {
         return WEBSOCKET_DATA_LENGTH_EXCEEDED;
     }
     let Some(connection) = state.connection.as_ref() else {
+        // Never connected: bad text is still reported as such (the check is otherwise made
+        // once, by the connection).
+        if matches!(send_as, SendAs::Text) && simdutf8::basic::from_utf8(data).is_err() {
+            return WEBSOCKET_PROTOCOL_ERROR;
+        }
         return WEBSOCKET_NO_CONNECTION;
     };
     let sent = match send_as {
+        // SPEC §3: text when the bytes are valid UTF-8 without NUL, binary otherwise.
+        SendAs::Standard if data.contains(&0) => connection.send(MessageKind::Binary, data),
+        SendAs::Standard => connection.send_text_or_binary(data),
+        SendAs::Text => connection.send(MessageKind::Text, data),
+        SendAs::Binary => connection.send(MessageKind::Binary, data),
         SendAs::Ping => connection.ping(data),
-        _ => connection.send(kind, data),
     };
     match sent {
         Ok(()) => WEBSOCKET_OK,
         Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
         Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
         Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
+        Err(SendError::InvalidUtf8) => WEBSOCKET_PROTOCOL_ERROR,
     }
 }
 
@@ -202,18 +195,4 @@ ffi_fn! {
         WEBSOCKET_OK
     }
     on_panic WEBSOCKET_OK
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn send_picks_text_only_for_nul_free_utf8() {
-        assert_eq!(frame_kind(b"Hello, world!"), MessageKind::Text);
-        assert_eq!(frame_kind("héllo €".as_bytes()), MessageKind::Text);
-        assert_eq!(frame_kind(b"a\0b"), MessageKind::Binary);
-        assert_eq!(frame_kind(&[0xff, 0xfe]), MessageKind::Binary);
-        assert_eq!(frame_kind(&[0xe2, 0x82]), MessageKind::Binary);
-    }
 }

@@ -2,18 +2,18 @@
 use crate::establish::{handshake_for, Request};
 use crate::handler::{Handler, Reporter};
 use crate::options::Options;
+use crate::outbox::{Outbox, Outgoing};
 use crate::proxy::ProxyEnvironment;
 use crate::runtime;
 use crate::target::{Target, UrlError};
 use crate::task::Task;
 use net_websocket_protocol::close::is_valid_wire_code;
-use net_websocket_protocol::{HandshakeError, MessageKind};
+use net_websocket_protocol::{HandshakeError, MessageKind, Utf8Text};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// Longest control frame payload (RFC 6455 §5.5).
 const MAX_CONTROL_PAYLOAD: usize = 125;
@@ -35,6 +35,8 @@ pub(crate) enum Phase {
 /// State shared by the handle and the task.
 pub(crate) struct Shared {
     phase: AtomicU8,
+    /// What the handle asks the task to send, in order.
+    pub(crate) outbox: Outbox,
     /// Bytes accepted by `send` and not yet encoded by the task.
     pub(crate) queued: AtomicUsize,
     pub(crate) options: Options,
@@ -96,16 +98,6 @@ impl Shared {
     }
 }
 
-/// A request from the handle to the task, processed in order.
-#[derive(Debug)]
-pub(crate) enum Command {
-    Message(MessageKind, Vec<u8>),
-    Ping(Vec<u8>),
-    Close(u16, String),
-    /// Stop now: attempt a close frame 1001 and report nothing more.
-    Abort,
-}
-
 /// Why `connect` refused to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectError {
@@ -136,6 +128,8 @@ pub enum SendError {
     QueueFull,
     /// Not connecting or open: `close` was called, or the end was reported.
     NotConnected,
+    /// A text message that is not UTF-8.
+    InvalidUtf8,
 }
 
 /// Why `close` was refused. Nothing changed.
@@ -152,7 +146,6 @@ pub enum CloseError {
 /// One connection attempt and, once open, the connection. Dropping the handle aborts it.
 pub struct Connection {
     shared: Arc<Shared>,
-    commands: mpsc::UnboundedSender<Command>,
 }
 
 /// Starts connecting to `url` on the shared runtime and returns at once; `handler` hears the
@@ -178,20 +171,19 @@ pub fn connect(
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
     let shared = Arc::new(Shared {
         phase: AtomicU8::new(Phase::Connecting as u8),
+        outbox: Outbox::default(),
         queued: AtomicUsize::new(0),
         options,
     });
-    let (commands, receiver) = mpsc::unbounded_channel();
     let reporter = Reporter::new(handler, shared.clone(), StdRng::from_rng(&mut rng));
     let task = Task {
         shared: shared.clone(),
-        commands: receiver,
         request,
         reporter,
         rng,
     };
     runtime.spawn(task.run());
-    Ok(Connection { shared, commands })
+    Ok(Connection { shared })
 }
 
 /// The user headers plus the subprotocol offer of the options, which may not be made twice.
@@ -218,27 +210,63 @@ fn with_subprotocols(
 const SUBPROTOCOL_FIELD: &str = "Sec-WebSocket-Protocol";
 
 impl Connection {
-    /// Queues a copy of `data` as one message; sent after open when still connecting.
+    /// Queues a copy of `data` as one message; sent after open when still connecting. A text
+    /// message must be UTF-8 ([`SendError::InvalidUtf8`] otherwise); its check is the only one.
     pub fn send(&self, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
+        self.queue_message(data, |buffer| match kind {
+            MessageKind::Text => Utf8Text::new(buffer)
+                .map(Outgoing::Text)
+                .map_err(|buffer| (SendError::InvalidUtf8, buffer)),
+            MessageKind::Binary => Ok(Outgoing::Binary(buffer)),
+        })
+    }
+
+    /// Queues a copy of `data` as a text message when it is UTF-8, else as a binary one (the
+    /// rule of OpenHarmony's Send), checking it once.
+    pub fn send_text_or_binary(&self, data: &[u8]) -> Result<(), SendError> {
+        self.queue_message(data, |buffer| {
+            Ok(Utf8Text::new(buffer).map_or_else(Outgoing::Binary, Outgoing::Text))
+        })
+    }
+
+    /// The checks every message goes through, then `make` turns the copy into what is queued.
+    fn queue_message(
+        &self,
+        data: &[u8],
+        make: impl FnOnce(Vec<u8>) -> Result<Outgoing, (SendError, Vec<u8>)>,
+    ) -> Result<(), SendError> {
         if data.len() > self.shared.options.max_send_size {
             return Err(SendError::TooLarge);
         }
+        let outbox = &self.shared.outbox;
+        let item = make(outbox.copy(data)).map_err(|(error, buffer)| {
+            outbox.give_back(buffer);
+            error
+        })?;
+        match self.reserve(data.len()) {
+            Ok(()) => {
+                outbox.push(item);
+                Ok(())
+            }
+            Err(error) => {
+                if let Some(buffer) = item.into_buffer() {
+                    outbox.give_back(buffer);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Counts `len` bytes into the queue, if the connection takes messages and they fit.
+    fn reserve(&self, len: usize) -> Result<(), SendError> {
         if !matches!(self.shared.phase(), Phase::Connecting | Phase::Open) {
             return Err(SendError::NotConnected);
         }
         let limit = self.shared.options.send_queue_limit;
-        let before = self.shared.queued.fetch_add(data.len(), Ordering::AcqRel);
-        if before + data.len() > limit {
-            self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+        let before = self.shared.queued.fetch_add(len, Ordering::AcqRel);
+        if before + len > limit {
+            self.shared.queued.fetch_sub(len, Ordering::AcqRel);
             return Err(SendError::QueueFull);
-        }
-        if self
-            .commands
-            .send(Command::Message(kind, data.to_vec()))
-            .is_err()
-        {
-            self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-            return Err(SendError::NotConnected);
         }
         Ok(())
     }
@@ -252,9 +280,9 @@ impl Connection {
         if !matches!(self.shared.phase(), Phase::Connecting | Phase::Open) {
             return Err(SendError::NotConnected);
         }
-        self.commands
-            .send(Command::Ping(payload.to_vec()))
-            .map_err(|_| SendError::NotConnected)
+        let outbox = &self.shared.outbox;
+        outbox.push(Outgoing::Ping(outbox.copy(payload)));
+        Ok(())
     }
 
     /// Starts the close handshake after the queued messages, or cancels a connection attempt.
@@ -268,8 +296,10 @@ impl Connection {
         self.shared
             .begin_close()
             .map_err(|_| CloseError::NotConnected)?;
-        // The task may have just ended: then there is nobody left to close.
-        let _ = self.commands.send(Command::Close(code, reason.to_string()));
+        // The task may have just ended: then nobody takes it, which is fine.
+        self.shared
+            .outbox
+            .push(Outgoing::Close(code, reason.to_string()));
         Ok(())
     }
 
@@ -277,7 +307,7 @@ impl Connection {
     /// handler hears nothing more.
     pub fn abort(&self) {
         self.shared.set_ended();
-        let _ = self.commands.send(Command::Abort);
+        self.shared.outbox.abort();
     }
 
     /// True until the end was reported: connecting, open or closing.

@@ -3,10 +3,11 @@
 //! keepalive). Reading never waits for writing, so a peer that echoes while we send large
 //! messages cannot deadlock us. Generic over the stream: TCP and TLS (direct or through a
 //! proxy tunnel) share this code.
-use crate::connection::{Command, Shared};
+use crate::connection::Shared;
 use crate::error::{Cause, Error};
 use crate::handler::{call_handler, Reporter};
-use net_websocket_protocol::{Connection as Protocol, Event, MessageKind, State};
+use crate::outbox::{Interrupt, Outgoing};
+use net_websocket_protocol::{Connection as Protocol, Event, State};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
@@ -15,7 +16,6 @@ use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
 /// Stop encoding queued messages while this much output waits to be written: bounds the
@@ -40,10 +40,11 @@ pub(crate) struct Driver<'a, S> {
     endpoint: String,
     protocol: Protocol,
     shared: &'a Shared,
-    commands: &'a mut mpsc::UnboundedReceiver<Command>,
-    /// Commands taken off the queue and not yet encoded; what is left when the connection
+    /// What was taken from the outbox and not yet encoded; what is left when the connection
     /// ends goes to the next one, if reconnection brings one.
-    pending: &'a mut VecDeque<Command>,
+    batch: &'a mut VecDeque<Outgoing>,
+    /// Emptied payload buffers, given back to the outbox at its next look.
+    used: Vec<Vec<u8>>,
     reporter: &'a mut Reporter,
     /// The close handshake finished (or the protocol failed): no more events; only flushing,
     /// reporting the end and waiting for the server's EOF remain.
@@ -102,8 +103,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         stream: S,
         protocol: Protocol,
         shared: &'a Shared,
-        commands: &'a mut mpsc::UnboundedReceiver<Command>,
-        pending: &'a mut VecDeque<Command>,
+        batch: &'a mut VecDeque<Outgoing>,
         reporter: &'a mut Reporter,
         endpoint: String,
     ) -> Self {
@@ -114,8 +114,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             endpoint,
             protocol,
             shared,
-            commands,
-            pending,
+            batch,
+            used: Vec::new(),
             reporter,
             ended: false,
             unreported: None,
@@ -131,7 +131,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     pub(crate) async fn run(mut self) {
         // Messages received together with the handshake response.
-        self.dispatch_events();
+        poll_fn(|cx| {
+            self.dispatch_events(cx);
+            Poll::Ready(())
+        })
+        .await;
         let finish = poll_fn(|cx| self.poll(cx)).await;
         if finish == Finish::Shutdown {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.stream.shutdown()).await;
@@ -146,15 +150,10 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 return Poll::Ready(Finish::Drop);
             }
 
-            // Commands first: Abort must win over everything queued before it.
-            while let Poll::Ready(command) = self.commands.poll_recv(cx) {
-                match command {
-                    Some(Command::Abort) | None => {
-                        self.abort(cx);
-                        return Poll::Ready(Finish::Drop);
-                    }
-                    Some(command) => self.pending.push_back(command),
-                }
+            // The outbox first: Abort must win over everything queued before it.
+            if self.take_outbox(cx).is_err() {
+                self.abort(cx);
+                return Poll::Ready(Finish::Drop);
             }
             self.encode_pending();
 
@@ -218,7 +217,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 Poll::Ready(Ok(_)) => {
                     self.timers.last_received = Instant::now();
                     self.timers.ping_outstanding = false;
-                    self.dispatch_events();
+                    self.dispatch_events(cx);
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => return self.lost("connection lost while reading", e),
@@ -247,62 +246,58 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         }
     }
 
-    /// Encodes queued commands until the output holds OUTPUT_HIGH_WATER bytes.
+    /// Takes what the outbox holds into the batch (and registers for the next push).
+    fn take_outbox(&mut self, cx: &mut Context<'_>) -> Result<(), Interrupt> {
+        self.shared.outbox.take(self.batch, &mut self.used, cx)
+    }
+
+    /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
     fn encode_pending(&mut self) {
         while !self.ended && self.protocol.pending_output().len() < OUTPUT_HIGH_WATER {
-            let Some(command) = self.pending.pop_front() else {
+            let Some(item) = self.batch.pop_front() else {
                 break;
             };
-            self.encode(command);
+            self.encode(item);
         }
     }
 
     /// Takes what a handler just queued (e.g. the reply to a message) and encodes it before the
     /// next event: a close or a protocol failure that arrived in the same read must not
     /// overtake it.
-    fn take_handler_commands(&mut self) {
-        while let Ok(command) = self.commands.try_recv() {
-            match command {
-                Command::Abort => {
-                    self.aborted = true;
-                    return;
-                }
-                command => self.pending.push_back(command),
-            }
+    fn take_handler_commands(&mut self, cx: &mut Context<'_>) {
+        if self.take_outbox(cx).is_err() {
+            self.aborted = true;
+            return;
         }
         self.encode_pending();
     }
 
-    fn encode(&mut self, command: Command) {
-        let result = match command {
-            Command::Message(kind, data) => {
-                self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-                match kind {
-                    // The C layer sends Text only for valid UTF-8; a failed check is a bug
-                    // there, and the bytes then go out as binary rather than as bad text.
-                    MessageKind::Text => match std::str::from_utf8(&data) {
-                        Ok(text) => self.protocol.send_text(text),
-                        Err(_) => self.protocol.send_binary(&data),
-                    },
-                    MessageKind::Binary => self.protocol.send_binary(&data),
-                }
+    fn encode(&mut self, item: Outgoing) {
+        let result = match &item {
+            Outgoing::Text(text) => {
+                self.shared.queued.fetch_sub(text.len(), Ordering::AcqRel);
+                self.protocol.send_utf8(text)
             }
-            Command::Ping(payload) => self.protocol.send_ping(&payload),
-            Command::Close(code, reason) => {
-                let result = self.protocol.send_close(Some(code), &reason);
+            Outgoing::Binary(data) => {
+                self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+                self.protocol.send_binary(data)
+            }
+            Outgoing::Ping(payload) => self.protocol.send_ping(payload),
+            Outgoing::Close(code, reason) => {
+                let result = self.protocol.send_close(Some(*code), reason);
                 if result.is_ok() {
                     self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
                 }
                 result
             }
-            Command::Abort => Ok(()),
         };
         // Refused only after a close frame went out (ours or in reply): the message is dropped,
         // as SPEC §3 allows until the end is reported.
         let _ = result;
+        self.used.extend(item.into_buffer());
     }
 
-    fn dispatch_events(&mut self) {
+    fn dispatch_events(&mut self, cx: &mut Context<'_>) {
         if !self.protocol.has_event() {
             return;
         }
@@ -310,10 +305,10 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             while self.protocol.poll_event().is_some() {}
             return;
         }
-        call_handler(|| self.dispatch_ready_events());
+        call_handler(|| self.dispatch_ready_events(cx));
     }
 
-    fn dispatch_ready_events(&mut self) {
+    fn dispatch_ready_events(&mut self, cx: &mut Context<'_>) {
         while let Some(event) = self.protocol.poll_event() {
             if self.aborted {
                 break;
@@ -324,11 +319,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             match event {
                 Event::Message { kind, data } => {
                     self.reporter.handler.on_message(kind, data);
-                    self.take_handler_commands();
+                    self.take_handler_commands(cx);
                 }
                 Event::Pong(payload) => {
                     self.reporter.handler.on_pong(payload);
-                    self.take_handler_commands();
+                    self.take_handler_commands(cx);
                 }
                 Event::Ping(_) => {}
                 Event::Close { code, reason } => {

@@ -14,6 +14,7 @@ mod error;
 mod establish;
 mod handler;
 mod options;
+mod outbox;
 pub mod proxy;
 mod reconnect;
 pub mod runtime;

@@ -6,7 +6,7 @@ use crate::error::{ProtocolError, SendError};
 use crate::frame::{Opcode, MAX_CONTROL_PAYLOAD};
 use crate::reader::{Control, Incoming, Reader};
 use crate::writer::Writer;
-use crate::Entropy;
+use crate::{Entropy, Utf8Text};
 
 /// Which end of the connection we are: the client masks what it sends and requires unmasked
 /// frames; the server the reverse (RFC 6455 §5.1).
@@ -241,6 +241,13 @@ impl Connection {
     pub fn send_text(&mut self, data: &str) -> Result<(), SendError> {
         self.closing.check_send()?;
         self.writer.message(Opcode::Text, data.as_bytes());
+        Ok(())
+    }
+
+    /// Queues a text message checked when it was made.
+    pub fn send_utf8(&mut self, text: &Utf8Text) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        self.writer.message(Opcode::Text, text.as_bytes());
         Ok(())
     }
 

@@ -22,6 +22,7 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 mod reader;
+mod text;
 pub mod utf8;
 mod writer;
 
@@ -29,6 +30,7 @@ pub use close::CloseCode;
 pub use connection::{Config, Connection, Event, MessageKind, Role, State};
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{HandshakeError, ProtocolError, SendError};
+pub use text::Utf8Text;
 
 /// Source of unpredictable bytes for masking keys and `Sec-WebSocket-Key` (RFC 6455 §5.3,
 /// §10.3). The caller passes a CSPRNG; tests pass a deterministic one.

@@ -1,0 +1,208 @@
+//! The one queue from a connection's handle (any thread) to its task: messages, pings and the
+//! close in call order, and the abort flag. The task takes everything queued at once (the two
+//! queues are swapped, not copied) and gives emptied payload buffers back, which the next sends
+//! fill: in steady state a message costs one copy (the caller's bytes, copied at Send) and no
+//! allocation.
+use net_websocket_protocol::Utf8Text;
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+/// Emptied buffers kept for reuse, at most this many...
+const MAX_SPARE: usize = 64;
+/// ...and none larger than this: the memory of a large message is given back.
+const MAX_SPARE_CAPACITY: usize = 64 * 1024;
+
+/// Something a caller asked the connection to send.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    Text(Utf8Text),
+    Binary(Vec<u8>),
+    Ping(Vec<u8>),
+    Close(u16, String),
+}
+
+impl Outgoing {
+    /// The buffer to recycle once the item is encoded.
+    pub(crate) fn into_buffer(self) -> Option<Vec<u8>> {
+        match self {
+            Outgoing::Text(text) => Some(text.into_bytes()),
+            Outgoing::Binary(data) | Outgoing::Ping(data) => Some(data),
+            Outgoing::Close(..) => None,
+        }
+    }
+}
+
+/// What the task found when it looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interrupt {
+    /// A Close is queued (while connecting or waiting: report onClose(1006)).
+    Cancelled,
+    /// Destroy, or the handle was dropped: report nothing.
+    Aborted,
+}
+
+#[derive(Default)]
+pub(crate) struct Outbox {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Outgoing>,
+    close_queued: bool,
+    aborted: bool,
+    spare: Vec<Vec<u8>>,
+    /// The task, when it waits for something to be queued.
+    waker: Option<Waker>,
+}
+
+impl Outbox {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A buffer holding a copy of `data`: a recycled one when there is one.
+    pub(crate) fn copy(&self, data: &[u8]) -> Vec<u8> {
+        let mut buffer = self.lock().spare.pop().unwrap_or_default();
+        buffer.extend_from_slice(data);
+        buffer
+    }
+
+    /// Gives a buffer back without queueing it (a send that was refused after the copy).
+    pub(crate) fn give_back(&self, buffer: Vec<u8>) {
+        recycle(&mut self.lock().spare, buffer);
+    }
+
+    /// Queues `item` and wakes the task.
+    pub(crate) fn push(&self, item: Outgoing) {
+        let waker = {
+            let mut state = self.lock();
+            state.close_queued |= matches!(item, Outgoing::Close(..));
+            state.queue.push_back(item);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Destroy: the task stops at its next look.
+    pub(crate) fn abort(&self) {
+        let waker = {
+            let mut state = self.lock();
+            state.aborted = true;
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The task takes everything queued, after what `batch` still holds, and gives back the
+    /// buffers in `used`. With nothing queued it is woken by the next push. `Err` once aborted.
+    pub(crate) fn take(
+        &self,
+        batch: &mut VecDeque<Outgoing>,
+        used: &mut Vec<Vec<u8>>,
+        cx: &mut Context<'_>,
+    ) -> Result<(), Interrupt> {
+        let mut state = self.lock();
+        for buffer in used.drain(..) {
+            recycle(&mut state.spare, buffer);
+        }
+        if state.aborted {
+            return Err(Interrupt::Aborted);
+        }
+        state.close_queued = false;
+        if state.queue.is_empty() {
+            state.waker = Some(cx.waker().clone());
+        } else if batch.is_empty() {
+            std::mem::swap(&mut state.queue, batch);
+        } else {
+            batch.append(&mut state.queue);
+        }
+        Ok(())
+    }
+
+    /// While connecting or waiting to reconnect: ready when a Close is queued or Destroy was
+    /// called. Messages stay queued for the next connection.
+    pub(crate) fn poll_interrupt(&self, cx: &mut Context<'_>) -> Poll<Interrupt> {
+        let mut state = self.lock();
+        if state.aborted {
+            return Poll::Ready(Interrupt::Aborted);
+        }
+        if state.close_queued {
+            return Poll::Ready(Interrupt::Cancelled);
+        }
+        state.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+fn recycle(spare: &mut Vec<Vec<u8>>, mut buffer: Vec<u8>) {
+    if spare.len() < MAX_SPARE && buffer.capacity() <= MAX_SPARE_CAPACITY {
+        buffer.clear();
+        spare.push(buffer);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn cx() -> Context<'static> {
+        Context::from_waker(Waker::noop())
+    }
+
+    #[test]
+    fn items_come_out_in_order_and_buffers_are_reused() {
+        let outbox = Outbox::default();
+        let first = outbox.copy(b"one");
+        let address = first.as_ptr();
+        outbox.push(Outgoing::Binary(first));
+        outbox.push(Outgoing::Close(1000, String::new()));
+        let (mut batch, mut used) = (VecDeque::new(), Vec::new());
+        outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
+        assert!(matches!(&batch[0], Outgoing::Binary(b) if b == b"one"));
+        assert!(matches!(batch[1], Outgoing::Close(1000, _)));
+        used.extend(batch.pop_front().unwrap().into_buffer());
+        outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
+        let again = outbox.copy(b"two");
+        assert_eq!(again.as_ptr(), address, "the buffer was reused");
+        assert_eq!(again, b"two");
+    }
+
+    #[test]
+    fn large_buffers_are_not_kept() {
+        let outbox = Outbox::default();
+        outbox.give_back(Vec::with_capacity(MAX_SPARE_CAPACITY + 1));
+        assert!(outbox.copy(b"x").capacity() < MAX_SPARE_CAPACITY);
+        outbox.give_back(Vec::with_capacity(100));
+        assert_eq!(outbox.copy(b"x").capacity(), 100);
+    }
+
+    #[test]
+    fn close_interrupts_connecting_and_abort_wins() {
+        let outbox = Outbox::default();
+        assert!(outbox.poll_interrupt(&mut cx()).is_pending());
+        outbox.push(Outgoing::Binary(Vec::new()));
+        assert!(outbox.poll_interrupt(&mut cx()).is_pending());
+        outbox.push(Outgoing::Close(1000, String::new()));
+        assert_eq!(
+            outbox.poll_interrupt(&mut cx()),
+            Poll::Ready(Interrupt::Cancelled)
+        );
+        outbox.abort();
+        assert_eq!(
+            outbox.poll_interrupt(&mut cx()),
+            Poll::Ready(Interrupt::Aborted)
+        );
+        let (mut batch, mut used) = (VecDeque::new(), Vec::new());
+        assert_eq!(
+            outbox.take(&mut batch, &mut used, &mut cx()),
+            Err(Interrupt::Aborted)
+        );
+    }
+}
