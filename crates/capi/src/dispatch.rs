@@ -3,7 +3,9 @@ use crate::codes;
 use crate::entry::ClientEntry;
 use crate::ext::{WEBSOCKET_EX_BINARY, WEBSOCKET_EX_TEXT};
 use crate::types::*;
-use net_websocket_client::{Accepted, End, Error, Handler, Lost, MessageKind, ResponseHead};
+use net_websocket_client::{
+    Accepted, End, Error, Handler, Lost, MessageData, MessageKind, ResponseHead,
+};
 use std::ffi::CString;
 use std::os::raw::c_char;
 use std::ptr;
@@ -100,12 +102,12 @@ impl Handler for CallbackHandler {
         });
     }
 
-    fn on_message(&mut self, kind: MessageKind, data: &mut Vec<u8>) {
+    fn on_message(&mut self, kind: MessageKind, mut data: MessageData<'_>) {
         // Messages are limited far below 4 GiB (the C length is 32-bit).
         let data_len = data.len();
         let length = u32::try_from(data_len).unwrap_or(u32::MAX);
-        data.push(0); // data[length] == 0 for the caller (SPEC §4).
-        let pointer = data.as_mut_ptr() as *mut c_char;
+        // data[length] == 0 for the caller (SPEC §4): the protocol put it there.
+        let pointer = data.with_nul().as_mut_ptr() as *mut c_char;
         let entry = &self.entry;
         entry.dispatch(|client, callbacks| {
             if let Some(typed) = entry.ext_callbacks().message {
@@ -120,7 +122,6 @@ impl Handler for CallbackHandler {
                 unsafe { on_message(client, pointer, length) };
             }
         });
-        data.pop();
     }
 
     fn on_pong(&mut self, payload: &[u8]) {

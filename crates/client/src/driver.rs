@@ -21,15 +21,41 @@ use tokio::time::{Instant, Sleep};
 /// Stop encoding queued messages while this much output waits to be written: bounds the
 /// output buffer and batches small messages into large writes.
 const OUTPUT_HIGH_WATER: usize = 256 * 1024;
-/// Size of the per-thread read buffer (connections keep no read buffer of their own).
-const READ_CHUNK: usize = 64 * 1024;
+/// Size of the read buffers a worker keeps for its connections: a connection holds one only
+/// while bytes of a frame wait in it, so an idle connection has none.
+const READ_BUFFER_SIZE: usize = 64 * 1024;
+/// Idle read buffers a worker keeps.
+const POOLED_READ_BUFFERS: usize = 8;
 /// A timer deadline far enough to mean "never".
 const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365);
 /// How long the final shutdown (TLS close_notify, TCP FIN) may take after a clean close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 thread_local! {
-    static READ_BUFFER: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+    static READ_BUFFERS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives `protocol` a read buffer of this worker's, when it has none.
+fn lend_read_buffer(protocol: &mut Protocol) {
+    if protocol.has_read_buffer() {
+        return;
+    }
+    let buffer = READ_BUFFERS
+        .with(|pool| pool.borrow_mut().pop())
+        .unwrap_or_else(|| vec![0; READ_BUFFER_SIZE]);
+    let _ = protocol.give_read_buffer(buffer);
+}
+
+/// Takes `protocol`'s read buffer back while it holds nothing.
+fn reclaim_read_buffer(protocol: &mut Protocol) {
+    if let Some(buffer) = protocol.take_idle_read_buffer() {
+        READ_BUFFERS.with(|pool| {
+            let mut pool = pool.borrow_mut();
+            if pool.len() < POOLED_READ_BUFFERS {
+                pool.push(buffer);
+            }
+        });
+    }
 }
 
 pub(crate) struct Driver<'a, S> {
@@ -184,19 +210,17 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 self.report_unreported();
             }
 
-            let read = READ_BUFFER.with(|buffer| {
-                let mut buffer = buffer.borrow_mut();
-                let mut buf = ReadBuf::new(&mut buffer[..]);
-                match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
-                    Poll::Ready(Ok(())) if buf.filled().is_empty() => Poll::Ready(Ok(0)),
-                    Poll::Ready(Ok(())) => {
-                        self.protocol.receive_data(buf.filled());
-                        Poll::Ready(Ok(buf.filled().len()))
-                    }
-                    Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                    Poll::Pending => Poll::Pending,
-                }
-            });
+            // Straight into the protocol's buffer: a message in one frame is not copied again.
+            lend_read_buffer(&mut self.protocol);
+            let mut buf = ReadBuf::new(self.protocol.read_space());
+            let read = match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            };
+            if let Poll::Ready(Ok(n)) = read {
+                self.protocol.commit_read(n);
+            }
             // A TLS peer that closes TCP without close_notify ends the stream like a plain EOF.
             let read = match read {
                 Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -218,10 +242,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     self.timers.last_received = Instant::now();
                     self.timers.ping_outstanding = false;
                     self.dispatch_events(cx);
+                    reclaim_read_buffer(&mut self.protocol);
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => return self.lost("connection lost while reading", e),
-                Poll::Pending => {}
+                Poll::Pending => reclaim_read_buffer(&mut self.protocol),
             }
 
             let options = &self.shared.options;

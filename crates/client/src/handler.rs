@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::reconnect::{Ending, Reconnect};
 use crate::runtime;
 use net_websocket_protocol::handshake::{Accepted, ResponseHead};
-use net_websocket_protocol::MessageKind;
+use net_websocket_protocol::{MessageData, MessageKind};
 use rand::rngs::StdRng;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -47,9 +47,9 @@ pub trait Handler: Send + 'static {
     fn on_response(&mut self, _head: &ResponseHead) {}
     /// The opening handshake succeeded.
     fn on_open(&mut self, response: &Accepted);
-    /// A whole message. `data` is a reusable buffer, valid only during the call; the handler
-    /// may append to it (e.g. a NUL terminator) without reallocating one byte past the message.
-    fn on_message(&mut self, kind: MessageKind, data: &mut Vec<u8>);
+    /// A whole message, valid only during the call: it lies in the connection's buffers (a
+    /// message that came in one frame where it was read), followed by a 0 byte.
+    fn on_message(&mut self, kind: MessageKind, data: MessageData<'_>);
     /// A pong from the server.
     fn on_pong(&mut self, _payload: &[u8]) {}
     /// The connection (or attempt) ended and the next attempt is scheduled.

@@ -28,7 +28,7 @@ pub use error::{Cause, Error, Stage};
 pub use establish::MAX_REDIRECTS;
 pub use handler::{End, Handler, Lost};
 pub use net_websocket_protocol::handshake::{Accepted, ResponseHead};
-pub use net_websocket_protocol::{DeflateConfig, MessageKind};
+pub use net_websocket_protocol::{DeflateConfig, MessageData, MessageKind};
 pub use options::Options;
 pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use reconnect::Reconnect;

@@ -2,7 +2,7 @@
 //! written: a handler that aborts the connection (the C API's Destroy) from inside `on_end`
 //! must not cut the reply off, or the server sees an unclean close.
 use net_websocket_client::{
-    connect, Accepted, Connection, End, Handler, MessageKind, Options, ProxySetting,
+    connect, Accepted, Connection, End, Handler, MessageData, MessageKind, Options, ProxySetting,
 };
 use net_websocket_protocol::handshake::{accept_request, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection as Protocol, Event, Role};
@@ -29,7 +29,7 @@ struct AbortOnEnd {
 
 impl Handler for AbortOnEnd {
     fn on_open(&mut self, _: &Accepted) {}
-    fn on_message(&mut self, _: MessageKind, _: &mut Vec<u8>) {}
+    fn on_message(&mut self, _: MessageKind, _: MessageData<'_>) {}
     fn on_end(&mut self, end: End<'_>) {
         if let Some(connection) = self.connection.lock().unwrap().take() {
             connection.abort();

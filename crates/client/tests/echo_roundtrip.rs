@@ -1,6 +1,8 @@
 //! The Rust API against the bundled echo server: messages of every length class round-trip
 //! byte for byte with their type, and the close handshake reports the server's code.
-use net_websocket_client::{connect, Accepted, End, Handler, MessageKind, Options, ProxySetting};
+use net_websocket_client::{
+    connect, Accepted, End, Handler, MessageData, MessageKind, Options, ProxySetting,
+};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -27,8 +29,8 @@ impl Handler for Recorder {
             .0
             .send(Seen::Open(response.status, response.reason.clone()));
     }
-    fn on_message(&mut self, kind: MessageKind, data: &mut Vec<u8>) {
-        let _ = self.0.send(Seen::Message(kind, data.clone()));
+    fn on_message(&mut self, kind: MessageKind, data: MessageData<'_>) {
+        let _ = self.0.send(Seen::Message(kind, data.to_vec()));
     }
     fn on_end(&mut self, end: End<'_>) {
         let _ = self.0.send(Seen::End(

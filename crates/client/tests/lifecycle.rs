@@ -1,8 +1,8 @@
 //! Redirects, subprotocols, the handshake response and pings through the Rust API, against
 //! the echo server's test paths (in-process, 127.0.0.1).
 use net_websocket_client::{
-    connect, Accepted, Cause, End, Handler, MessageKind, Options, ProxySetting, RedirectProblem,
-    ResponseHead, MAX_REDIRECTS,
+    connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, ProxySetting,
+    RedirectProblem, ResponseHead, MAX_REDIRECTS,
 };
 use std::sync::mpsc;
 use std::time::Duration;
@@ -25,7 +25,7 @@ impl Handler for Recorder {
     fn on_open(&mut self, accepted: &Accepted) {
         let _ = self.0.send(Seen::Open(accepted.subprotocol.clone()));
     }
-    fn on_message(&mut self, _: MessageKind, _: &mut Vec<u8>) {}
+    fn on_message(&mut self, _: MessageKind, _: MessageData<'_>) {}
     fn on_pong(&mut self, payload: &[u8]) {
         let _ = self.0.send(Seen::Pong(payload.to_vec()));
     }

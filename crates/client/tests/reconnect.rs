@@ -1,7 +1,8 @@
 //! Reconnection through the Rust API: a server that goes away and comes back on the same
 //! port, giving up after the configured attempts, and Close during the wait.
 use net_websocket_client::{
-    connect, Accepted, End, Handler, Lost, MessageKind, Options, ProxySetting, Reconnect,
+    connect, Accepted, End, Handler, Lost, MessageData, MessageKind, Options, ProxySetting,
+    Reconnect,
 };
 use std::net::SocketAddr;
 use std::sync::mpsc;
@@ -25,8 +26,8 @@ impl Handler for Recorder {
     fn on_open(&mut self, _: &Accepted) {
         let _ = self.0.send(Seen::Open);
     }
-    fn on_message(&mut self, _: MessageKind, data: &mut Vec<u8>) {
-        let _ = self.0.send(Seen::Message(data.clone()));
+    fn on_message(&mut self, _: MessageKind, data: MessageData<'_>) {
+        let _ = self.0.send(Seen::Message(data.to_vec()));
     }
     fn on_reconnecting(&mut self, lost: Lost<'_>) {
         let _ = self.0.send(Seen::Reconnecting {

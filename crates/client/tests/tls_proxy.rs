@@ -3,7 +3,8 @@
 //! match on (certificate problems, proxy statuses and SOCKS5 replies), not only the message.
 use net_websocket_client::tls::CertificateProblem;
 use net_websocket_client::{
-    connect, Accepted, Cause, End, Handler, MessageKind, Options, Proxy, ProxySetting, TlsError,
+    connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, Proxy, ProxySetting,
+    TlsError,
 };
 use net_websocket_tools::pki::TestPki;
 use net_websocket_tools::proxy::{self, Config, Credentials, Mode, TunnelLog};
@@ -31,8 +32,8 @@ impl Handler for Recorder {
     fn on_open(&mut self, _: &Accepted) {
         let _ = self.0.send(Seen::Open);
     }
-    fn on_message(&mut self, _: MessageKind, data: &mut Vec<u8>) {
-        let _ = self.0.send(Seen::Message(data.clone()));
+    fn on_message(&mut self, _: MessageKind, data: MessageData<'_>) {
+        let _ = self.0.send(Seen::Message(data.to_vec()));
     }
     fn on_end(&mut self, end: End<'_>) {
         let seen = match (end.error, end.close) {

@@ -50,16 +50,43 @@ pub enum State {
     Closed,
 }
 
+/// A received message's bytes, followed by a 0 byte that is not part of it (so that C
+/// callers may use text as a C string). It lies in the connection's buffers: valid until the
+/// next `poll_event`, and the caller may change the bytes meanwhile.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MessageData<'a> {
+    with_nul: &'a mut [u8],
+}
+
+impl MessageData<'_> {
+    /// The message and its terminating 0.
+    pub fn with_nul(&mut self) -> &mut [u8] {
+        self.with_nul
+    }
+}
+
+impl std::ops::Deref for MessageData<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.with_nul[..self.with_nul.len() - 1]
+    }
+}
+
+impl std::ops::DerefMut for MessageData<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        let len = self.with_nul.len() - 1;
+        &mut self.with_nul[..len]
+    }
+}
+
 /// Something the peer did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Event<'a> {
-    /// A whole message (reassembled, decompressed, UTF-8 checked for text). `data` is the
-    /// connection's reusable buffer: its contents are discarded at the next `poll_event`, and
-    /// the caller may append to it meanwhile (e.g. a NUL terminator) without reallocating one
-    /// byte past the message.
+    /// A whole message (reassembled, decompressed, UTF-8 checked for text). A message that
+    /// came in one uncompressed frame lies where it was read: it was not copied.
     Message {
         kind: MessageKind,
-        data: &'a mut Vec<u8>,
+        data: MessageData<'a>,
     },
     /// A ping; the pong is already queued.
     Ping(&'a [u8]),
@@ -176,14 +203,63 @@ impl Connection {
         }
     }
 
-    /// Bytes read from the transport. Call [`Connection::poll_event`] afterwards.
+    /// Bytes read from the transport elsewhere (they are copied in). Call
+    /// [`Connection::poll_event`] afterwards. Reading into [`Connection::read_space`] saves
+    /// the copy.
     ///
     /// Ignored after a failure, after the peer's close frame (§1.4: data after it is not
     /// processed) and after EOF.
     pub fn receive_data(&mut self, data: &[u8]) {
-        if !self.closing.stops_reading() && !self.closing.eof {
+        if self.takes_input() {
+            self.keep_peeked();
             self.reader.push(data);
         }
+    }
+
+    /// What [`Connection::has_event`] parsed ahead must survive more input.
+    fn keep_peeked(&mut self) {
+        if let Some(Ok(incoming)) = &mut self.peeked {
+            self.reader.detach(incoming);
+        }
+    }
+
+    /// Room to read the transport into (zeroed or stale bytes, never less than 4 KiB), the
+    /// connection's own buffer. Then [`Connection::commit_read`] with the number of bytes read,
+    /// and [`Connection::poll_event`].
+    pub fn read_space(&mut self) -> &mut [u8] {
+        self.keep_peeked();
+        self.reader.read_space()
+    }
+
+    /// `n` bytes were read into the start of [`Connection::read_space`].
+    pub fn commit_read(&mut self, n: usize) {
+        if self.takes_input() {
+            self.reader.commit(n);
+        }
+    }
+
+    /// The input buffer while it holds no unparsed bytes (after the events were polled), so
+    /// that an idle connection keeps none; hand it to another connection's
+    /// [`Connection::give_read_buffer`]. None while bytes wait, or when the buffer grew past
+    /// 64 KiB for a large message (it is freed instead).
+    pub fn take_idle_read_buffer(&mut self) -> Option<Vec<u8>> {
+        self.keep_peeked();
+        self.reader.take_idle_buffer()
+    }
+
+    /// A buffer for reading (at least 4 KiB, zeroed or stale), used while the connection has
+    /// none; otherwise it is given back.
+    pub fn give_read_buffer(&mut self, buffer: Vec<u8>) -> Option<Vec<u8>> {
+        self.reader.give_buffer(buffer)
+    }
+
+    /// Whether the connection holds a read buffer (else [`Connection::read_space`] makes one).
+    pub fn has_read_buffer(&self) -> bool {
+        self.reader.has_buffer()
+    }
+
+    fn takes_input(&self) -> bool {
+        !self.closing.stops_reading() && !self.closing.eof
     }
 
     /// The transport reached EOF. The state becomes Closed; if that was not after the close
@@ -213,12 +289,14 @@ impl Connection {
         match next {
             Ok(None) => None,
             Err(error) => Some(fail(writer, closing, error)),
-            Ok(Some(Incoming::Message(kind))) => Some(Event::Message {
+            Ok(Some(Incoming::Message(kind, place))) => Some(Event::Message {
                 kind,
-                data: reader.message_mut(),
+                data: MessageData {
+                    with_nul: reader.message(&place),
+                },
             }),
-            Ok(Some(Incoming::Control(control, range))) => {
-                let payload = reader.payload(range);
+            Ok(Some(Incoming::Control(control, place))) => {
+                let payload = reader.payload(&place);
                 Some(on_control(writer, closing, control, payload))
             }
         }

@@ -27,7 +27,7 @@ pub mod utf8;
 mod writer;
 
 pub use close::CloseCode;
-pub use connection::{Config, Connection, Event, MessageKind, Role, State};
+pub use connection::{Config, Connection, Event, MessageData, MessageKind, Role, State};
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{HandshakeError, ProtocolError, SendError};
 pub use text::Utf8Text;

@@ -1,9 +1,15 @@
 //! The receiving half: bytes → frames → whole messages and control frames (RFC 6455 §5,
 //! RFC 7692 §6.2).
 //!
-//! Memory grows only with bytes that arrived: the input buffer holds what the transport gave
-//! us, the message buffer what a frame's payload actually delivered (or its inflated output).
-//! A frame header's length is checked against the limit, never used to allocate.
+//! The caller reads from the transport straight into the reader's buffer
+//! ([`Reader::read_space`], [`Reader::commit`]). A message that arrives in one uncompressed
+//! frame is delivered where it lies, in that buffer: between the transport and the caller it
+//! is not copied. Fragmented and compressed messages are assembled in a second buffer.
+//!
+//! Memory grows only with bytes that arrived: the buffer grows when it is full (or holds the
+//! start of a frame longer than it), at most to twice what it holds; a frame header's length
+//! is checked against the limit, never used to allocate. Once empty, a buffer larger than
+//! [`Reader::KEEP`] is given back.
 use crate::connection::{MessageKind, Role};
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
@@ -15,10 +21,22 @@ use std::ops::Range;
 /// What [`Reader::next`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Incoming {
-    /// A whole message is in [`Reader::message_mut`].
-    Message(MessageKind),
-    /// A control frame; its unmasked payload is [`Reader::payload`] of the range.
-    Control(Control, Range<usize>),
+    /// A whole message; its bytes are [`Reader::message`] of the place.
+    Message(MessageKind, Place),
+    /// A control frame; its unmasked payload is [`Reader::payload`] of the place.
+    Control(Control, Place),
+}
+
+/// Where delivered bytes lie (a message with the 0 byte after it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// In the input buffer, as received (a control frame, or a message in one uncompressed
+    /// frame).
+    Input(Range<usize>),
+    /// In the assembly buffer (fragments, or inflated).
+    Assembled,
+    /// Moved aside by [`Reader::detach`].
+    Detached,
 }
 
 /// The control frames (RFC 6455 §5.5).
@@ -47,7 +65,7 @@ struct Fragmented {
     compressed: bool,
 }
 
-/// A data frame whose payload is still arriving.
+/// A data frame whose payload goes to the assembly buffer as it arrives.
 #[derive(Debug, Clone, Copy)]
 struct DataFrame {
     message: Fragmented,
@@ -58,105 +76,317 @@ struct DataFrame {
     phase: usize,
 }
 
+/// An unfragmented, uncompressed data frame arriving in the input buffer.
+#[derive(Debug, Clone, Copy)]
+struct InPlaceFrame {
+    kind: MessageKind,
+    mask: Option<[u8; 4]>,
+    header_len: usize,
+    /// Header and payload.
+    total: usize,
+    /// Payload bytes already unmasked and, for text, validated: a text frame fails at its
+    /// first bad byte, before the rest arrives (RFC 6455 §8.1 "fail fast").
+    prepared: usize,
+}
+
+/// What the last delivery changed, undone at the next call.
+#[derive(Debug, Clone, Copy)]
+enum Delivered {
+    /// Nothing delivered since.
+    Nothing,
+    /// The assembled message (its terminator pushed): clear it.
+    Assembled,
+    /// Bytes moved aside: clear them.
+    Detached,
+    /// A message in place: the byte at this index was replaced by the terminator.
+    InPlace { index: usize, byte: u8 },
+}
+
 pub(crate) struct Reader {
     role: Role,
     max_message_size: usize,
     /// Present when permessage-deflate was negotiated.
     inflater: Option<Decompressor>,
-    /// Received bytes; `buf[..pos]` are parsed.
+    /// Input: `buf[start..filled]` is received and not parsed yet; `buf[filled..]` is room
+    /// for the next read (its last byte is never handed out: a message ending at `filled` has
+    /// room for its terminator).
     buf: Vec<u8>,
-    pos: usize,
+    start: usize,
+    filled: usize,
+    /// The frame begun at `start` that will be delivered in place, while its payload is not
+    /// all here yet.
+    awaiting: Option<InPlaceFrame>,
     frame: Option<DataFrame>,
-    /// The message being reassembled (§5.4), or the one last returned.
+    /// The message being assembled (§5.4, or inflated), or the one last returned.
     message: Vec<u8>,
     fragmented: Option<Fragmented>,
-    /// The message was returned: clear it at the next call.
-    delivered: bool,
+    /// A delivery moved out of the input buffer (see [`Reader::detach`]).
+    detached: Vec<u8>,
+    delivered: Delivered,
     utf8: Utf8Validator,
     /// `message[..utf8_checked]` went through the validator.
     utf8_checked: usize,
 }
 
 impl Reader {
+    /// A buffer larger than this is given back once empty.
+    pub(crate) const KEEP: usize = 64 * 1024;
+    /// Room a read is offered at least: the buffer grows when less is left.
+    const MIN_READ: usize = 4 * 1024;
+
     pub(crate) fn new(role: Role, max_message_size: usize, inflater: Option<Decompressor>) -> Self {
         Reader {
             role,
             max_message_size,
             inflater,
             buf: Vec::new(),
-            pos: 0,
+            start: 0,
+            filled: 0,
+            awaiting: None,
             frame: None,
             message: Vec::new(),
             fragmented: None,
-            delivered: false,
+            detached: Vec::new(),
+            delivered: Delivered::Nothing,
             utf8: Utf8Validator::new(),
             utf8_checked: 0,
         }
     }
 
-    /// Takes bytes from the transport. Payload of an uncompressed data frame that continues
-    /// right where the parsed input ends goes straight into the message (one copy); the rest
-    /// is buffered for [`Reader::next`].
+    /// Room to read into, after the bytes held: at least [`Reader::MIN_READ`], more when a
+    /// frame begun in the buffer needs it. Call [`Reader::commit`] with what was read.
+    pub(crate) fn read_space(&mut self) -> &mut [u8] {
+        self.restore_terminated_byte();
+        // For the rest of a frame, room up to as much as is held: the buffer at most doubles
+        // per read, whatever length the frame announced.
+        let held = self.filled - self.start;
+        let missing = self.awaiting.map_or(0, |f| f.total.saturating_sub(held));
+        let need = missing.min(held).max(Self::MIN_READ);
+        self.make_room(need);
+        let end = self.buf.len() - 1;
+        &mut self.buf[self.filled..end]
+    }
+
+    /// `n` bytes were read into the start of [`Reader::read_space`].
+    pub(crate) fn commit(&mut self, n: usize) {
+        self.filled = (self.filled + n).min(self.buf.len().saturating_sub(1));
+    }
+
+    /// Takes bytes that were read elsewhere (one copy into the buffer).
     pub(crate) fn push(&mut self, mut data: &[u8]) {
-        if self.pos == self.buf.len() {
-            if let Some(frame) = self.frame.as_mut().filter(|f| !f.message.compressed) {
-                let n = take_len(frame.remaining, data.len());
-                let (payload, rest) = data.split_at(n);
-                append_payload(&mut self.message, payload, frame);
-                data = rest;
+        while !data.is_empty() {
+            self.restore_terminated_byte();
+            self.make_room(data.len());
+            let space = self.buf.len() - 1 - self.filled;
+            let n = space.min(data.len());
+            self.buf[self.filled..self.filled + n].copy_from_slice(&data[..n]);
+            self.filled += n;
+            data = &data[n..];
+        }
+    }
+
+    /// The input buffer while it holds nothing, for the caller to keep for another
+    /// connection (a buffer larger than [`Reader::KEEP`] is dropped instead).
+    pub(crate) fn take_idle_buffer(&mut self) -> Option<Vec<u8>> {
+        self.restore_terminated_byte();
+        if self.start != self.filled || self.buf.is_empty() {
+            return None;
+        }
+        self.start = 0;
+        self.filled = 0;
+        let buf = std::mem::take(&mut self.buf);
+        (buf.len() <= Self::KEEP).then_some(buf)
+    }
+
+    /// Gives the reader a buffer to read into while it has none; otherwise gives it back.
+    pub(crate) fn give_buffer(&mut self, buf: Vec<u8>) -> Option<Vec<u8>> {
+        if !self.buf.is_empty() || buf.len() <= Self::MIN_READ {
+            return Some(buf);
+        }
+        self.buf = buf;
+        self.start = 0;
+        self.filled = 0;
+        None
+    }
+
+    /// Whether the reader holds an input buffer.
+    pub(crate) fn has_buffer(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Makes `buf[filled..len - 1]` at least `need` bytes: moves the held bytes to the front,
+    /// then grows (to at least double) when that is not enough.
+    fn make_room(&mut self, need: usize) {
+        if self.start == self.filled {
+            self.start = 0;
+            self.filled = 0;
+        }
+        let room = |r: &Reader| r.buf.len().saturating_sub(1 + r.filled);
+        if room(self) >= need {
+            return;
+        }
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
+            self.start = 0;
+            if room(self) >= need {
+                return;
             }
         }
-        if self.pos > 0 {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
+        let len = (self.filled + need + 1).max(self.buf.len() * 2);
+        self.buf.resize(len, 0);
+    }
+
+    /// Restores what the last delivery changed.
+    fn undo_delivery(&mut self) {
+        match std::mem::replace(&mut self.delivered, Delivered::Nothing) {
+            Delivered::Nothing => {}
+            Delivered::Assembled => self.message.clear(),
+            Delivered::Detached => self.detached.clear(),
+            Delivered::InPlace { index, byte } => self.buf[index] = byte,
         }
-        self.buf.extend_from_slice(data);
+    }
+
+    /// Before input: puts back the byte a message in place borrowed for its terminator (it
+    /// may belong to the next frame, or be where the next read goes). Other deliveries lie
+    /// outside the input buffer and stay until the next call of [`Reader::next`].
+    fn restore_terminated_byte(&mut self) {
+        if let Delivered::InPlace { index, byte } = self.delivered {
+            self.buf[index] = byte;
+            self.delivered = Delivered::Nothing;
+        }
     }
 
     /// The next message or control frame from the bytes received so far.
     pub(crate) fn next(&mut self) -> Result<Option<Incoming>, ProtocolError> {
-        if self.delivered {
-            self.delivered = false;
-            self.message.clear();
-        }
+        self.undo_delivery();
         loop {
             if self.frame.is_some() {
                 let done = self.continue_frame()?;
-                if done.is_some() || self.frame.is_some() {
-                    return Ok(done.map(Incoming::Message));
+                if let Some(kind) = done {
+                    return Ok(Some(Incoming::Message(kind, Place::Assembled)));
+                }
+                if self.frame.is_some() {
+                    return Ok(None);
                 }
                 continue;
             }
-            let Some((header, header_len)) = FrameHeader::decode(&self.buf[self.pos..])? else {
+            let Some((header, header_len)) =
+                FrameHeader::decode(&self.buf[self.start..self.filled])?
+            else {
                 return Ok(None);
             };
             self.check_header(&header)?;
             if let Some(control) = Control::from_opcode(header.opcode) {
                 // At most 125 bytes (checked by decode): wait until all of it is here.
-                let start = self.pos + header_len;
+                let start = self.start + header_len;
                 let end = start + take_len(header.payload_len, usize::MAX);
-                let Some(payload) = self.buf.get_mut(start..end) else {
+                let Some(payload) = self.buf[..self.filled].get_mut(start..end) else {
                     return Ok(None);
                 };
                 if let Some(key) = header.mask {
                     apply_mask(payload, key, 0);
                 }
-                self.pos = end;
-                return Ok(Some(Incoming::Control(control, start..end)));
+                self.start = end;
+                return Ok(Some(Incoming::Control(control, Place::Input(start..end))));
             }
-            self.start_frame(&header)?;
-            self.pos += header_len;
+            let message = self.message_for(&header)?;
+            if header.fin && self.fragmented.is_none() && !message.compressed {
+                // A whole uncompressed message in one frame: delivered where it lies.
+                let frame = match self.awaiting {
+                    Some(frame) => frame,
+                    None => InPlaceFrame {
+                        kind: message.kind,
+                        mask: header.mask,
+                        header_len,
+                        total: header_len + take_len(header.payload_len, usize::MAX),
+                        prepared: 0,
+                    },
+                };
+                return self.in_place(frame);
+            }
+            self.start_frame(&header, message);
+            self.start += header_len;
         }
     }
 
-    /// The reassembled message after [`Incoming::Message`], with room for one more byte.
-    pub(crate) fn message_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.message
+    /// Unmasks and checks what arrived of an in-place frame; delivers it once complete.
+    fn in_place(&mut self, mut frame: InPlaceFrame) -> Result<Option<Incoming>, ProtocolError> {
+        let payload_start = self.start + frame.header_len;
+        let end = (self.start + frame.total).min(self.filled);
+        let complete = end == self.start + frame.total;
+        let new = &mut self.buf[payload_start + frame.prepared..end];
+        if let Some(key) = frame.mask {
+            apply_mask(new, key, frame.prepared);
+        }
+        if frame.kind == MessageKind::Text {
+            // §8.1: UTF-8 as a whole; checked in pieces when it comes in pieces.
+            let valid = if complete && frame.prepared == 0 {
+                simdutf8::basic::from_utf8(new).is_ok()
+            } else {
+                let fed = self.utf8.feed(new).is_ok();
+                fed && (!complete || self.utf8.finish().is_ok())
+            };
+            if !valid {
+                return Err(ProtocolError::InvalidUtf8);
+            }
+        }
+        frame.prepared = end - payload_start;
+        if !complete {
+            self.awaiting = Some(frame);
+            return Ok(None);
+        }
+        self.awaiting = None;
+        let range = payload_start..end;
+        self.start = end;
+        Ok(Some(self.deliver_in_place(frame.kind, range)))
+    }
+
+    /// Puts the terminator after a message in the input buffer.
+    fn deliver_in_place(&mut self, kind: MessageKind, range: Range<usize>) -> Incoming {
+        let index = range.end;
+        self.delivered = Delivered::InPlace {
+            index,
+            byte: self.buf[index],
+        };
+        self.buf[index] = 0;
+        Incoming::Message(kind, Place::Input(range))
+    }
+
+    /// A delivered message with its terminator (see `Event::Message`).
+    pub(crate) fn message(&mut self, place: &Place) -> &mut [u8] {
+        match place {
+            Place::Input(range) => &mut self.buf[range.start..range.end + 1],
+            Place::Assembled => &mut self.message,
+            Place::Detached => &mut self.detached,
+        }
     }
 
     /// A control frame's payload after [`Incoming::Control`].
-    pub(crate) fn payload(&self, range: Range<usize>) -> &[u8] {
-        self.buf.get(range).unwrap_or_default()
+    pub(crate) fn payload(&self, place: &Place) -> &[u8] {
+        match place {
+            Place::Input(range) => self.buf.get(range.clone()).unwrap_or_default(),
+            Place::Assembled => &self.message,
+            Place::Detached => &self.detached,
+        }
+    }
+
+    /// Moves what `incoming` delivered out of the input buffer, so that more input may come
+    /// before it is used (a copy, needed only then).
+    pub(crate) fn detach(&mut self, incoming: &mut Incoming) {
+        let is_message = matches!(incoming, Incoming::Message(..));
+        let (Incoming::Message(_, place) | Incoming::Control(_, place)) = incoming;
+        let Place::Input(range) = place.clone() else {
+            return;
+        };
+        self.restore_terminated_byte();
+        self.detached.clear();
+        self.detached.extend_from_slice(&self.buf[range]);
+        if is_message {
+            self.detached.push(0);
+        }
+        self.delivered = Delivered::Detached;
+        *place = Place::Detached;
     }
 
     /// Bytes of memory the buffers hold, for tests of the allocation rules.
@@ -184,8 +414,8 @@ impl Reader {
         Ok(())
     }
 
-    /// Begins a data frame: fragmentation rules (§5.4) and the size limit.
-    fn start_frame(&mut self, header: &FrameHeader) -> Result<(), ProtocolError> {
+    /// The message a data frame belongs to: fragmentation rules (§5.4) and the size limit.
+    fn message_for(&self, header: &FrameHeader) -> Result<Fragmented, ProtocolError> {
         let kind = match header.opcode {
             Opcode::Text => Some(MessageKind::Text),
             Opcode::Binary => Some(MessageKind::Binary),
@@ -213,6 +443,11 @@ impl Reader {
                 });
             }
         }
+        Ok(message)
+    }
+
+    /// Begins a data frame whose payload goes to the assembly buffer.
+    fn start_frame(&mut self, header: &FrameHeader, message: Fragmented) {
         self.fragmented = (!header.fin).then_some(message);
         self.frame = Some(DataFrame {
             message,
@@ -221,7 +456,6 @@ impl Reader {
             mask: header.mask,
             phase: 0,
         });
-        Ok(())
     }
 
     /// Moves the buffered payload of the current data frame into the message. Returns the
@@ -231,9 +465,9 @@ impl Reader {
             return Ok(None);
         };
         let max = self.max_message_size;
-        let n = take_len(frame.remaining, self.buf.len() - self.pos);
-        let piece = &mut self.buf[self.pos..self.pos + n];
-        self.pos += n;
+        let n = take_len(frame.remaining, self.filled - self.start);
+        let piece = &mut self.buf[self.start..self.start + n];
+        self.start += n;
         match (&mut self.inflater, frame.message.compressed) {
             (Some(inflater), true) => {
                 if let Some(key) = frame.mask {
@@ -262,9 +496,9 @@ impl Reader {
             self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
         }
         self.utf8_checked = 0;
-        // Room for the caller's terminator (see `Event::Message`).
-        self.message.reserve(1);
-        self.delivered = true;
+        // The terminator (see `Event::Message`); cleared with the message at the next call.
+        self.message.push(0);
+        self.delivered = Delivered::Assembled;
         Ok(Some(frame.message.kind))
     }
 

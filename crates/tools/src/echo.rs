@@ -239,13 +239,12 @@ async fn send<S: Stream>(stream: &mut S, bytes: &[u8]) -> std::io::Result<()> {
 /// Echoes messages until the close handshake completes; the caller then shuts the stream down
 /// (the server closes the transport first, RFC 6455 §7.1.1).
 async fn echo<S: Stream>(stream: &mut S, mut connection: Connection) -> std::io::Result<()> {
-    let mut buf = vec![0u8; 64 * 1024];
     let mut echoed = Vec::new();
     loop {
         while let Some(event) = connection.poll_event() {
             if let Event::Message { kind, data } = event {
                 echoed.clear();
-                echoed.extend_from_slice(data);
+                echoed.extend_from_slice(&data);
                 let _ = match kind {
                     MessageKind::Text => match std::str::from_utf8(&echoed) {
                         Ok(text) => connection.send_text(text),
@@ -264,11 +263,12 @@ async fn echo<S: Stream>(stream: &mut S, mut connection: Connection) -> std::io:
         if connection.close_expected() {
             return Ok(());
         }
-        let n = stream.read(&mut buf).await?;
+        // Straight into the connection's buffer.
+        let n = stream.read(connection.read_space()).await?;
+        connection.commit_read(n);
         if n == 0 {
             connection.receive_eof();
             return Ok(());
         }
-        connection.receive_data(&buf[..n]);
     }
 }

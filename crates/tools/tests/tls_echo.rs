@@ -149,7 +149,7 @@ impl WsClient {
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             match self.connection.poll_event() {
-                Some(Event::Message { kind, data }) => return Ok((kind, data.clone())),
+                Some(Event::Message { kind, data }) => return Ok((kind, data.to_vec())),
                 Some(Event::Close { code, .. }) => return Err(code),
                 Some(other) => panic!("unexpected event {other:?}"),
                 None => {}

@@ -100,11 +100,11 @@ impl From<Event<'_>> for Ev {
             Event::Message {
                 kind: MessageKind::Text,
                 data,
-            } => Ev::Text(String::from_utf8(data.clone()).expect("validated text")),
+            } => Ev::Text(String::from_utf8(data.to_vec()).expect("validated text")),
             Event::Message {
                 kind: MessageKind::Binary,
                 data,
-            } => Ev::Binary(data.clone()),
+            } => Ev::Binary(data.to_vec()),
             Event::Ping(p) => Ev::Ping(p.to_vec()),
             Event::Pong(p) => Ev::Pong(p.to_vec()),
             Event::Close { code, reason } => Ev::Close(code, reason.to_string()),
@@ -1005,30 +1005,65 @@ mod limits {
 mod message_buffer {
     use super::*;
 
-    #[test]
-    fn reused_with_room_for_a_terminator() {
-        let mut c = conn(Role::Client);
-        c.receive_data(&incoming(Role::Client, 0x81, &[b'x'; 1000]));
-        c.receive_data(&incoming(Role::Client, 0x81, b"short"));
-        let first_ptr = match c.poll_event() {
-            Some(Event::Message { data, .. }) => {
-                assert!(data.capacity() > data.len());
-                let cap = data.capacity();
-                data.push(0);
-                assert_eq!(data.capacity(), cap);
-                data.as_ptr()
-            }
-            other => panic!("{other:?}"),
-        };
+    fn next_message(c: &mut Connection) -> (*const u8, Vec<u8>) {
         match c.poll_event() {
-            Some(Event::Message { data, .. }) => {
-                assert_eq!(data, b"short");
-                assert!(data.capacity() >= 1000);
-                assert_eq!(data.as_ptr(), first_ptr);
-                assert!(data.capacity() > data.len());
+            Some(Event::Message { mut data, .. }) => {
+                let with_nul = data.with_nul().to_vec();
+                assert_eq!(with_nul.last(), Some(&0), "terminated");
+                (data.as_ptr(), with_nul[..with_nul.len() - 1].to_vec())
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn whole_frames_are_delivered_where_they_were_read_and_terminated() {
+        let mut c = conn(Role::Client);
+        let mut wire = incoming(Role::Client, 0x81, &[b'x'; 1000]);
+        wire.extend_from_slice(&incoming(Role::Client, 0x82, b"short"));
+        let space = c.read_space();
+        space[..wire.len()].copy_from_slice(&wire);
+        let read_at = space.as_ptr();
+        c.commit_read(wire.len());
+        let (first, bytes) = next_message(&mut c);
+        assert_eq!(bytes, vec![b'x'; 1000]);
+        // Past the 4-byte header: the payload was not copied.
+        assert_eq!(first, read_at.wrapping_add(4));
+        // The terminator replaced the next frame's first byte, which is back now.
+        let (second, bytes) = next_message(&mut c);
+        assert_eq!(bytes, b"short");
+        assert_eq!(second, read_at.wrapping_add(4 + 1000 + 2));
+        assert_eq!(c.poll_event(), None);
+    }
+
+    #[test]
+    fn fragments_are_assembled_and_terminated() {
+        let mut c = conn(Role::Client);
+        c.receive_data(&incoming(Role::Client, 0x01, b"frag"));
+        c.receive_data(&incoming(Role::Client, 0x80, b"ments"));
+        let (_, bytes) = next_message(&mut c);
+        assert_eq!(bytes, b"fragments");
+    }
+
+    #[test]
+    fn an_idle_buffer_can_be_handed_over() {
+        let mut c = conn(Role::Client);
+        c.receive_data(&incoming(Role::Client, 0x82, b"x"));
+        assert!(c.take_idle_read_buffer().is_none(), "bytes wait");
+        let _ = poll_all(&mut c);
+        let buffer = c.take_idle_read_buffer().expect("empty now");
+        let mut other = conn(Role::Client);
+        let address = buffer.as_ptr();
+        assert!(!other.has_read_buffer());
+        assert_eq!(other.give_read_buffer(vec![0; 8192]), None);
+        assert!(other.has_read_buffer());
+        let refused = other.give_read_buffer(buffer).expect("it has one");
+        assert_eq!(refused.as_ptr(), address);
+        assert_ne!(
+            other.read_space().as_ptr(),
+            address,
+            "the first buffer given stays"
+        );
     }
 }
 
@@ -1298,14 +1333,23 @@ impl Rng {
     }
 }
 
-/// Moves `from`'s output into `to` in random pieces and collects `to`'s events.
+/// Moves `from`'s output into `to` in random pieces, copied in or read into `to`'s own buffer
+/// (as a transport read does), and collects `to`'s events.
 fn transfer(rng: &mut Rng, from: &mut Connection, to: &mut Connection) -> Vec<Ev> {
     let bytes = output(from);
     let mut events = Vec::new();
     let mut rest = &bytes[..];
     while !rest.is_empty() {
-        let n = (1 + rng.below(rest.len().min(70_000))).min(rest.len());
-        events.extend(receive(to, &rest[..n]));
+        let mut n = (1 + rng.below(rest.len().min(70_000))).min(rest.len());
+        if rng.below(2) == 0 {
+            to.receive_data(&rest[..n]);
+        } else {
+            let space = to.read_space();
+            n = n.min(space.len());
+            space[..n].copy_from_slice(&rest[..n]);
+            to.commit_read(n);
+        }
+        events.extend(poll_all(to));
         rest = &rest[n..];
     }
     events
@@ -1545,6 +1589,33 @@ mod has_event {
             assert!(c.has_event(), "asking twice keeps the event");
             assert_eq!(poll_all(&mut c), vec![text("hello")]);
             assert!(!c.has_event());
+        }
+    }
+
+    #[test]
+    fn an_event_parsed_ahead_survives_more_input() {
+        for role in ROLES {
+            let mut c = conn(role);
+            c.receive_data(&incoming(role, 0x81, b"first"));
+            assert!(c.has_event());
+            // Enough input to move, grow and overwrite the buffer the event was parsed in.
+            let big = vec![b'y'; 100_000];
+            c.receive_data(&incoming(role, 0x82, &big));
+            c.receive_data(&incoming(role, 0x89, b"ping"));
+            assert_eq!(
+                poll_all(&mut c),
+                vec![text("first"), Ev::Binary(big), Ev::Ping(b"ping".to_vec())]
+            );
+            c.receive_data(&incoming(role, 0x89, b"p2"));
+            assert!(c.has_event());
+            let space = c.read_space();
+            let wire = incoming(role, 0x81, b"after");
+            space[..wire.len()].copy_from_slice(&wire);
+            c.commit_read(wire.len());
+            assert_eq!(
+                poll_all(&mut c),
+                vec![Ev::Ping(b"p2".to_vec()), text("after")]
+            );
         }
     }
 
