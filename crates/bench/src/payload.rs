@@ -1,12 +1,32 @@
 //! Message payloads: a byte pattern for the plain throughput runs, and Autobahn 12.x-style
 //! payloads for permessage-deflate (JSON-like text that compresses, random bytes that do not),
 //! all made from a fixed seed so every client sends the same bytes.
+//!
+//! The deflate payloads are windows into a 1 MiB pool, a different one for each message: with
+//! the same bytes every time, context takeover would let a 16 KiB message compress to a few
+//! back-references to the previous one, which measures nothing real.
 
-/// The bytes of every message of a run, and whether they go as text.
+/// The messages of a run: message `i` is [`Payload::message`]`(i)`, `size` bytes each.
 #[derive(Debug, Clone)]
 pub struct Payload {
-    pub bytes: Vec<u8>,
+    pool: Vec<u8>,
+    pub size: usize,
+    /// Sent as text (the pool is ASCII).
     pub text: bool,
+}
+
+/// Bytes of the pool that message windows are cut from (beyond one message).
+const POOL: usize = 1 << 20;
+/// How far each message's window moves through the pool: a prime, so windows rarely repeat.
+const STRIDE: usize = 40_009;
+
+impl Payload {
+    /// The bytes of message `i`.
+    pub fn message(&self, i: u64) -> &[u8] {
+        let offsets = self.pool.len() - self.size + 1;
+        let start = (i as usize).wrapping_mul(STRIDE) % offsets;
+        &self.pool[start..start + self.size]
+    }
 }
 
 /// A small deterministic generator (xorshift64*): payloads and handshake keys, not secrets.
@@ -30,34 +50,42 @@ impl XorShift {
     }
 }
 
-/// `size` binary bytes of a repeating pattern.
+/// Binary messages of `size` bytes, all the same repeating pattern.
 pub fn pattern(size: usize) -> Payload {
     Payload {
-        bytes: (0..size).map(|i| (i * 31 + 7) as u8).collect(),
+        pool: (0..size).map(|i| (i * 31 + 7) as u8).collect(),
+        size,
         text: false,
     }
 }
 
-/// `size` random binary bytes.
+/// Binary messages of `size` random bytes, each different.
 pub fn random(size: usize) -> Payload {
     let mut rng = XorShift::new(0x5eed_0001);
-    let mut bytes = Vec::with_capacity(size + 8);
-    while bytes.len() < size {
-        bytes.extend_from_slice(&rng.next_u64().to_le_bytes());
+    let len = POOL + size;
+    let mut pool = Vec::with_capacity(len + 8);
+    while pool.len() < len {
+        pool.extend_from_slice(&rng.next_u64().to_le_bytes());
     }
-    bytes.truncate(size);
-    Payload { bytes, text: false }
+    pool.truncate(len);
+    Payload {
+        pool,
+        size,
+        text: false,
+    }
 }
 
-/// `size` bytes of text: one JSON-like record per line, with varying numbers and names, as
-/// an application's messages look (ASCII, so any cut is valid UTF-8).
+/// Text messages of `size` bytes, each different: JSON-like records, one per line, with
+/// varying numbers and names, as an application's messages look (ASCII, so any cut is valid
+/// UTF-8).
 pub fn json_records(size: usize) -> Payload {
     const NAMES: [&str; 6] = ["alice", "bob", "carol", "dave", "erin", "frank"];
     const TAGS: [&str; 5] = ["alpha", "beta", "gamma", "delta", "omega"];
     let mut rng = XorShift::new(0x5eed_0002);
-    let mut text = String::with_capacity(size + 160);
+    let len = POOL + size;
+    let mut text = String::with_capacity(len + 160);
     let mut id = 1000;
-    while text.len() < size {
+    while text.len() < len {
         id += 1 + rng.below(5);
         let name = NAMES[rng.below(NAMES.len() as u64) as usize];
         let tag = TAGS[rng.below(TAGS.len() as u64) as usize];
@@ -71,9 +99,10 @@ pub fn json_records(size: usize) -> Payload {
             1_700_000_000 + rng.below(1_000_000),
         ));
     }
-    text.truncate(size);
+    text.truncate(len);
     Payload {
-        bytes: text.into_bytes(),
+        pool: text.into_bytes(),
+        size,
         text: true,
     }
 }
@@ -85,12 +114,26 @@ mod tests {
     #[test]
     fn payloads_have_the_asked_size_and_kind() {
         for size in [1, 64, 16 * 1024] {
-            assert_eq!(pattern(size).bytes.len(), size);
-            assert_eq!(random(size).bytes.len(), size);
+            assert_eq!(pattern(size).message(3).len(), size);
+            assert_eq!(random(size).message(3).len(), size);
             let text = json_records(size);
-            assert_eq!(text.bytes.len(), size);
-            assert!(text.text && std::str::from_utf8(&text.bytes).is_ok());
+            assert_eq!(text.message(3).len(), size);
+            assert!(text.text && std::str::from_utf8(text.message(3)).is_ok());
         }
-        assert_eq!(random(64).bytes, random(64).bytes, "same seed, same bytes");
+        assert_eq!(
+            random(64).message(5),
+            random(64).message(5),
+            "same seed, same bytes"
+        );
+    }
+
+    #[test]
+    fn deflate_payloads_differ_per_message_and_the_pattern_does_not() {
+        let text = json_records(16 * 1024);
+        assert_ne!(text.message(0), text.message(1));
+        assert_ne!(random(1024).message(0), random(1024).message(1));
+        let same = pattern(1024);
+        assert_eq!(same.message(0), same.message(1));
+        assert_eq!(text.message(u64::MAX).len(), 16 * 1024);
     }
 }

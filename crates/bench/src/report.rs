@@ -365,7 +365,7 @@ pub fn targets(outcomes: &[Outcome]) -> String {
         .filter(|o| o.workload.family == "throughput")
         .collect();
     let size_of = |o: &Outcome| match &o.workload.kind {
-        Kind::Throughput { payload, .. } => size_label(payload.bytes.len()),
+        Kind::Throughput { payload, .. } => size_label(payload.size),
         _ => String::new(),
     };
     v.heading("1. throughput ≥ 1.0 × fastwebsockets and ≥ 0.95 × the better raw TCP client (judged: ours (callback))");

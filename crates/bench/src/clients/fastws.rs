@@ -13,9 +13,10 @@ use std::time::Instant;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-/// A frame carrying `payload` (masked into a copy, as fastwebsockets does for borrowed data).
-fn message(payload: &Payload) -> Frame<'_> {
-    let data = fastwebsockets::Payload::Borrowed(&payload.bytes);
+/// A frame carrying message `i` (masked into a copy, as fastwebsockets does for borrowed
+/// data).
+fn message(payload: &Payload, i: u64) -> Frame<'_> {
+    let data = fastwebsockets::Payload::Borrowed(payload.message(i));
     if payload.text {
         Frame::text(data)
     } else {
@@ -30,13 +31,13 @@ fn check_echo(frame: &Frame<'_>, payload: &Payload) -> Result<(), String> {
     } else {
         OpCode::Binary
     };
-    if frame.opcode != expected || !frame.fin || frame.payload.len() != payload.bytes.len() {
+    if frame.opcode != expected || !frame.fin || frame.payload.len() != payload.size {
         return Err(format!(
             "unexpected frame: {:?}, fin {}, {} bytes (sent {} bytes)",
             frame.opcode,
             frame.fin,
             frame.payload.len(),
-            payload.bytes.len()
+            payload.size
         ));
     }
     Ok(())
@@ -45,7 +46,7 @@ fn check_echo(frame: &Frame<'_>, payload: &Payload) -> Result<(), String> {
 async fn connect(target: &Target, payload: &Payload) -> Result<WebSocket<TcpStream>, String> {
     let stream = within(CONNECT_TIMEOUT, "connect", handshake::open(target.addr)).await?;
     let mut ws = WebSocket::after_handshake(stream, Role::Client);
-    ws.set_max_message_size(payload.bytes.len().max(64 << 20));
+    ws.set_max_message_size(payload.size.max(64 << 20));
     Ok(ws)
 }
 
@@ -70,7 +71,7 @@ pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, St
         let _ = writer.write_frame(Frame::close(1000, b"")).await;
         Ok(Throughput {
             messages,
-            size: run.payload.bytes.len(),
+            size: run.payload.size,
             usage,
         })
     })
@@ -86,10 +87,10 @@ async fn window(
 ) -> Result<(), String> {
     let credits = Credits::new(window.min(total));
     let send = async {
-        for _ in 0..total {
+        for i in 0..total {
             credits.take(1).await;
             writer
-                .write_frame(message(payload))
+                .write_frame(message(payload, i))
                 .await
                 .map_err(|e| format!("write: {e}"))?;
         }
@@ -123,7 +124,7 @@ pub fn round_trips(
         let all = async {
             for i in 0..warmup + round_trips {
                 let sent = Instant::now();
-                ws.write_frame(message(payload))
+                ws.write_frame(message(payload, i))
                     .await
                     .map_err(|e| format!("write: {e}"))?;
                 let frame = ws.read_frame().await.map_err(|e| format!("read: {e}"))?;

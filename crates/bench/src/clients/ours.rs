@@ -139,14 +139,15 @@ impl Shared {
 
     /// Sends the next message of the run, unless all were sent.
     fn send_next(&self, client: *mut WebSocket) -> Result<(), String> {
-        if self.sent.fetch_add(1, SeqCst) >= self.total.load(SeqCst) {
+        let i = self.sent.fetch_add(1, SeqCst);
+        if i >= self.total.load(SeqCst) {
             return Ok(());
         }
         if self.timing.load(SeqCst) {
             self.sent_at.store(self.nanos_since_epoch(), SeqCst);
         }
-        let data = self.payload.bytes.as_ptr() as *const c_char;
-        let len = self.payload.bytes.len();
+        let message = self.payload.message(i);
+        let (data, len) = (message.as_ptr() as *const c_char, message.len());
         // SAFETY: a live client (destroyed only after the last wait); `data` holds `len` bytes.
         if self.payload.text {
             check("SendText", unsafe {
@@ -167,8 +168,8 @@ impl Shared {
         } else {
             WEBSOCKET_EX_BINARY
         };
-        if length != self.payload.bytes.len() || kind != expected {
-            let sent = self.payload.bytes.len();
+        if length != self.payload.size || kind != expected {
+            let sent = self.payload.size;
             return self.fail(format!(
                 "echo of {length} bytes of type {kind}, sent {sent} of type {expected}"
             ));
@@ -259,7 +260,7 @@ impl Connection {
     /// Creates, sets up and connects a client, and waits for onOpen. `window` messages of
     /// `payload` will be in flight at most.
     fn open(target: &Target, payload: &Payload, mode: Mode, window: u64) -> Result<Self, String> {
-        let size = payload.bytes.len();
+        let size = payload.size;
         let in_flight = size.saturating_mul(window as usize);
         let settings = Settings {
             max_message: if size > DEFAULT_MAX_SEND { size } else { 0 },
@@ -402,7 +403,7 @@ pub fn throughput(target: &Target, run: &ThroughputRun, mode: Mode) -> Result<Th
     connection.close()?;
     Ok(Throughput {
         messages,
-        size: run.payload.bytes.len(),
+        size: run.payload.size,
         usage,
     })
 }

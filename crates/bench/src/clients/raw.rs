@@ -1,6 +1,7 @@
 //! Plain TCP against the raw echo server: the floor under any WebSocket client. One
 //! `write_all` per message, or (batched) every message the window allows in one write; the
-//! reader counts bytes until N × size came back.
+//! reader counts bytes until N × size came back. The bytes of the first window's messages are
+//! sent over and over: a byte echo does not care what they are.
 use super::window::Credits;
 use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{Meter, Throughput};
@@ -11,7 +12,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 /// The reader's buffer.
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1 << 20;
 
 async fn connect(target: &Target) -> Result<TcpStream, String> {
     let connect = async {
@@ -31,10 +32,13 @@ pub fn throughput(
     run: &ThroughputRun,
     batched: bool,
 ) -> Result<Throughput, String> {
-    let size = run.payload.bytes.len();
+    let size = run.payload.size;
     // What one write may send: one message, or a whole window of them back to back.
     let per_write = if batched { run.window } else { 1 };
-    let batch = run.payload.bytes.repeat(per_write as usize);
+    let batch: Vec<u8> = (0..per_write)
+        .flat_map(|i| run.payload.message(i))
+        .copied()
+        .collect();
     current_thread_runtime()?.block_on(async {
         let (mut reader, mut writer) = connect(target).await?.into_split();
         let started = Instant::now();
@@ -116,13 +120,13 @@ pub fn round_trips(
 ) -> Result<Vec<u64>, String> {
     current_thread_runtime()?.block_on(async {
         let mut stream = connect(target).await?;
-        let mut echo = vec![0; payload.bytes.len()];
+        let mut echo = vec![0; payload.size];
         let mut nanos = Vec::with_capacity(round_trips as usize);
         let all = async {
             for i in 0..warmup + round_trips {
                 let sent = Instant::now();
                 stream
-                    .write_all(&payload.bytes)
+                    .write_all(payload.message(0))
                     .await
                     .map_err(|e| format!("write: {e}"))?;
                 stream

@@ -20,12 +20,12 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
-/// A message carrying a copy of `payload`.
-fn message(payload: &Payload) -> Message {
+/// A message carrying a copy of message `i`.
+fn message(payload: &Payload, i: u64) -> Message {
     if payload.text {
-        Message::text(String::from_utf8_lossy(&payload.bytes).into_owned())
+        Message::text(String::from_utf8_lossy(payload.message(i)).into_owned())
     } else {
-        Message::binary(payload.bytes.clone())
+        Message::binary(payload.message(i).to_vec())
     }
 }
 
@@ -37,8 +37,8 @@ fn check_echo(message: Message, payload: &Payload) -> Result<bool, String> {
         (Message::Text(text), true) => text.len(),
         (other, _) => return Err(format!("unexpected message: {other:?}")),
     };
-    if len != payload.bytes.len() {
-        return Err(format!("echo of {len} bytes, sent {}", payload.bytes.len()));
+    if len != payload.size {
+        return Err(format!("echo of {len} bytes, sent {}", payload.size));
     }
     Ok(true)
 }
@@ -74,7 +74,7 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     payload: &Payload,
 ) -> Result<WebSocketStream<S>, String> {
-    let limit = Some(payload.bytes.len().max(64 << 20));
+    let limit = Some(payload.size.max(64 << 20));
     let config = WebSocketConfig::default()
         .max_message_size(limit)
         .max_frame_size(limit);
@@ -127,7 +127,7 @@ async fn throughput_over<S: AsyncRead + AsyncWrite + Unpin>(
     let _ = sink.send(Message::Close(None)).await;
     Ok(Throughput {
         messages,
-        size: run.payload.bytes.len(),
+        size: run.payload.size,
         usage,
     })
 }
@@ -145,9 +145,9 @@ async fn window<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<(), String> {
     let credits = Credits::new(window.min(total));
     let send = async {
-        for _ in 0..total {
+        for i in 0..total {
             credits.take(1).await;
-            sink.send(message(payload))
+            sink.send(message(payload, i))
                 .await
                 .map_err(|e| format!("send: {e}"))?;
         }
@@ -191,7 +191,7 @@ async fn ping_pong<S: AsyncRead + AsyncWrite + Unpin>(
     let all = async {
         for i in 0..warmup + round_trips {
             let sent = Instant::now();
-            ws.send(message(payload))
+            ws.send(message(payload, i))
                 .await
                 .map_err(|e| format!("send: {e}"))?;
             loop {
