@@ -112,7 +112,9 @@ fn bench(options: BenchOptions) -> Result<(), String> {
     println!(
         "units: msgs/s = messages echoed per second; MB/s = payload MB (10^6 B) sent per second \
          (as many come back); CPU µs/msg = this process's CPU time, all threads, per message; \
-         server CPU = the echo server's CPU time over the run's wall time, % of one core\n"
+         server CPU = the echo server's CPU time over the run's wall time, % of one core; \
+         other CPU = what the rest of the machine used meanwhile (other processes, steal), % \
+         of one core: high values mean a noisy run\n"
     );
 
     let outcomes = runner::run(workloads, plan, &servers)?;

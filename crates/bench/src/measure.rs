@@ -1,5 +1,9 @@
 //! What one run measures and how rounds are summarised: wall and CPU time around a run
 //! ([`Meter`]), the samples of each workload, and their medians.
+//!
+//! Besides our CPU and the server's, a meter reports what the rest of the machine used
+//! meanwhile ("other CPU"): the machine is shared, and a build running next to the bench
+//! shows up there rather than as an unexplained slow run.
 use crate::system;
 use std::time::{Duration, Instant};
 
@@ -9,6 +13,7 @@ pub struct Meter {
     cpu: Duration,
     server_pid: u32,
     server_cpu: Duration,
+    machine_busy: Duration,
 }
 
 /// What a [`Meter`] saw between start and stop.
@@ -17,11 +22,14 @@ pub struct Usage {
     pub wall: Duration,
     pub cpu: Duration,
     pub server_cpu: Duration,
+    /// Busy time of the machine not spent by us or the server (other processes, steal).
+    pub other_cpu: Duration,
 }
 
 impl Meter {
     pub fn start(server_pid: u32) -> Result<Meter, String> {
         Ok(Meter {
+            machine_busy: system::machine_busy_time(),
             server_cpu: system::cpu_time_of(server_pid)?,
             server_pid,
             cpu: system::process_cpu_time(),
@@ -32,10 +40,13 @@ impl Meter {
     /// Stops at `end` (when the last echo arrived, which may be a little before now).
     pub fn stop(self, end: Instant) -> Result<Usage, String> {
         let cpu = system::process_cpu_time() - self.cpu;
+        let server_cpu = system::cpu_time_of(self.server_pid)?.saturating_sub(self.server_cpu);
+        let busy = system::machine_busy_time().saturating_sub(self.machine_busy);
         Ok(Usage {
             wall: end.saturating_duration_since(self.wall),
             cpu,
-            server_cpu: system::cpu_time_of(self.server_pid)?.saturating_sub(self.server_cpu),
+            server_cpu,
+            other_cpu: busy.saturating_sub(cpu + server_cpu),
         })
     }
 }
@@ -65,6 +76,10 @@ impl Throughput {
     /// The server's CPU time over the wall time, in % of one core.
     pub fn server_percent(&self) -> f64 {
         self.usage.server_cpu.as_secs_f64() * 100.0 / self.seconds()
+    }
+    /// The rest of the machine's CPU time over the wall time, in % of one core.
+    pub fn other_percent(&self) -> f64 {
+        self.usage.other_cpu.as_secs_f64() * 100.0 / self.seconds()
     }
 }
 

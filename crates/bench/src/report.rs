@@ -13,6 +13,7 @@ struct ThroughputSummary {
     mb_per_s: f64,
     cpu_us_per_msg: f64,
     server_percent: f64,
+    other_percent: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,7 @@ fn throughput(outcome: &Outcome, client: Client) -> Option<ThroughputSummary> {
         mb_per_s: median_of(samples, pick, |t| t.mb_per_s())?,
         cpu_us_per_msg: median_of(samples, pick, |t| t.cpu_us_per_msg())?,
         server_percent: median_of(samples, pick, |t| t.server_percent())?,
+        other_percent: median_of(samples, pick, |t| t.other_percent())?,
     })
 }
 
@@ -188,6 +190,7 @@ fn throughput_section(outcome: &Outcome) -> String {
                 sig3(t.mb_per_s),
                 sig3(t.cpu_us_per_msg),
                 format!("{:.0} %", t.server_percent),
+                format!("{:.0} %", t.other_percent),
             ])
         })
         .collect();
@@ -199,6 +202,7 @@ fn throughput_section(outcome: &Outcome) -> String {
             "MB/s",
             "CPU µs/msg",
             "server CPU",
+            "other CPU",
         ],
         &rows,
     );

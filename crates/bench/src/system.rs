@@ -106,9 +106,32 @@ pub fn cpu_time_of(pid: u32) -> Result<Duration, String> {
     let (Some(utime), Some(stime)) = (ticks(11), ticks(12)) else {
         return Err(format!("{path}: no utime/stime"));
     };
+    Ok(Duration::from_secs_f64(
+        (utime + stime) as f64 / clock_ticks_per_second(),
+    ))
+}
+
+/// CPU time the whole machine spent busy so far, all CPUs together (user, nice, system, irq,
+/// softirq and steal from the `cpu` line of /proc/stat).
+pub fn machine_busy_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks: u64 = stat
+        .lines()
+        .find_map(|line| line.strip_prefix("cpu "))
+        .map_or(0, |fields| {
+            let f: Vec<u64> = fields
+                .split_whitespace()
+                .map(|v| v.parse().unwrap_or(0))
+                .collect();
+            // user nice system idle iowait irq softirq steal ...
+            [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| f.get(i)).sum()
+        });
+    Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second())
+}
+
+fn clock_ticks_per_second() -> f64 {
     // SAFETY: sysconf has no preconditions.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    Ok(Duration::from_secs_f64((utime + stime) as f64 / per_second))
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64
 }
 
 /// Asks the kernel to kill this process when its parent dies, so a server child never
