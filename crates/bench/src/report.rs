@@ -291,8 +291,14 @@ fn idle_section(outcome: &Outcome, connections: u64) -> String {
         .iter()
         .filter_map(|&c| {
             let i = idle(outcome, c)?;
+            // The idle worker sets no message callback: it is the C API, nothing more.
+            let label = if is_ours(c) {
+                "ours (C API)"
+            } else {
+                c.label()
+            };
             Some(vec![
-                c.label().to_string(),
+                label.to_string(),
                 grouped(i.handshakes_per_s),
                 sig3(i.rss_per_conn_kib),
                 format!("{:.0}", i.threads_one),
@@ -328,7 +334,7 @@ fn idle_section(outcome: &Outcome, connections: u64) -> String {
     out
 }
 
-/// One judged line of the targets.
+/// The targets' text as it is written, and the verdicts counted.
 struct Verdicts {
     text: String,
     passed: usize,
