@@ -173,6 +173,10 @@ pub fn worker(
     if connections == 0 {
         return Err("--connections must be at least 1".to_string());
     }
+    // Benchmark traffic stays on this machine.
+    if !addr.ip().is_loopback() {
+        return Err(format!("--addr {addr}: only loopback addresses"));
+    }
     let report = match client {
         "ours" => ours::run(addr, connections, idle)?,
         "fastwebsockets" => fastws::run(addr, connections, idle)?,

@@ -55,6 +55,10 @@ pub struct ServeOptions {
 /// Runs the server until the bench kills it (or dies: the kernel then kills us).
 pub fn serve(options: ServeOptions) -> Result<(), String> {
     system::die_with_parent();
+    // Benchmark traffic stays on this machine.
+    if !options.addr.ip().is_loopback() {
+        return Err(format!("--addr {}: only loopback addresses", options.addr));
+    }
     if let Some(cpu) = options.cpu {
         system::pin_to_cpu(cpu)?;
     }
