@@ -110,7 +110,8 @@ fn bench(options: BenchOptions) -> Result<(), String> {
         println!("note: {n} idle connections skipped: the open-file limit is {fd_limit}");
     }
     println!(
-        "units: msgs/s = messages echoed per second; MB/s = payload MB (10^6 B) sent per second \
+        "units: msgs/s = messages echoed per second; spread = (max - min) / median of msgs/s over \
+         the rounds; MB/s = payload MB (10^6 B) sent per second \
          (as many come back); CPU µs/msg = this process's CPU time, all threads, per message; \
          server CPU = the echo server's CPU time over the run's wall time, % of one core; \
          other CPU = what the rest of the machine used meanwhile (other processes, steal), % \

@@ -10,6 +10,8 @@ use crate::workloads::{size_label, Kind};
 struct ThroughputSummary {
     messages: f64,
     msgs_per_s: f64,
+    /// (max - min) / median of msgs/s over the rounds, in %: how noisy the rounds were.
+    spread_percent: f64,
     mb_per_s: f64,
     cpu_us_per_msg: f64,
     server_percent: f64,
@@ -54,6 +56,7 @@ fn throughput(outcome: &Outcome, client: Client) -> Option<ThroughputSummary> {
     };
     Some(ThroughputSummary {
         messages: median_of(samples, pick, |t| t.messages as f64)?,
+        spread_percent: spread(samples.iter().filter_map(pick).map(|t| t.msgs_per_s()))?,
         msgs_per_s: median_of(samples, pick, |t| t.msgs_per_s())?,
         mb_per_s: median_of(samples, pick, |t| t.mb_per_s())?,
         cpu_us_per_msg: median_of(samples, pick, |t| t.cpu_us_per_msg())?,
@@ -88,6 +91,14 @@ fn idle(outcome: &Outcome, client: Client) -> Option<IdleSummary> {
         threads_idle: median_of(samples, pick, |i| i.threads_idle as f64)?,
         idle_cpu_percent: median_of(samples, pick, |i| i.idle_cpu_percent)?,
     })
+}
+
+/// (max - min) / median of `values`, in %; None when there are none.
+fn spread(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let values: Vec<f64> = values.collect();
+    let max = values.iter().copied().reduce(f64::max)?;
+    let min = values.iter().copied().reduce(f64::min)?;
+    Some((max - min) * 100.0 / median(values).max(f64::MIN_POSITIVE))
 }
 
 /// 1234567.8 → "1,234,568".
@@ -187,6 +198,7 @@ fn throughput_section(outcome: &Outcome) -> String {
                 c.label().to_string(),
                 grouped(t.messages),
                 grouped(t.msgs_per_s),
+                format!("{:.0} %", t.spread_percent),
                 sig3(t.mb_per_s),
                 sig3(t.cpu_us_per_msg),
                 format!("{:.0} %", t.server_percent),
@@ -199,6 +211,7 @@ fn throughput_section(outcome: &Outcome) -> String {
             "client",
             "msgs/run",
             "msgs/s",
+            "spread",
             "MB/s",
             "CPU µs/msg",
             "server CPU",
@@ -502,6 +515,12 @@ pub fn targets(outcomes: &[Outcome]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spread_is_the_range_over_the_median() {
+        assert_eq!(spread([90.0, 100.0, 110.0].into_iter()), Some(20.0));
+        assert_eq!(spread(std::iter::empty()), None);
+    }
 
     #[test]
     fn numbers_are_grouped_and_rounded() {
