@@ -100,10 +100,13 @@ fn bench(options: BenchOptions) -> Result<(), String> {
     }
     println!(
         "rounds: {} (medians reported), client order rotated each round; each throughput run \
-         sized from its warm-up to take about {:.2} s; idle connections sit {:.0} s; open-file \
-         limit {fd_limit}",
+         sized from its warm-up to take about {:.2} s; a run during which the rest of the \
+         machine used more than {:.0} % of a core is tried again, up to {} attempts, the least \
+         disturbed kept; idle connections sit {:.0} s; open-file limit {fd_limit}",
         plan.rounds,
         plan.run_time.as_secs_f64(),
+        runner::NOISY_PERCENT,
+        runner::ATTEMPTS,
         plan.idle.as_secs_f64()
     );
     for n in skipped {

@@ -2,7 +2,7 @@
 //! issue's targets, each with its measured value and PASS or MISS.
 use crate::clients::{Client, OURS_APP_THREAD, OURS_CALLBACK, OURS_DEFLATE};
 use crate::measure::{median, Sample};
-use crate::runner::Outcome;
+use crate::runner::{Outcome, ATTEMPTS, NOISY_PERCENT};
 use crate::workloads::{size_label, Kind};
 
 /// Medians of a client's throughput runs.
@@ -184,6 +184,13 @@ pub fn workload(outcome: &Outcome) -> String {
         Kind::Throughput { .. } => out.push_str(&throughput_section(outcome)),
         Kind::Latency { .. } => out.push_str(&latency_section(outcome)),
         Kind::Idle { connections } => out.push_str(&idle_section(outcome, *connections)),
+    }
+    if outcome.repeated + outcome.still_noisy > 0 {
+        out.push_str(&format!(
+            "note: {} attempt(s) repeated because the rest of the machine used more than {:.0} % \
+             of a core; {} run(s) stayed noisy after {} attempts (the least noisy kept)\n",
+            outcome.repeated, NOISY_PERCENT, outcome.still_noisy, ATTEMPTS
+        ));
     }
     out
 }
