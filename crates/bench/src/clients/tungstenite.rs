@@ -1,0 +1,212 @@
+//! tokio-tungstenite 0.30 on a current-thread tokio runtime: `client_async` over our own
+//! TcpStream, or over a tokio-rustls stream (ring provider, trusting the test CA) for wss://.
+//! Throughput runs split the stream into a sink and a stream (futures' `split`), driven as
+//! two futures of one task; each message goes out with `SinkExt::send` (which flushes).
+use super::window::Credits;
+use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
+use crate::measure::{Meter, Throughput};
+use crate::payload::Payload;
+use futures_util::{SinkExt, StreamExt};
+use rustls::ClientConfig;
+use rustls_pki_types::ServerName;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+/// A message carrying a copy of message `i`.
+fn message(payload: &Payload, i: u64) -> Message {
+    if payload.text {
+        Message::text(String::from_utf8_lossy(payload.message(i)).into_owned())
+    } else {
+        Message::binary(payload.message(i).to_vec())
+    }
+}
+
+/// The next message, which must be the echo of `payload`; pings and pongs are skipped.
+fn check_echo(message: Message, payload: &Payload) -> Result<bool, String> {
+    let len = match (&message, payload.text) {
+        (Message::Ping(_) | Message::Pong(_), _) => return Ok(false),
+        (Message::Binary(data), false) => data.len(),
+        (Message::Text(text), true) => text.len(),
+        (other, _) => return Err(format!("unexpected message: {other:?}")),
+    };
+    if len != payload.size {
+        return Err(format!("echo of {len} bytes, sent {}", payload.size));
+    }
+    Ok(true)
+}
+
+async fn tcp(target: &Target) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect(target.addr)
+        .await
+        .map_err(|e| format!("{}: TCP connect: {e}", target.addr))?;
+    stream
+        .set_nodelay(true)
+        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
+    Ok(stream)
+}
+
+/// TLS to the target, verified against `ca_file` (its certificate names 127.0.0.1).
+async fn tls(target: &Target, ca_file: &Path) -> Result<TlsStream<TcpStream>, String> {
+    let roots = net_websocket_tools::tls::root_store(ca_file).map_err(|e| e.to_string())?;
+    let config =
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS versions: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let name = ServerName::IpAddress(target.addr.ip().into());
+    TlsConnector::from(Arc::new(config))
+        .connect(name, tcp(target).await?)
+        .await
+        .map_err(|e| format!("{}: TLS handshake: {e}", target.addr))
+}
+
+async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    target: &Target,
+    stream: S,
+    payload: &Payload,
+) -> Result<WebSocketStream<S>, String> {
+    let limit = Some(payload.size.max(64 << 20));
+    let config = WebSocketConfig::default()
+        .max_message_size(limit)
+        .max_frame_size(limit);
+    let (ws, _response) =
+        tokio_tungstenite::client_async_with_config(target.url(), stream, Some(config))
+            .await
+            .map_err(|e| format!("{}: handshake: {e}", target.url()))?;
+    Ok(ws)
+}
+
+/// Runs `client` over a fresh connection to the target: TCP, or TLS for the TLS server.
+macro_rules! over_connection {
+    ($target:expr, $payload:expr, |$ws:ident| $client:expr) => {
+        current_thread_runtime()?.block_on(async {
+            match &$target.ca_file {
+                None => {
+                    let connect = async { handshake($target, tcp($target).await?, $payload).await };
+                    let $ws = within(CONNECT_TIMEOUT, "connect", connect).await?;
+                    $client.await
+                }
+                Some(ca_file) => {
+                    let connect =
+                        async { handshake($target, tls($target, ca_file).await?, $payload).await };
+                    let $ws = within(CONNECT_TIMEOUT, "connect", connect).await?;
+                    $client.await
+                }
+            }
+        })
+    };
+}
+
+pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+    over_connection!(target, run.payload, |ws| throughput_over(ws, target, run))
+}
+
+async fn throughput_over<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: WebSocketStream<S>,
+    target: &Target,
+    run: &ThroughputRun<'_>,
+) -> Result<Throughput, String> {
+    let (mut sink, mut stream) = ws.split();
+    let started = Instant::now();
+    let warmup = window(&mut sink, &mut stream, run.payload, run.warmup, run.window);
+    within(RUN_TIMEOUT, "warm-up", warmup).await?;
+    let messages = run.messages_after(started.elapsed());
+    let meter = Meter::start(target.server_pid)?;
+    let measured = window(&mut sink, &mut stream, run.payload, messages, run.window);
+    within(RUN_TIMEOUT, "run", measured).await?;
+    let usage = meter.stop(Instant::now())?;
+    let _ = sink.send(Message::Close(None)).await;
+    Ok(Throughput {
+        messages,
+        size: run.payload.size,
+        usage,
+    })
+}
+
+type Sink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
+type Stream<S> = futures_util::stream::SplitStream<WebSocketStream<S>>;
+
+/// Sends `total` messages with `window` in flight and reads their echoes.
+async fn window<S: AsyncRead + AsyncWrite + Unpin>(
+    sink: &mut Sink<S>,
+    stream: &mut Stream<S>,
+    payload: &Payload,
+    total: u64,
+    window: u64,
+) -> Result<(), String> {
+    let credits = Credits::new(window.min(total));
+    let send = async {
+        for i in 0..total {
+            credits.take(1).await;
+            sink.send(message(payload, i))
+                .await
+                .map_err(|e| format!("send: {e}"))?;
+        }
+        Ok::<(), String>(())
+    };
+    let receive = async {
+        let mut received = 0;
+        while received < total {
+            let next = stream.next().await.ok_or("the server closed the stream")?;
+            if check_echo(next.map_err(|e| format!("read: {e}"))?, payload)? {
+                received += 1;
+                credits.grant(1);
+            }
+        }
+        Ok(())
+    };
+    tokio::try_join!(send, receive).map(|_| ())
+}
+
+pub fn round_trips(
+    target: &Target,
+    payload: &Payload,
+    round_trips: u64,
+    warmup: u64,
+) -> Result<Vec<u64>, String> {
+    over_connection!(target, payload, |ws| ping_pong(
+        ws,
+        payload,
+        round_trips,
+        warmup
+    ))
+}
+
+async fn ping_pong<S: AsyncRead + AsyncWrite + Unpin>(
+    mut ws: WebSocketStream<S>,
+    payload: &Payload,
+    round_trips: u64,
+    warmup: u64,
+) -> Result<Vec<u64>, String> {
+    let mut nanos = Vec::with_capacity(round_trips as usize);
+    let all = async {
+        for i in 0..warmup + round_trips {
+            let sent = Instant::now();
+            ws.send(message(payload, i))
+                .await
+                .map_err(|e| format!("send: {e}"))?;
+            loop {
+                let next = ws.next().await.ok_or("the server closed the stream")?;
+                if check_echo(next.map_err(|e| format!("read: {e}"))?, payload)? {
+                    break;
+                }
+            }
+            if i >= warmup {
+                nanos.push(sent.elapsed().as_nanos() as u64);
+            }
+        }
+        Ok(())
+    };
+    within(RUN_TIMEOUT, "ping-pong", all).await?;
+    let _ = ws.close(None).await;
+    Ok(nanos)
+}

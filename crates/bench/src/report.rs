@@ -1,0 +1,552 @@
+//! The output: one table of medians per workload with ratio lines (ours / peer), then the
+//! issue's targets, each with its measured value and PASS or MISS.
+use crate::clients::{Client, OURS_APP_THREAD, OURS_CALLBACK, OURS_DEFLATE};
+use crate::measure::{median, Sample};
+use crate::runner::{Outcome, ATTEMPTS, NOISY_PERCENT};
+use crate::workloads::{size_label, Kind};
+
+/// Medians of a client's throughput runs.
+#[derive(Debug, Clone, Copy)]
+struct ThroughputSummary {
+    messages: f64,
+    msgs_per_s: f64,
+    /// (max - min) / median of msgs/s over the rounds, in %: how noisy the rounds were.
+    spread_percent: f64,
+    mb_per_s: f64,
+    cpu_us_per_msg: f64,
+    server_percent: f64,
+    other_percent: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LatencySummary {
+    p50_us: f64,
+    p99_us: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IdleSummary {
+    handshakes_per_s: f64,
+    rss_per_conn_kib: f64,
+    threads_one: f64,
+    threads_all: f64,
+    threads_idle: f64,
+    idle_cpu_percent: f64,
+}
+
+/// The median of `metric` over the samples it applies to; None when there are none.
+fn median_of<T>(
+    samples: &[Sample],
+    pick: impl Fn(&Sample) -> Option<T>,
+    metric: impl Fn(&T) -> f64,
+) -> Option<f64> {
+    let values: Vec<f64> = samples
+        .iter()
+        .filter_map(&pick)
+        .map(|s| metric(&s))
+        .collect();
+    (!values.is_empty()).then(|| median(values))
+}
+
+fn throughput(outcome: &Outcome, client: Client) -> Option<ThroughputSummary> {
+    let samples = outcome.samples_of(client);
+    let pick = |s: &Sample| match s {
+        Sample::Throughput(t) => Some(*t),
+        _ => None,
+    };
+    Some(ThroughputSummary {
+        messages: median_of(samples, pick, |t| t.messages as f64)?,
+        spread_percent: spread(samples.iter().filter_map(pick).map(|t| t.msgs_per_s()))?,
+        msgs_per_s: median_of(samples, pick, |t| t.msgs_per_s())?,
+        mb_per_s: median_of(samples, pick, |t| t.mb_per_s())?,
+        cpu_us_per_msg: median_of(samples, pick, |t| t.cpu_us_per_msg())?,
+        server_percent: median_of(samples, pick, |t| t.server_percent())?,
+        other_percent: median_of(samples, pick, |t| t.other_percent())?,
+    })
+}
+
+fn latency(outcome: &Outcome, client: Client) -> Option<LatencySummary> {
+    let samples = outcome.samples_of(client);
+    let pick = |s: &Sample| match s {
+        Sample::Latency(l) => Some(*l),
+        _ => None,
+    };
+    Some(LatencySummary {
+        p50_us: median_of(samples, pick, |l| l.p50_us)?,
+        p99_us: median_of(samples, pick, |l| l.p99_us)?,
+    })
+}
+
+fn idle(outcome: &Outcome, client: Client) -> Option<IdleSummary> {
+    let samples = outcome.samples_of(client);
+    let pick = |s: &Sample| match s {
+        Sample::Idle(i) => Some(*i),
+        _ => None,
+    };
+    Some(IdleSummary {
+        handshakes_per_s: median_of(samples, pick, |i| i.handshakes_per_s)?,
+        rss_per_conn_kib: median_of(samples, pick, |i| i.rss_per_conn_kib)?,
+        threads_one: median_of(samples, pick, |i| i.threads_one as f64)?,
+        threads_all: median_of(samples, pick, |i| i.threads_all as f64)?,
+        threads_idle: median_of(samples, pick, |i| i.threads_idle as f64)?,
+        idle_cpu_percent: median_of(samples, pick, |i| i.idle_cpu_percent)?,
+    })
+}
+
+/// (max - min) / median of `values`, in %; None when there are none.
+fn spread(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let values: Vec<f64> = values.collect();
+    let max = values.iter().copied().reduce(f64::max)?;
+    let min = values.iter().copied().reduce(f64::min)?;
+    Some((max - min) * 100.0 / median(values).max(f64::MIN_POSITIVE))
+}
+
+/// 1234567.8 → "1,234,568".
+fn grouped(value: f64) -> String {
+    let digits = format!("{:.0}", value.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Three significant digits, at most three decimals: 0.0123, 1.23, 12.3, 123.
+fn sig3(value: f64) -> String {
+    let decimals = match value.abs() {
+        v if v >= 100.0 => 0,
+        v if v >= 10.0 => 1,
+        v if v >= 1.0 => 2,
+        _ => 3,
+    };
+    format!("{value:.decimals$}")
+}
+
+fn ratio(ours: f64, peer: f64) -> String {
+    format!("{:.2}×", ours / peer)
+}
+
+/// Columns padded to their widest cell: the first left-aligned, the others right-aligned.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cells = |row: &[String]| row.iter().map(|c| c.chars().count()).collect::<Vec<_>>();
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (w, n) in widths.iter_mut().zip(cells(row)) {
+            *w = (*w).max(n);
+        }
+    }
+    let line = |row: Vec<String>| {
+        let mut out = String::new();
+        for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            let pad = " ".repeat(width - cell.chars().count());
+            match i {
+                0 => out.push_str(&format!("{cell}{pad}")),
+                _ => out.push_str(&format!("  {pad}{cell}")),
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
+    for row in rows {
+        out.push_str(&line(row.clone()));
+    }
+    out
+}
+
+fn is_ours(client: Client) -> bool {
+    matches!(client, Client::Ours(_))
+}
+
+/// The table and ratio lines of one workload.
+pub fn workload(outcome: &Outcome) -> String {
+    let w = &outcome.workload;
+    let rounds = outcome.samples.first().map_or(0, |(_, s)| s.len());
+    let count = match &w.kind {
+        Kind::Throughput { warmup, .. } => {
+            format!("{} messages of warm-up", grouped(*warmup as f64))
+        }
+        Kind::Latency { round_trips, .. } => {
+            format!("{} round trips per run", grouped(*round_trips as f64))
+        }
+        Kind::Idle { .. } => "CPU measured over the idle period".to_string(),
+    };
+    let mut out = format!(
+        "== {}: {}; {count}; median of {rounds} round{} ==\n",
+        w.name,
+        w.title,
+        if rounds == 1 { "" } else { "s" }
+    );
+    match &w.kind {
+        Kind::Throughput { .. } => out.push_str(&throughput_section(outcome)),
+        Kind::Latency { .. } => out.push_str(&latency_section(outcome)),
+        Kind::Idle { connections } => out.push_str(&idle_section(outcome, *connections)),
+    }
+    if outcome.repeated + outcome.still_noisy > 0 {
+        out.push_str(&format!(
+            "note: {} attempt(s) repeated because the rest of the machine used more than {:.0} % \
+             of a core; {} run(s) stayed noisy after {} attempts (the least noisy kept)\n",
+            outcome.repeated, NOISY_PERCENT, outcome.still_noisy, ATTEMPTS
+        ));
+    }
+    out
+}
+
+fn throughput_section(outcome: &Outcome) -> String {
+    let clients = &outcome.workload.clients;
+    let rows: Vec<Vec<String>> = clients
+        .iter()
+        .filter_map(|&c| {
+            let t = throughput(outcome, c)?;
+            Some(vec![
+                c.label().to_string(),
+                grouped(t.messages),
+                grouped(t.msgs_per_s),
+                format!("{:.0} %", t.spread_percent),
+                sig3(t.mb_per_s),
+                sig3(t.cpu_us_per_msg),
+                format!("{:.0} %", t.server_percent),
+                format!("{:.0} %", t.other_percent),
+            ])
+        })
+        .collect();
+    let mut out = table(
+        &[
+            "client",
+            "msgs/run",
+            "msgs/s",
+            "spread",
+            "MB/s",
+            "CPU µs/msg",
+            "server CPU",
+            "other CPU",
+        ],
+        &rows,
+    );
+    let best_raw = best_raw(outcome);
+    for &ours in clients.iter().filter(|&&c| is_ours(c)) {
+        let Some(a) = throughput(outcome, ours) else {
+            continue;
+        };
+        for &peer in clients.iter().filter(|&&c| !is_ours(c) && !c.is_raw()) {
+            if let Some(b) = throughput(outcome, peer) {
+                out.push_str(&format!(
+                    "ratio {} / {}: msgs/s {}, CPU/msg {}\n",
+                    ours.label(),
+                    peer.label(),
+                    ratio(a.msgs_per_s, b.msgs_per_s),
+                    ratio(a.cpu_us_per_msg, b.cpu_us_per_msg)
+                ));
+            }
+        }
+        if let Some((raw, b)) = best_raw {
+            out.push_str(&format!(
+                "ratio {} / best raw ({}): msgs/s {}\n",
+                ours.label(),
+                raw.label(),
+                ratio(a.msgs_per_s, b.msgs_per_s)
+            ));
+        }
+    }
+    if let (Some(a), Some(b)) = (
+        throughput(outcome, OURS_DEFLATE),
+        throughput(outcome, OURS_CALLBACK),
+    ) {
+        out.push_str(&format!(
+            "ratio {} / {}: msgs/s {}, CPU/msg {}, server CPU {:.0} % vs {:.0} %\n",
+            OURS_DEFLATE.label(),
+            OURS_CALLBACK.label(),
+            ratio(a.msgs_per_s, b.msgs_per_s),
+            ratio(a.cpu_us_per_msg, b.cpu_us_per_msg),
+            a.server_percent,
+            b.server_percent
+        ));
+    }
+    out
+}
+
+/// The faster of the two raw clients.
+fn best_raw(outcome: &Outcome) -> Option<(Client, ThroughputSummary)> {
+    [Client::RawTcp, Client::RawTcpBatched]
+        .into_iter()
+        .filter_map(|c| Some((c, throughput(outcome, c)?)))
+        .max_by(|a, b| a.1.msgs_per_s.total_cmp(&b.1.msgs_per_s))
+}
+
+fn latency_section(outcome: &Outcome) -> String {
+    let clients = &outcome.workload.clients;
+    let rows: Vec<Vec<String>> = clients
+        .iter()
+        .filter_map(|&c| {
+            let l = latency(outcome, c)?;
+            Some(vec![c.label().to_string(), sig3(l.p50_us), sig3(l.p99_us)])
+        })
+        .collect();
+    let mut out = table(&["client", "p50 µs", "p99 µs"], &rows);
+    for &ours in clients.iter().filter(|&&c| is_ours(c)) {
+        let Some(a) = latency(outcome, ours) else {
+            continue;
+        };
+        for &peer in clients.iter().filter(|&&c| !is_ours(c)) {
+            if let Some(b) = latency(outcome, peer) {
+                out.push_str(&format!(
+                    "ratio {} / {}: p50 {}, p99 {}\n",
+                    ours.label(),
+                    peer.label(),
+                    ratio(a.p50_us, b.p50_us),
+                    ratio(a.p99_us, b.p99_us)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn idle_section(outcome: &Outcome, connections: u64) -> String {
+    let clients = &outcome.workload.clients;
+    let rows: Vec<Vec<String>> = clients
+        .iter()
+        .filter_map(|&c| {
+            let i = idle(outcome, c)?;
+            // The idle worker sets no message callback: it is the C API, nothing more.
+            let label = if is_ours(c) {
+                "ours (C API)"
+            } else {
+                c.label()
+            };
+            Some(vec![
+                label.to_string(),
+                grouped(i.handshakes_per_s),
+                sig3(i.rss_per_conn_kib),
+                format!("{:.0}", i.threads_one),
+                format!("{:.0}", i.threads_all),
+                format!("{:.0}", i.threads_idle),
+                format!("{:.3} %", i.idle_cpu_percent),
+            ])
+        })
+        .collect();
+    let threads_all = format!("threads ({connections})");
+    let mut out = table(
+        &[
+            "client",
+            "handshakes/s",
+            "RSS/conn KiB",
+            "threads (1)",
+            &threads_all,
+            "threads (after idle)",
+            "idle CPU",
+        ],
+        &rows,
+    );
+    if let (Some(a), Some(b)) = (
+        idle(outcome, OURS_CALLBACK),
+        idle(outcome, Client::FastWebSockets),
+    ) {
+        out.push_str(&format!(
+            "ratio ours / fastwebsockets: handshakes/s {}, RSS/conn {}\n",
+            ratio(a.handshakes_per_s, b.handshakes_per_s),
+            ratio(a.rss_per_conn_kib, b.rss_per_conn_kib)
+        ));
+    }
+    out
+}
+
+/// The targets' text as it is written, and the verdicts counted.
+struct Verdicts {
+    text: String,
+    passed: usize,
+    missed: usize,
+}
+
+impl Verdicts {
+    fn judge(&mut self, what: String, pass: bool) {
+        let verdict = if pass { "PASS" } else { "MISS" };
+        self.text.push_str(&format!("   {verdict}  {what}\n"));
+        if pass {
+            self.passed += 1;
+        } else {
+            self.missed += 1;
+        }
+    }
+
+    fn note(&mut self, what: String) {
+        self.text.push_str(&format!("         {what}\n"));
+    }
+
+    fn heading(&mut self, what: &str) {
+        self.text.push_str(what);
+        self.text.push('\n');
+    }
+}
+
+/// The issue's targets, judged on the medians measured (judged: the callback variant; the
+/// app-thread variant is shown beside it where the target does not name it).
+pub fn targets(outcomes: &[Outcome]) -> String {
+    let mut v = Verdicts {
+        text: "== targets ==\n".to_string(),
+        passed: 0,
+        missed: 0,
+    };
+    let throughputs: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| o.workload.family == "throughput")
+        .collect();
+    let size_of = |o: &Outcome| match &o.workload.kind {
+        Kind::Throughput { payload, .. } => size_label(payload.size),
+        _ => String::new(),
+    };
+    v.heading("1. throughput ≥ 1.0 × fastwebsockets and ≥ 0.95 × the better raw TCP client (judged: ours (callback))");
+    for o in &throughputs {
+        let (Some(fast), Some((raw, best))) = (throughput(o, Client::FastWebSockets), best_raw(o))
+        else {
+            continue;
+        };
+        for ours in [OURS_CALLBACK, OURS_APP_THREAD] {
+            let Some(a) = throughput(o, ours) else {
+                continue;
+            };
+            let (vs_fast, vs_raw) = (
+                a.msgs_per_s / fast.msgs_per_s,
+                a.msgs_per_s / best.msgs_per_s,
+            );
+            let what = format!(
+                "{:>6}  {}: {:.2} × fastwebsockets, {:.2} × {}",
+                size_of(o),
+                ours.label(),
+                vs_fast,
+                vs_raw,
+                raw.label()
+            );
+            match ours == OURS_CALLBACK {
+                true => v.judge(what, vs_fast >= 1.0 && vs_raw >= 0.95),
+                false => v.note(format!("{what} (not judged)")),
+            }
+        }
+    }
+    v.heading("2. client CPU per message ≤ fastwebsockets' (judged: ours (callback))");
+    for o in &throughputs {
+        let Some(fast) = throughput(o, Client::FastWebSockets) else {
+            continue;
+        };
+        for ours in [OURS_CALLBACK, OURS_APP_THREAD] {
+            let Some(a) = throughput(o, ours) else {
+                continue;
+            };
+            let what = format!(
+                "{:>6}  {}: {} µs vs {} µs",
+                size_of(o),
+                ours.label(),
+                sig3(a.cpu_us_per_msg),
+                sig3(fast.cpu_us_per_msg)
+            );
+            match ours == OURS_CALLBACK {
+                true => v.judge(what, a.cpu_us_per_msg <= fast.cpu_us_per_msg),
+                false => v.note(format!("{what} (not judged)")),
+            }
+        }
+    }
+    v.heading("3. latency at 64 B: p50 ≤ 1.1 × raw TCP's, p99 ≤ 1.2 ×, from a callback and from the app thread");
+    if let Some(o) = outcomes.iter().find(|o| o.workload.family == "latency") {
+        if let Some(raw) = latency(o, Client::RawTcp) {
+            for ours in [OURS_CALLBACK, OURS_APP_THREAD] {
+                let Some(a) = latency(o, ours) else { continue };
+                v.judge(
+                    format!(
+                        "{}: p50 {} µs = {:.2} × raw TCP's {} µs",
+                        ours.label(),
+                        sig3(a.p50_us),
+                        a.p50_us / raw.p50_us,
+                        sig3(raw.p50_us)
+                    ),
+                    a.p50_us <= 1.1 * raw.p50_us,
+                );
+                v.judge(
+                    format!(
+                        "{}: p99 {} µs = {:.2} × raw TCP's {} µs",
+                        ours.label(),
+                        sig3(a.p99_us),
+                        a.p99_us / raw.p99_us,
+                        sig3(raw.p99_us)
+                    ),
+                    a.p99_us <= 1.2 * raw.p99_us,
+                );
+            }
+        }
+    }
+    v.heading("4. 10,000 idle connections: ≤ 8 KiB RSS per connection, connects/s ≥ fastwebsockets', the threads of one connection, ≤ 1 % of one core idle");
+    let largest = outcomes
+        .iter()
+        .filter_map(|o| match o.workload.kind {
+            Kind::Idle { connections } => Some((connections, o)),
+            _ => None,
+        })
+        .max_by_key(|(n, _)| *n);
+    if let Some((n, o)) = largest {
+        if n != 10_000 {
+            v.note(format!("measured with {n} connections, not 10,000"));
+        }
+        if let (Some(a), Some(b)) = (idle(o, OURS_CALLBACK), idle(o, Client::FastWebSockets)) {
+            v.judge(
+                format!("RSS per connection {} KiB", sig3(a.rss_per_conn_kib)),
+                a.rss_per_conn_kib <= 8.0,
+            );
+            v.judge(
+                format!(
+                    "{} handshakes/s vs fastwebsockets' {}",
+                    grouped(a.handshakes_per_s),
+                    grouped(b.handshakes_per_s)
+                ),
+                a.handshakes_per_s >= b.handshakes_per_s,
+            );
+            v.judge(
+                format!(
+                    "threads: {:.0} with 1 connection, {:.0} with {n} ({:.0} after the idle period)",
+                    a.threads_one, a.threads_all, a.threads_idle
+                ),
+                a.threads_all <= a.threads_one,
+            );
+            v.judge(
+                format!("idle CPU {:.3} % of one core", a.idle_cpu_percent),
+                a.idle_cpu_percent <= 1.0,
+            );
+        }
+    }
+    v.text
+        .push_str(&format!("targets: {} PASS, {} MISS\n", v.passed, v.missed));
+    v.text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_the_range_over_the_median() {
+        assert_eq!(spread([90.0, 100.0, 110.0].into_iter()), Some(20.0));
+        assert_eq!(spread(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn numbers_are_grouped_and_rounded() {
+        assert_eq!(grouped(1_234_567.8), "1,234,568");
+        assert_eq!(grouped(999.0), "999");
+        assert_eq!(sig3(0.01234), "0.012");
+        assert_eq!(sig3(12.34), "12.3");
+        assert_eq!(sig3(1234.0), "1234");
+    }
+
+    #[test]
+    fn tables_align_columns() {
+        let rows = vec![
+            vec!["a".to_string(), "1".to_string()],
+            vec!["bcd".to_string(), "22".to_string()],
+        ];
+        assert_eq!(
+            table(&["x", "y"], &rows),
+            "x     y\n---  --\na     1\nbcd  22\n"
+        );
+    }
+}
