@@ -9,8 +9,6 @@ use crate::target::{Target, UrlError};
 use crate::task::Task;
 use net_websocket_protocol::close::is_valid_wire_code;
 use net_websocket_protocol::{HandshakeError, MessageKind, Utf8Text};
-use rand::rngs::StdRng;
-use rand::SeedableRng;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -158,9 +156,8 @@ pub fn connect(
 ) -> Result<Connection, ConnectError> {
     let target = Target::parse(url).map_err(ConnectError::Url)?;
     let headers = with_subprotocols(headers, &options.subprotocols)?;
-    let mut rng: StdRng = rand::make_rng();
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
-    handshake_for(&target, &headers, &options, &mut rng).map_err(ConnectError::Header)?;
+    handshake_for(&target, &headers, &options).map_err(ConnectError::Header)?;
     let request = Request {
         target,
         headers,
@@ -175,12 +172,11 @@ pub fn connect(
         queued: AtomicUsize::new(0),
         options,
     });
-    let reporter = Reporter::new(handler, shared.clone(), StdRng::from_rng(&mut rng));
+    let reporter = Reporter::new(handler, shared.clone());
     let task = Task {
         shared: shared.clone(),
         request,
         reporter,
-        rng,
     };
     runtime.spawn(task.run());
     Ok(Connection { shared })

@@ -9,7 +9,6 @@ use crate::target::{RedirectProblem, Target};
 use crate::transport::{tls_cause, Attempt, Stream};
 use net_websocket_protocol::handshake::{parse_head, Accepted, ClientHandshake, MAX_HEAD_SIZE};
 use net_websocket_protocol::HandshakeError;
-use rand::rngs::StdRng;
 use rand::Rng;
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -48,15 +47,14 @@ pub(crate) enum Established {
 }
 
 /// The opening handshake for `target`, with a fresh key (RFC 6455 §4.1: "randomly selected
-/// for each connection").
+/// for each connection", from the thread's CSPRNG).
 pub(crate) fn handshake_for(
     target: &Target,
     headers: &[(String, String)],
     options: &Options,
-    rng: &mut StdRng,
 ) -> Result<ClientHandshake, HandshakeError> {
     let mut key = [0u8; 16];
-    rng.fill_bytes(&mut key);
+    rand::rng().fill_bytes(&mut key);
     ClientHandshake::new(
         key,
         &target.host_header,
@@ -71,7 +69,6 @@ pub(crate) async fn establish(
     request: &Request,
     options: &Options,
     reporter: &mut Reporter,
-    rng: &mut StdRng,
 ) -> Result<Established, Error> {
     let mut target = request.target.clone();
     let mut headers = request.headers.clone();
@@ -81,8 +78,8 @@ pub(crate) async fn establish(
         let failed = |cause| Error::new(&endpoint, cause);
         let proxy =
             proxy::select(&options.proxy, &target, &request.proxy_environment).map_err(failed)?;
-        let handshake = handshake_for(&target, &headers, options, rng)
-            .map_err(|e| failed(Cause::Handshake(e)))?;
+        let handshake =
+            handshake_for(&target, &headers, options).map_err(|e| failed(Cause::Handshake(e)))?;
         let (code, location) = match attempt(&target, proxy.as_ref(), options, &handshake, reporter)
             .await
         {

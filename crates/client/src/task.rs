@@ -7,8 +7,7 @@ use crate::establish::{establish, Established, Opened, Request};
 use crate::handler::Reporter;
 use crate::outbox::{Interrupt, Outgoing};
 use net_websocket_protocol::{Config, Connection as Protocol, Role};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
@@ -18,8 +17,6 @@ pub(crate) struct Task {
     pub(crate) shared: Arc<Shared>,
     pub(crate) request: Request,
     pub(crate) reporter: Reporter,
-    /// Handshake keys and the seeds of each connection's masking keys.
-    pub(crate) rng: StdRng,
 }
 
 impl Task {
@@ -30,13 +27,16 @@ impl Task {
         loop {
             let options = &self.shared.options;
             let outbox = &self.shared.outbox;
+            // Boxed: connecting takes a few KiB of state that an open connection should not
+            // keep in its task.
+            let connecting = Box::pin(establish(&self.request, options, &mut self.reporter));
             let attempt = tokio::select! {
-                r = establish(&self.request, options, &mut self.reporter, &mut self.rng) => Ok(r),
+                r = connecting => Ok(r),
                 i = poll_fn(|cx| outbox.poll_interrupt(cx)) => Err(i),
             };
             match attempt {
-                Ok(Ok(Established::Plain(opened))) => self.drive(opened, &mut batch).await,
-                Ok(Ok(Established::Tls(opened))) => self.drive(opened, &mut batch).await,
+                Ok(Ok(Established::Plain(opened))) => self.open(opened, &mut batch).run().await,
+                Ok(Ok(Established::Tls(opened))) => self.open(opened, &mut batch).run().await,
                 Ok(Err(error)) => self.reporter.end(Some(&error), None),
                 Err(Interrupt::Cancelled) => return self.reporter.cancelled(),
                 Err(Interrupt::Aborted) => return,
@@ -57,8 +57,13 @@ impl Task {
         }
     }
 
-    /// Reports the open and runs the connection until it ends.
-    async fn drive<S>(&mut self, opened: Opened<S>, batch: &mut VecDeque<Outgoing>)
+    /// Reports the open and makes the driver that runs the connection until it ends. (Not
+    /// async: the connection's task keeps only the driver, not what was needed to make it.)
+    fn open<'a, S>(
+        &'a mut self,
+        opened: Opened<S>,
+        batch: &'a mut VecDeque<Outgoing>,
+    ) -> Driver<'a, S>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
@@ -66,12 +71,13 @@ impl Task {
         let config = Config {
             max_message_size: self.shared.options.max_message_size,
         };
-        let mut masks = StdRng::from_rng(&mut self.rng);
+        // Masking keys from the thread's CSPRNG (RFC 6455 §5.3: unpredictable), which needs
+        // no state of the connection's own.
         let mut protocol = Protocol::new(
             Role::Client,
             config,
             opened.accepted.deflate,
-            Box::new(move |buf: &mut [u8]| masks.fill_bytes(buf)),
+            Box::new(|buf: &mut [u8]| rand::rng().fill_bytes(buf)),
         );
         protocol.receive_data(&opened.leftover);
         Driver::new(
@@ -82,7 +88,5 @@ impl Task {
             &mut self.reporter,
             opened.endpoint,
         )
-        .run()
-        .await;
     }
 }
