@@ -11,6 +11,7 @@ use net_websocket_protocol::{Connection as Protocol, Event, State};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
+use std::io::IoSlice;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
@@ -26,6 +27,11 @@ const OUTPUT_HIGH_WATER: usize = 256 * 1024;
 const READ_BUFFER_SIZE: usize = 64 * 1024;
 /// Idle read buffers a worker keeps.
 const POOLED_READ_BUFFERS: usize = 8;
+/// Pieces of output one write takes at most.
+const MAX_SLICES: usize = 64;
+/// Buffers that grew for large messages (the read buffer, the outbox's spares) are kept while
+/// traffic keeps coming, and given back after this long without any received.
+const RELEASE_AFTER: Duration = Duration::from_secs(1);
 /// A timer deadline far enough to mean "never".
 const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365);
 /// How long the final shutdown (TLS close_notify, TCP FIN) may take after a clean close.
@@ -33,6 +39,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 thread_local! {
     static READ_BUFFERS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn holds_large_buffer(protocol: &Protocol) -> bool {
+    protocol.read_buffer_len() > READ_BUFFER_SIZE
 }
 
 /// Gives `protocol` a read buffer of this worker's, when it has none.
@@ -46,12 +56,17 @@ fn lend_read_buffer(protocol: &mut Protocol) {
     let _ = protocol.give_read_buffer(buffer);
 }
 
-/// Takes `protocol`'s read buffer back while it holds nothing.
-fn reclaim_read_buffer(protocol: &mut Protocol) {
+/// Takes `protocol`'s read buffer back while it holds nothing, into the pool; a buffer that
+/// grew for large messages stays (the next ones reuse it) unless `release` (then it is freed).
+fn reclaim_read_buffer(protocol: &mut Protocol, release: bool) {
+    let large = holds_large_buffer(protocol);
+    if large && !release {
+        return;
+    }
     if let Some(buffer) = protocol.take_idle_read_buffer() {
         READ_BUFFERS.with(|pool| {
             let mut pool = pool.borrow_mut();
-            if pool.len() < POOLED_READ_BUFFERS {
+            if !large && pool.len() < POOLED_READ_BUFFERS {
                 pool.push(buffer);
             }
         });
@@ -102,26 +117,37 @@ enum Due {
     Ping,
     /// Nothing received for `dead_after`: the connection is lost.
     Dead,
+    /// Quiet for a while: give back a read buffer that grew for large messages.
+    ReleaseBuffer,
 }
 
 /// The one place timer deadlines are computed: the close deadline when one is set, else the
-/// keepalive deadline (a ping after `interval` idle, dead after `dead_after` idle).
+/// keepalive deadline (a ping after `interval` idle, dead after `dead_after` idle); and, when
+/// the connection holds a read buffer grown for large messages, its release after
+/// [`RELEASE_AFTER`] of quiet, if that comes first.
 fn next_deadline(
     close_deadline: Option<Instant>,
     keepalive: &Keepalive,
     interval: Option<Duration>,
     dead_after: Duration,
+    holds_large_buffer: bool,
 ) -> (Instant, Option<Due>) {
-    if let Some(deadline) = close_deadline {
-        return (deadline, Some(Due::CloseDeadline));
-    }
-    match interval {
-        Some(_) if keepalive.ping_outstanding => {
-            (keepalive.last_received + dead_after, Some(Due::Dead))
+    let main = if let Some(deadline) = close_deadline {
+        (deadline, Some(Due::CloseDeadline))
+    } else {
+        match interval {
+            Some(_) if keepalive.ping_outstanding => {
+                (keepalive.last_received + dead_after, Some(Due::Dead))
+            }
+            Some(interval) => (keepalive.last_received + interval, Some(Due::Ping)),
+            None => (keepalive.last_received + FAR_FUTURE, None),
         }
-        Some(interval) => (keepalive.last_received + interval, Some(Due::Ping)),
-        None => (keepalive.last_received + FAR_FUTURE, None),
+    };
+    let release = keepalive.last_received + RELEASE_AFTER;
+    if holds_large_buffer && release < main.0 {
+        return (release, Some(Due::ReleaseBuffer));
     }
+    main
 }
 
 impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
@@ -183,9 +209,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             }
             self.encode_pending();
 
-            while !self.protocol.pending_output().is_empty() {
-                let out = self.protocol.pending_output();
-                match Pin::new(&mut self.stream).poll_write(cx, out) {
+            while self.protocol.pending_output_len() > 0 {
+                // One vectored write: small frames batched, large payloads from their own
+                // buffers, after their headers.
+                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+                let count = self.protocol.pending_output_vectored(&mut slices);
+                match Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..count]) {
                     Poll::Ready(Ok(0)) => {
                         let closed = std::io::Error::from(std::io::ErrorKind::WriteZero);
                         return self.lost("connection lost while writing", closed);
@@ -206,7 +235,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     Poll::Pending => {}
                 }
             }
-            if self.protocol.pending_output().is_empty() && !self.unflushed {
+            self.used.extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
+            if self.protocol.pending_output_len() == 0 && !self.unflushed {
                 self.report_unreported();
             }
 
@@ -242,11 +272,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     self.timers.last_received = Instant::now();
                     self.timers.ping_outstanding = false;
                     self.dispatch_events(cx);
-                    reclaim_read_buffer(&mut self.protocol);
+                    reclaim_read_buffer(&mut self.protocol, false);
                     progress = true;
                 }
                 Poll::Ready(Err(e)) => return self.lost("connection lost while reading", e),
-                Poll::Pending => reclaim_read_buffer(&mut self.protocol),
+                Poll::Pending => reclaim_read_buffer(&mut self.protocol, false),
             }
 
             let options = &self.shared.options;
@@ -255,6 +285,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 &self.timers,
                 options.ping_interval,
                 options.dead_after,
+                holds_large_buffer(&self.protocol) || self.shared.outbox.holds_large(),
             );
             if self.timer.deadline() != deadline {
                 self.timer.as_mut().reset(deadline);
@@ -278,7 +309,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
     fn encode_pending(&mut self) {
-        while !self.ended && self.protocol.pending_output().len() < OUTPUT_HIGH_WATER {
+        while !self.ended && self.protocol.pending_output_len() < OUTPUT_HIGH_WATER {
             let Some(item) = self.batch.pop_front() else {
                 break;
             };
@@ -298,28 +329,31 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     }
 
     fn encode(&mut self, item: Outgoing) {
-        let result = match &item {
+        // Messages hand their buffers over: large ones are written from them. Refused only
+        // after a close frame went out (ours or in reply): the message is dropped, as SPEC §3
+        // allows until the end is reported.
+        let _ = match item {
             Outgoing::Text(text) => {
                 self.shared.queued.fetch_sub(text.len(), Ordering::AcqRel);
-                self.protocol.send_utf8(text)
+                self.protocol.send_utf8_owned(text)
             }
             Outgoing::Binary(data) => {
                 self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-                self.protocol.send_binary(data)
+                self.protocol.send_binary_owned(data)
             }
-            Outgoing::Ping(payload) => self.protocol.send_ping(payload),
+            Outgoing::Ping(payload) => {
+                let sent = self.protocol.send_ping(&payload);
+                self.used.push(payload);
+                sent
+            }
             Outgoing::Close(code, reason) => {
-                let result = self.protocol.send_close(Some(*code), reason);
-                if result.is_ok() {
+                let sent = self.protocol.send_close(Some(code), &reason);
+                if sent.is_ok() {
                     self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
                 }
-                result
+                sent
             }
         };
-        // Refused only after a close frame went out (ours or in reply): the message is dropped,
-        // as SPEC §3 allows until the end is reported.
-        let _ = result;
-        self.used.extend(item.into_buffer());
     }
 
     fn dispatch_events(&mut self, cx: &mut Context<'_>) {
@@ -400,6 +434,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     .end(None, Some((1006, "close handshake timed out")));
                 Some(Poll::Ready(Finish::Shutdown))
             }
+            Due::ReleaseBuffer => {
+                reclaim_read_buffer(&mut self.protocol, true);
+                self.shared.outbox.release_large();
+                None
+            }
             Due::Ping => {
                 if self.protocol.state() == State::Open {
                     let _ = self.protocol.send_ping(b"keepalive");
@@ -446,7 +485,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     /// One attempt to write a close frame now, when nothing else is waiting to be written.
     fn try_close_now(&mut self, code: u16, reason: &str, cx: &mut Context<'_>) {
-        if self.protocol.state() == State::Open && self.protocol.pending_output().is_empty() {
+        if self.protocol.state() == State::Open && self.protocol.pending_output_len() == 0 {
             let _ = self.protocol.send_close(Some(code), reason);
             let out = self.protocol.pending_output();
             let _ = Pin::new(&mut self.stream).poll_write(cx, out);
@@ -488,7 +527,7 @@ mod tests {
     #[test]
     fn a_ping_after_the_interval_then_dead_after_the_total() {
         let idle = keepalive(false);
-        let at = |k: &Keepalive| next_deadline(None, k, Some(INTERVAL), DEAD);
+        let at = |k: &Keepalive| next_deadline(None, k, Some(INTERVAL), DEAD, false);
         assert_eq!(at(&idle), (idle.last_received + INTERVAL, Some(Due::Ping)));
         let waiting = keepalive(true);
         assert_eq!(
@@ -500,12 +539,32 @@ mod tests {
     #[test]
     fn no_keepalive_means_no_timer_and_the_close_deadline_comes_first() {
         let idle = keepalive(true);
-        let (_, due) = next_deadline(None, &idle, None, DEAD);
+        let (_, due) = next_deadline(None, &idle, None, DEAD, false);
         assert_eq!(due, None);
         let close = Instant::now() + Duration::from_secs(5);
         assert_eq!(
-            next_deadline(Some(close), &idle, Some(INTERVAL), DEAD),
+            next_deadline(Some(close), &idle, Some(INTERVAL), DEAD, false),
             (close, Some(Due::CloseDeadline))
+        );
+    }
+
+    #[test]
+    fn a_large_read_buffer_is_released_after_a_quiet_second() {
+        let idle = keepalive(false);
+        let release = idle.last_received + RELEASE_AFTER;
+        assert_eq!(
+            next_deadline(None, &idle, Some(INTERVAL), DEAD, true),
+            (release, Some(Due::ReleaseBuffer))
+        );
+        assert_eq!(
+            next_deadline(None, &idle, None, DEAD, true),
+            (release, Some(Due::ReleaseBuffer))
+        );
+        // A close deadline that comes first still wins.
+        let close = Instant::now();
+        assert_eq!(
+            next_deadline(Some(close), &idle, None, DEAD, true).1,
+            Some(Due::CloseDeadline)
         );
     }
 }

@@ -10,8 +10,11 @@ use std::task::{Context, Poll, Waker};
 
 /// Emptied buffers kept for reuse, at most this many...
 const MAX_SPARE: usize = 64;
-/// ...and none larger than this: the memory of a large message is given back.
+/// ...and none larger than this...
 const MAX_SPARE_CAPACITY: usize = 64 * 1024;
+/// ...but for a few large ones, kept while large messages keep being sent (a fresh buffer of
+/// several MiB costs page faults on every byte) and given back when the task says so.
+const MAX_LARGE_SPARE: usize = 2;
 
 /// Something a caller asked the connection to send.
 #[derive(Debug)]
@@ -53,6 +56,7 @@ struct State {
     close_queued: bool,
     aborted: bool,
     spare: Vec<Vec<u8>>,
+    large_spare: Vec<Vec<u8>>,
     /// The task, when it waits for something to be queued.
     waker: Option<Waker>,
 }
@@ -64,14 +68,34 @@ impl Outbox {
 
     /// A buffer holding a copy of `data`: a recycled one when there is one.
     pub(crate) fn copy(&self, data: &[u8]) -> Vec<u8> {
-        let mut buffer = self.lock().spare.pop().unwrap_or_default();
+        let recycled = {
+            let mut state = self.lock();
+            if data.len() > MAX_SPARE_CAPACITY {
+                let fits = state.large_spare.iter().position(|b| b.capacity() >= data.len());
+                fits.map(|i| state.large_spare.swap_remove(i))
+            } else {
+                state.spare.pop()
+            }
+        };
+        let mut buffer = recycled.unwrap_or_default();
         buffer.extend_from_slice(data);
         buffer
     }
 
     /// Gives a buffer back without queueing it (a send that was refused after the copy).
     pub(crate) fn give_back(&self, buffer: Vec<u8>) {
-        recycle(&mut self.lock().spare, buffer);
+        self.lock().recycle(buffer);
+    }
+
+    /// Whether large buffers are kept for reuse.
+    pub(crate) fn holds_large(&self) -> bool {
+        !self.lock().large_spare.is_empty()
+    }
+
+    /// Frees the large buffers kept for reuse (large messages stopped coming).
+    pub(crate) fn release_large(&self) {
+        let released = std::mem::take(&mut self.lock().large_spare);
+        drop(released);
     }
 
     /// Queues `item` and wakes the task.
@@ -109,7 +133,7 @@ impl Outbox {
     ) -> Result<(), Interrupt> {
         let mut state = self.lock();
         for buffer in used.drain(..) {
-            recycle(&mut state.spare, buffer);
+            state.recycle(buffer);
         }
         if state.aborted {
             return Err(Interrupt::Aborted);
@@ -140,10 +164,16 @@ impl Outbox {
     }
 }
 
-fn recycle(spare: &mut Vec<Vec<u8>>, mut buffer: Vec<u8>) {
-    if spare.len() < MAX_SPARE && buffer.capacity() <= MAX_SPARE_CAPACITY {
+impl State {
+    fn recycle(&mut self, mut buffer: Vec<u8>) {
         buffer.clear();
-        spare.push(buffer);
+        if buffer.capacity() <= MAX_SPARE_CAPACITY {
+            if self.spare.len() < MAX_SPARE {
+                self.spare.push(buffer);
+            }
+        } else if self.large_spare.len() < MAX_LARGE_SPARE {
+            self.large_spare.push(buffer);
+        }
     }
 }
 
@@ -175,12 +205,19 @@ mod tests {
     }
 
     #[test]
-    fn large_buffers_are_not_kept() {
+    fn large_buffers_serve_large_messages_until_released() {
         let outbox = Outbox::default();
-        outbox.give_back(Vec::with_capacity(MAX_SPARE_CAPACITY + 1));
-        assert!(outbox.copy(b"x").capacity() < MAX_SPARE_CAPACITY);
+        let large = MAX_SPARE_CAPACITY + 1;
+        outbox.give_back(Vec::with_capacity(large));
+        assert!(outbox.holds_large());
+        assert!(outbox.copy(b"x").capacity() < MAX_SPARE_CAPACITY, "small data, small buffer");
         outbox.give_back(Vec::with_capacity(100));
         assert_eq!(outbox.copy(b"x").capacity(), 100);
+        let big = vec![7u8; large];
+        assert_eq!(outbox.copy(&big).capacity(), large, "the large buffer was reused");
+        outbox.give_back(Vec::with_capacity(large));
+        outbox.release_large();
+        assert!(!outbox.holds_large());
     }
 
     #[test]

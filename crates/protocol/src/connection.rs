@@ -7,6 +7,7 @@ use crate::frame::{Opcode, MAX_CONTROL_PAYLOAD};
 use crate::reader::{Control, Incoming, Reader};
 use crate::writer::Writer;
 use crate::{Entropy, Utf8Text};
+use std::io::IoSlice;
 
 /// Which end of the connection we are: the client masks what it sends and requires unmasked
 /// frames; the server the reverse (RFC 6455 §5.1).
@@ -160,7 +161,7 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("state", &self.state())
-            .field("pending_output", &self.pending_output().len())
+            .field("pending_output", &self.pending_output_len())
             .finish_non_exhaustive()
     }
 }
@@ -239,9 +240,9 @@ impl Connection {
     }
 
     /// The input buffer while it holds no unparsed bytes (after the events were polled), so
-    /// that an idle connection keeps none; hand it to another connection's
-    /// [`Connection::give_read_buffer`]. None while bytes wait, or when the buffer grew past
-    /// 64 KiB for a large message (it is freed instead).
+    /// that an idle connection keeps none: hand it to another connection's
+    /// [`Connection::give_read_buffer`], or free it (one that grew for a large message). None
+    /// while bytes wait.
     pub fn take_idle_read_buffer(&mut self) -> Option<Vec<u8>> {
         self.keep_peeked();
         self.reader.take_idle_buffer()
@@ -256,6 +257,11 @@ impl Connection {
     /// Whether the connection holds a read buffer (else [`Connection::read_space`] makes one).
     pub fn has_read_buffer(&self) -> bool {
         self.reader.has_buffer()
+    }
+
+    /// The size of the read buffer (0 when there is none): it grows for large messages.
+    pub fn read_buffer_len(&self) -> usize {
+        self.reader.buffer_len()
     }
 
     fn takes_input(&self) -> bool {
@@ -336,6 +342,33 @@ impl Connection {
         Ok(())
     }
 
+    /// Queues a binary message from a buffer the connection takes: from 16 KiB on (and
+    /// without compression) it is masked and written where it lies, not copied. The buffer
+    /// comes back through [`Connection::take_written_buffer`].
+    pub fn send_binary_owned(&mut self, data: Vec<u8>) -> Result<(), SendError> {
+        self.send_owned(Opcode::Binary, data)
+    }
+
+    /// Queues a checked text message from its own buffer, as [`Connection::send_binary_owned`].
+    pub fn send_utf8_owned(&mut self, text: Utf8Text) -> Result<(), SendError> {
+        self.send_owned(Opcode::Text, text.into_bytes())
+    }
+
+    fn send_owned(&mut self, opcode: Opcode, data: Vec<u8>) -> Result<(), SendError> {
+        if let Err(error) = self.closing.check_send() {
+            self.writer.give_back(data);
+            return Err(error);
+        }
+        self.writer.message_owned(opcode, data);
+        Ok(())
+    }
+
+    /// A buffer given to a `send_*_owned` call that the connection is done with (written, or
+    /// copied, or refused), for reuse.
+    pub fn take_written_buffer(&mut self) -> Option<Vec<u8>> {
+        self.writer.take_done()
+    }
+
     /// Queues a ping (payload at most 125 bytes).
     pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), SendError> {
         self.send_control(Opcode::Ping, payload)
@@ -378,12 +411,26 @@ impl Connection {
         Ok(())
     }
 
-    /// Bytes waiting to be written to the transport.
+    /// The first piece of the bytes waiting to be written to the transport (write it, then
+    /// [`Connection::consume_output`], then ask again): all of them unless a large message
+    /// lies in its own buffer.
     pub fn pending_output(&self) -> &[u8] {
         self.writer.pending()
     }
 
-    /// Marks the first `n` bytes of [`Connection::pending_output`] as written.
+    /// Every piece waiting to be written, in order, for a vectored write: fills `slices` and
+    /// returns how many it filled (more may wait when they are all filled).
+    pub fn pending_output_vectored<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        self.writer.pending_vectored(slices)
+    }
+
+    /// How many bytes wait to be written.
+    pub fn pending_output_len(&self) -> usize {
+        self.writer.pending_len()
+    }
+
+    /// Marks the next `n` bytes of the output (in the order of
+    /// [`Connection::pending_output_vectored`]) as written.
     pub fn consume_output(&mut self, n: usize) {
         self.writer.consume(n);
     }

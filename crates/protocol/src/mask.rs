@@ -1,10 +1,10 @@
 //! Payload masking (RFC 6455 §5.3).
 //!
 //! §5.3: "Octet i of the transformed data is the XOR of octet i of the original data with
-//! octet at index i modulo 4 of the masking key." We XOR eight bytes at a time: the key
-//! repeated twice, read with the same native byte order as the data, lines up byte for byte
-//! on any platform, so no unsafe code or alignment is needed (and the compiler vectorizes the
-//! loop).
+//! octet at index i modulo 4 of the masking key." We XOR sixteen bytes at a time: the key
+//! repeated four times, read with the same native byte order as the data, lines up byte for
+//! byte on any platform, so no unsafe code or alignment is needed (and the compiler uses the
+//! vector registers: one SSE2 XOR per 16 bytes on x86_64).
 
 /// The key rotated so that index 0 applies to payload byte `offset`.
 fn rotated(key: [u8; 4], offset: usize) -> [u8; 4] {
@@ -13,14 +13,17 @@ fn rotated(key: [u8; 4], offset: usize) -> [u8; 4] {
     k
 }
 
-fn key_word(k: [u8; 4]) -> u64 {
-    u64::from_ne_bytes([k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3]])
+fn key_word(k: [u8; 4]) -> u128 {
+    u128::from_ne_bytes([
+        k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3], k[0], k[1], k[2], k[3], k[0], k[1], k[2],
+        k[3],
+    ])
 }
 
-fn load(bytes: &[u8]) -> u64 {
-    let mut word = [0u8; 8];
+fn load(bytes: &[u8]) -> u128 {
+    let mut word = [0u8; 16];
     word.copy_from_slice(bytes);
-    u64::from_ne_bytes(word)
+    u128::from_ne_bytes(word)
 }
 
 /// Masks (or unmasks: XOR is its own inverse) `buf` in place. `offset` is the position of
@@ -28,11 +31,11 @@ fn load(bytes: &[u8]) -> u64 {
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let k = rotated(key, offset);
     let word = key_word(k);
-    let mut chunks = buf.chunks_exact_mut(8);
+    let mut chunks = buf.chunks_exact_mut(16);
     for chunk in &mut chunks {
         chunk.copy_from_slice(&(load(chunk) ^ word).to_ne_bytes());
     }
-    // Eight is a multiple of four: the remainder starts at key phase 0 again.
+    // Sixteen is a multiple of four: the remainder starts at key phase 0 again.
     for (b, m) in chunks.into_remainder().iter_mut().zip(k.iter().cycle()) {
         *b ^= m;
     }

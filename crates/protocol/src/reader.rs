@@ -8,8 +8,8 @@
 //!
 //! Memory grows only with bytes that arrived: the buffer grows when it is full (or holds the
 //! start of a frame longer than it), at most to twice what it holds; a frame header's length
-//! is checked against the limit, never used to allocate. Once empty, a buffer larger than
-//! [`Reader::KEEP`] is given back.
+//! is checked against the limit, never used to allocate. The caller may take the buffer away
+//! whenever it holds nothing (to pool small ones and free large ones).
 use crate::connection::{MessageKind, Role};
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
@@ -129,8 +129,6 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    /// A buffer larger than this is given back once empty.
-    pub(crate) const KEEP: usize = 64 * 1024;
     /// Room a read is offered at least: the buffer grows when less is left.
     const MIN_READ: usize = 4 * 1024;
 
@@ -185,8 +183,7 @@ impl Reader {
         }
     }
 
-    /// The input buffer while it holds nothing, for the caller to keep for another
-    /// connection (a buffer larger than [`Reader::KEEP`] is dropped instead).
+    /// The input buffer while it holds nothing.
     pub(crate) fn take_idle_buffer(&mut self) -> Option<Vec<u8>> {
         self.restore_terminated_byte();
         if self.start != self.filled || self.buf.is_empty() {
@@ -194,8 +191,12 @@ impl Reader {
         }
         self.start = 0;
         self.filled = 0;
-        let buf = std::mem::take(&mut self.buf);
-        (buf.len() <= Self::KEEP).then_some(buf)
+        Some(std::mem::take(&mut self.buf))
+    }
+
+    /// The size of the input buffer (0 when it has none).
+    pub(crate) fn buffer_len(&self) -> usize {
+        self.buf.len()
     }
 
     /// Gives the reader a buffer to read into while it has none; otherwise gives it back.

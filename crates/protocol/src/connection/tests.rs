@@ -136,8 +136,15 @@ fn receive_bytewise(c: &mut Connection, bytes: &[u8]) -> Vec<Ev> {
 }
 
 fn output(c: &mut Connection) -> Vec<u8> {
-    let out = c.pending_output().to_vec();
-    c.consume_output(out.len());
+    let mut out = Vec::new();
+    loop {
+        let piece = c.pending_output().to_vec();
+        if piece.is_empty() {
+            break;
+        }
+        c.consume_output(piece.len());
+        out.extend_from_slice(&piece);
+    }
     out
 }
 
@@ -1070,6 +1077,69 @@ mod message_buffer {
 // Output queue.
 mod output_queue {
     use super::*;
+    use crate::writer::IN_PLACE_MIN;
+    use std::io::IoSlice;
+
+    /// Writes everything pending through vectored writes of at most `max` bytes each.
+    fn drain_vectored(c: &mut Connection, max: usize) -> Vec<u8> {
+        let mut wire = Vec::new();
+        loop {
+            let mut slices = [IoSlice::new(&[]); 8];
+            let n = c.pending_output_vectored(&mut slices);
+            if n == 0 {
+                assert_eq!(c.pending_output_len(), 0);
+                return wire;
+            }
+            let mut taken = 0;
+            for slice in &slices[..n] {
+                let take = slice.len().min(max - taken);
+                wire.extend_from_slice(&slice[..take]);
+                taken += take;
+                if taken == max {
+                    break;
+                }
+            }
+            c.consume_output(taken);
+        }
+    }
+
+    #[test]
+    fn large_owned_messages_go_out_in_order_from_their_own_buffer() {
+        for role in ROLES {
+            for max in [1, 7, 1000, 1 << 20] {
+                let mut c = conn(role);
+                let large: Vec<u8> = (0..IN_PLACE_MIN * 3).map(|i| (i % 251) as u8).collect();
+                let small = b"small".to_vec();
+                c.send_binary(b"before").unwrap();
+                c.send_binary_owned(large.clone()).unwrap();
+                c.send_binary_owned(small.clone()).unwrap();
+                c.send_ping(b"p").unwrap();
+                c.send_binary_owned(large.clone()).unwrap();
+                let mut want = outgoing(role, 0x82, b"before");
+                want.extend(outgoing(role, 0x82, &large));
+                want.extend(outgoing(role, 0x82, &small));
+                want.extend(outgoing(role, 0x89, b"p"));
+                want.extend(outgoing(role, 0x82, &large));
+                assert_eq!(c.pending_output_len(), want.len());
+                assert_eq!(drain_vectored(&mut c, max), want, "{role:?} in writes of {max}");
+                // Every owned buffer comes back: the two large ones once written, the small one
+                // (copied) at once.
+                let mut back = 0;
+                while c.take_written_buffer().is_some() {
+                    back += 1;
+                }
+                assert_eq!(back, 3);
+            }
+        }
+    }
+
+    #[test]
+    fn an_owned_message_after_the_close_comes_back() {
+        let mut c = conn(Role::Client);
+        c.send_close(Some(1000), "").unwrap();
+        assert!(c.send_binary_owned(vec![1; IN_PLACE_MIN]).is_err());
+        assert_eq!(c.take_written_buffer().map(|b| b.len()), Some(IN_PLACE_MIN));
+    }
 
     #[test]
     fn partial_writes() {
@@ -1463,12 +1533,23 @@ mod property {
             };
             let mut want = Vec::new();
             for (is_text, data) in &batch {
+                // Copied, or from its own buffer (written in place when large).
+                let owned = rng.below(2) == 0;
                 if *is_text {
                     let s = std::str::from_utf8(data).unwrap();
-                    from.send_text(s).unwrap();
+                    if owned {
+                        let checked = crate::Utf8Text::new(data.clone()).unwrap();
+                        from.send_utf8_owned(checked).unwrap();
+                    } else {
+                        from.send_text(s).unwrap();
+                    }
                     want.push(text(s));
                 } else {
-                    from.send_binary(data).unwrap();
+                    if owned {
+                        from.send_binary_owned(data.clone()).unwrap();
+                    } else {
+                        from.send_binary(data).unwrap();
+                    }
                     want.push(Ev::Binary(data.clone()));
                 }
             }
