@@ -18,6 +18,7 @@ mod registry;
 mod tls_proxy;
 mod types;
 
+pub use api::*;
 pub use codes::*;
 pub use ext::*;
 pub use lifecycle::*;

@@ -235,7 +235,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     Poll::Pending => {}
                 }
             }
-            self.used.extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
+            self.used
+                .extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
             if self.protocol.pending_output_len() == 0 && !self.unflushed {
                 self.report_unreported();
             }

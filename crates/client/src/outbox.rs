@@ -71,7 +71,10 @@ impl Outbox {
         let recycled = {
             let mut state = self.lock();
             if data.len() > MAX_SPARE_CAPACITY {
-                let fits = state.large_spare.iter().position(|b| b.capacity() >= data.len());
+                let fits = state
+                    .large_spare
+                    .iter()
+                    .position(|b| b.capacity() >= data.len());
                 fits.map(|i| state.large_spare.swap_remove(i))
             } else {
                 state.spare.pop()
@@ -210,11 +213,18 @@ mod tests {
         let large = MAX_SPARE_CAPACITY + 1;
         outbox.give_back(Vec::with_capacity(large));
         assert!(outbox.holds_large());
-        assert!(outbox.copy(b"x").capacity() < MAX_SPARE_CAPACITY, "small data, small buffer");
+        assert!(
+            outbox.copy(b"x").capacity() < MAX_SPARE_CAPACITY,
+            "small data, small buffer"
+        );
         outbox.give_back(Vec::with_capacity(100));
         assert_eq!(outbox.copy(b"x").capacity(), 100);
         let big = vec![7u8; large];
-        assert_eq!(outbox.copy(&big).capacity(), large, "the large buffer was reused");
+        assert_eq!(
+            outbox.copy(&big).capacity(),
+            large,
+            "the large buffer was reused"
+        );
         outbox.give_back(Vec::with_capacity(large));
         outbox.release_large();
         assert!(!outbox.holds_large());

@@ -145,6 +145,12 @@ impl FrameHeader {
     /// Appends the header to `out`, with the minimal length encoding (§5.2: "the minimal
     /// number of bytes MUST be used to encode the length").
     pub fn encode(&self, out: &mut Vec<u8>) {
+        let (bytes, len) = self.to_bytes();
+        out.extend_from_slice(&bytes[..len]);
+    }
+
+    /// The header's bytes: the first `len` of the array.
+    pub fn to_bytes(&self) -> ([u8; MAX_HEADER_LEN], usize) {
         let mut bytes = [0u8; MAX_HEADER_LEN];
         bytes[0] =
             (self.opcode as u8) | if self.fin { FIN } else { 0 } | if self.rsv1 { RSV1 } else { 0 };
@@ -169,7 +175,7 @@ impl FrameHeader {
             bytes[len..len + 4].copy_from_slice(&key);
             len += 4;
         }
-        out.extend_from_slice(&bytes[..len]);
+        (bytes, len)
     }
 }
 

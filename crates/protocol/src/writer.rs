@@ -100,17 +100,14 @@ impl Writer {
         }
         self.reclaim();
         let mask = self.mask_key();
-        let mut header = Vec::with_capacity(MAX_HEADER_LEN);
-        self.header(opcode, false, mask, data.len(), &mut header);
+        let (header, header_len) = frame_header(opcode, false, mask, data.len()).to_bytes();
         if let Some(key) = mask {
             apply_mask(&mut data, key, 0);
         }
-        let mut bytes = [0u8; MAX_HEADER_LEN];
-        bytes[..header.len()].copy_from_slice(&header);
         self.large.push_back(LargeFrame {
             at: self.out.len(),
-            header: bytes,
-            header_len: header.len(),
+            header,
+            header_len,
             payload: data,
             written: 0,
         });
@@ -157,7 +154,11 @@ impl Writer {
             return &self.out[self.start..end];
         }
         match self.large.front() {
-            Some(frame) => frame.remaining().into_iter().find(|p| !p.is_empty()).unwrap_or(&[]),
+            Some(frame) => frame
+                .remaining()
+                .into_iter()
+                .find(|p| !p.is_empty())
+                .unwrap_or(&[]),
             None => &[],
         }
     }
@@ -241,28 +242,26 @@ impl Writer {
         }
     }
 
-    fn header(&self, opcode: Opcode, rsv1: bool, mask: Option<[u8; 4]>, len: usize, out: &mut Vec<u8>) {
-        FrameHeader {
-            fin: true,
-            rsv1,
-            opcode,
-            mask,
-            payload_len: len as u64,
-        }
-        .encode(out);
-    }
-
     /// One frame with FIN set, encoded into the output buffer.
     fn frame(&mut self, opcode: Opcode, rsv1: bool, payload: &[u8]) {
         self.reclaim();
         let mask = self.mask_key();
         self.out.reserve(MAX_HEADER_LEN + payload.len());
-        let mut out = std::mem::take(&mut self.out);
-        self.header(opcode, rsv1, mask, payload.len(), &mut out);
+        frame_header(opcode, rsv1, mask, payload.len()).encode(&mut self.out);
         match mask {
-            Some(key) => mask_into(payload, key, 0, &mut out),
-            None => out.extend_from_slice(payload),
+            Some(key) => mask_into(payload, key, 0, &mut self.out),
+            None => self.out.extend_from_slice(payload),
         }
-        self.out = out;
+    }
+}
+
+/// The header of a whole message in one frame (FIN set).
+fn frame_header(opcode: Opcode, rsv1: bool, mask: Option<[u8; 4]>, len: usize) -> FrameHeader {
+    FrameHeader {
+        fin: true,
+        rsv1,
+        opcode,
+        mask,
+        payload_len: len as u64,
     }
 }

@@ -1,34 +1,17 @@
-//! The C API as a C program links it. The four functions of net_websocket.h that the capi
-//! crate keeps in a private module are declared here from the header's prototypes and
-//! resolved from its rlib by the linker; the `WebSocketEx_*` ones are its public exports.
-//! Either way each call is the `extern "C"` function a C caller reaches, panic boundary,
-//! handle checks and copies included.
+//! The C API as a C program links it: each call is the `extern "C"` function a C caller
+//! reaches, panic boundary, handle checks and copies included.
+pub use net_websocket::{
+    OH_WebSocketClient_Close, OH_WebSocketClient_Connect, OH_WebSocketClient_Constructor,
+    OH_WebSocketClient_Destroy,
+};
 use net_websocket::{
     WebSocket, WebSocketEx_GetLastErrorMessage, WebSocketEx_SetCAFile, WebSocketEx_SetCompression,
     WebSocketEx_SetKeepalive, WebSocketEx_SetMaxReceiveSize, WebSocketEx_SetMaxSendSize,
-    WebSocketEx_SetSendQueueLimit, WebSocket_CloseOption, WebSocket_OnCloseCallback,
-    WebSocket_OnErrorCallback, WebSocket_OnMessageCallback, WebSocket_OnOpenCallback,
-    WebSocket_RequestOptions, WEBSOCKET_OK,
+    WebSocketEx_SetSendQueueLimit, WebSocket_RequestOptions, WEBSOCKET_OK,
 };
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-
-extern "C" {
-    pub fn OH_WebSocketClient_Constructor(
-        onOpen: WebSocket_OnOpenCallback,
-        onMessage: WebSocket_OnMessageCallback,
-        onError: WebSocket_OnErrorCallback,
-        onclose: WebSocket_OnCloseCallback,
-    ) -> *mut WebSocket;
-    pub fn OH_WebSocketClient_Connect(
-        client: *mut WebSocket,
-        url: *const std::os::raw::c_char,
-        options: WebSocket_RequestOptions,
-    ) -> i32;
-    pub fn OH_WebSocketClient_Close(client: *mut WebSocket, options: WebSocket_CloseOption) -> i32;
-    pub fn OH_WebSocketClient_Destroy(client: *mut WebSocket) -> i32;
-}
 
 /// Ok for WEBSOCKET_OK; otherwise an error naming the call, its code and (for setters) why.
 pub fn check(call: &str, code: i32) -> Result<(), String> {

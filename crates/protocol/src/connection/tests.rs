@@ -1121,7 +1121,11 @@ mod output_queue {
                 want.extend(outgoing(role, 0x89, b"p"));
                 want.extend(outgoing(role, 0x82, &large));
                 assert_eq!(c.pending_output_len(), want.len());
-                assert_eq!(drain_vectored(&mut c, max), want, "{role:?} in writes of {max}");
+                assert_eq!(
+                    drain_vectored(&mut c, max),
+                    want,
+                    "{role:?} in writes of {max}"
+                );
                 // Every owned buffer comes back: the two large ones once written, the small one
                 // (copied) at once.
                 let mut back = 0;
