@@ -322,6 +322,9 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     /// next event: a close or a protocol failure that arrived in the same read must not
     /// overtake it.
     fn take_handler_commands(&mut self, cx: &mut Context<'_>) {
+        if !self.shared.outbox.is_dirty() {
+            return;
+        }
         if self.take_outbox(cx).is_err() {
             self.aborted = true;
             return;
@@ -355,6 +358,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 sent
             }
         };
+        // A small message was copied: its buffer is free at once.
+        self.take_written_buffers();
+    }
+
+    fn take_written_buffers(&mut self) {
+        self.used
+            .extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
     }
 
     fn dispatch_events(&mut self, cx: &mut Context<'_>) {

@@ -5,6 +5,7 @@
 //! allocation.
 use net_websocket_protocol::Utf8Text;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -48,6 +49,9 @@ pub(crate) enum Interrupt {
 #[derive(Default)]
 pub(crate) struct Outbox {
     state: Mutex<State>,
+    /// Something was pushed (or abort asked) since the task last took: lets the task skip the
+    /// lock when there is nothing for it.
+    dirty: AtomicBool,
 }
 
 #[derive(Default)]
@@ -107,6 +111,7 @@ impl Outbox {
             let mut state = self.lock();
             state.close_queued |= matches!(item, Outgoing::Close(..));
             state.queue.push_back(item);
+            self.dirty.store(true, Ordering::Release);
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -119,6 +124,7 @@ impl Outbox {
         let waker = {
             let mut state = self.lock();
             state.aborted = true;
+            self.dirty.store(true, Ordering::Release);
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -135,6 +141,7 @@ impl Outbox {
         cx: &mut Context<'_>,
     ) -> Result<(), Interrupt> {
         let mut state = self.lock();
+        self.dirty.store(false, Ordering::Release);
         for buffer in used.drain(..) {
             state.recycle(buffer);
         }
@@ -150,6 +157,12 @@ impl Outbox {
             batch.append(&mut state.queue);
         }
         Ok(())
+    }
+
+    /// Whether something may have been pushed since the last [`Outbox::take`] (a hint for
+    /// skipping it; a false `true` costs only the lock).
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.dirty.load(Ordering::Acquire)
     }
 
     /// While connecting or waiting to reconnect: ready when a Close is queued or Destroy was
