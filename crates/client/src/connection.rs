@@ -99,6 +99,7 @@ impl Shared {
 /// Why `connect` refused to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectError {
+    /// The URL is not a usable ws:// or wss:// URL.
     Url(UrlError),
     /// A user header that is malformed or sets a handshake field.
     Header(HandshakeError),
@@ -155,7 +156,8 @@ pub fn connect(
     handler: Box<dyn Handler>,
 ) -> Result<Connection, ConnectError> {
     let target = Target::parse(url).map_err(ConnectError::Url)?;
-    let headers = with_subprotocols(headers, &options.subprotocols)?;
+    let headers =
+        with_subprotocols(headers, &options.subprotocols).map_err(ConnectError::Header)?;
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
     handshake_for(&target, &headers, &options).map_err(ConnectError::Header)?;
     let request = Request {
@@ -183,10 +185,10 @@ pub fn connect(
 }
 
 /// The user headers plus the subprotocol offer of the options, which may not be made twice.
-fn with_subprotocols(
+pub(crate) fn with_subprotocols(
     headers: &[(String, String)],
     subprotocols: &[String],
-) -> Result<Vec<(String, String)>, ConnectError> {
+) -> Result<Vec<(String, String)>, HandshakeError> {
     let mut headers = headers.to_vec();
     if subprotocols.is_empty() {
         return Ok(headers);
@@ -195,8 +197,8 @@ fn with_subprotocols(
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case(SUBPROTOCOL_FIELD))
     {
-        return Err(ConnectError::Header(HandshakeError::ForbiddenHeader(
-            format!("{SUBPROTOCOL_FIELD} given as a header and as subprotocols"),
+        return Err(HandshakeError::ForbiddenHeader(format!(
+            "{SUBPROTOCOL_FIELD} given as a header and as subprotocols"
         )));
     }
     headers.push((SUBPROTOCOL_FIELD.to_string(), subprotocols.join(", ")));

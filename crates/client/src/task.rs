@@ -7,8 +7,7 @@ use crate::error::{Cause, Error};
 use crate::establish::{establish, Established, Opened, Request};
 use crate::handler::Reporter;
 use crate::outbox::{Interrupt, Outgoing};
-use net_websocket_protocol::{Config, Connection as Protocol, Role};
-use rand::Rng;
+use net_websocket_protocol::handshake::ResponseHead;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -44,7 +43,9 @@ impl Task {
             let outbox = &self.shared.outbox;
             // Boxed: connecting takes a few KiB of state that an open connection should not
             // keep in its task.
-            let connecting = Box::pin(establish(&self.request, options, &mut self.reporter));
+            let reporter = &mut self.reporter;
+            let mut on_response = |head: &ResponseHead| reporter.response(head);
+            let connecting = Box::pin(establish(&self.request, options, &mut on_response));
             let attempt = tokio::select! {
                 r = connecting => Ok(r),
                 i = poll_fn(|cx| outbox.poll_interrupt(cx)) => Err(i),
@@ -83,18 +84,7 @@ impl Task {
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         self.reporter.opened(&opened.accepted);
-        let config = Config {
-            max_message_size: self.shared.options.max_message_size,
-        };
-        // Masking keys from the thread's CSPRNG (RFC 6455 §5.3: unpredictable), which needs
-        // no state of the connection's own.
-        let mut protocol = Protocol::new(
-            Role::Client,
-            config,
-            opened.accepted.deflate,
-            Box::new(|buf: &mut [u8]| rand::rng().fill_bytes(buf)),
-        );
-        protocol.receive_data(&opened.leftover);
+        let protocol = opened.start_protocol(&self.shared.options);
         Driver::new(
             opened.stream,
             protocol,

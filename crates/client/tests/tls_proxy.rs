@@ -274,3 +274,46 @@ fn proxy_refusals_are_typed() {
     let (message, _, proxy) = failure(&url, via(format!("socks5://{socks}")));
     assert_eq!(proxy.as_deref(), Some("Refused { reply: 5 }"), "{message}");
 }
+
+#[test]
+fn the_async_api_runs_over_wss_through_a_proxy_on_a_current_thread_runtime() {
+    use futures_util::{SinkExt, StreamExt};
+    use net_websocket_client::{connect_async, Message};
+    let fixture = Fixture::new("async");
+    let tls_echo = fixture.tls_echo("server.pem", "server-key.pem");
+    let (http, http_log) = fixture.proxy(Mode::Http { deny: None }, None);
+    let url = format!("wss://localhost:{}/", tls_echo.port());
+    let proxied = fixture.options(ProxySetting::Url(
+        Proxy::parse(&format!("http://{http}")).unwrap(),
+    ));
+    let untrusted = Options {
+        proxy: ProxySetting::Off,
+        ..Options::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut ws = connect_async(&url, proxied).await.unwrap();
+        ws.send(Message::text("over TLS")).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("over TLS"));
+        ws.close().await.unwrap();
+        assert!(matches!(ws.next().await, Some(Ok(Message::Close(_)))));
+        assert!(ws.next().await.is_none());
+
+        // Not trusting the test CA: the typed certificate problem.
+        let refused = connect_async(&url, untrusted).await.unwrap_err();
+        assert!(
+            matches!(
+                refused.cause(),
+                Cause::Tls(TlsError::Certificate(CertificateProblem::UnknownIssuer))
+            ),
+            "{refused}"
+        );
+    });
+    assert_eq!(
+        *http_log.lock().unwrap(),
+        [format!("http localhost:{} ok", tls_echo.port())]
+    );
+}
