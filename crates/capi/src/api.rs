@@ -18,6 +18,8 @@ ffi_fn! {
         onError: WebSocket_OnErrorCallback,
         onclose: WebSocket_OnCloseCallback,
     ) -> *mut WebSocket {
+        // The C program has no logger of its own: NET_WEBSOCKET_LOG turns ours on.
+        net_websocket_client::logging::init_from_env();
         let entry = Arc::new(ClientEntry::new(Callbacks {
             on_open: onOpen,
             on_message: onMessage,

@@ -18,7 +18,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok_or("usage: async_chat ws://HOST:PORT/PATH [MESSAGE...]")?;
     let mut messages: Vec<String> = args.collect();
     if messages.is_empty() {
-        messages = ["hello", "bonjour", "こんにちは"].map(String::from).to_vec();
+        messages = ["hello", "bonjour", "こんにちは"]
+            .map(String::from)
+            .to_vec();
     }
 
     let ws = connect_async(&url, Options::default()).await?;

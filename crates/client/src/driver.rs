@@ -205,6 +205,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 sent
             }
             Outgoing::Close(code, reason) => {
+                log::debug!("{}: sending close {code} {reason}", self.endpoint);
                 let sent = self.protocol.send_close(Some(code), &reason);
                 if sent.is_ok() {
                     self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
@@ -252,6 +253,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 }
                 Event::Ping(_) => {}
                 Event::Close { code, reason } => {
+                    log::debug!("{}: the server sent close {code:?} {reason}", self.endpoint);
                     // RFC 6455 §7.1.5: an empty close payload means no status code (1005).
                     let code = code.unwrap_or(1005);
                     let reason = reason.to_owned();
@@ -306,6 +308,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 None
             }
             Due::Ping => {
+                log::debug!("{}: idle, sending a keepalive ping", self.endpoint);
                 if self.protocol.state() == State::Open {
                     let _ = self.protocol.send_ping(b"keepalive");
                 }

@@ -123,6 +123,10 @@ pub(crate) async fn establish(
             proxy::select(&options.proxy, &target, &request.proxy_environment).map_err(failed)?;
         let handshake =
             handshake_for(&target, &headers, options).map_err(|e| failed(Cause::Handshake(e)))?;
+        match &proxy {
+            Some(proxy) => log::debug!("{endpoint}: connecting through {proxy}"),
+            None => log::debug!("{endpoint}: connecting"),
+        }
         let attempted = attempt(&target, proxy.as_ref(), options, &handshake, on_response);
         let (code, location) = match attempted.await {
             Ok(established) => return Ok(established),
@@ -146,6 +150,7 @@ pub(crate) async fn establish(
         if next == target || visited.contains(&next) {
             return Err(refuse(RedirectProblem::Loop));
         }
+        log::debug!("{endpoint}: redirect {code} to {}", next.endpoint());
         if !next.same_host(&target) {
             headers.retain(|(name, _)| {
                 !CREDENTIAL_FIELDS
@@ -204,6 +209,7 @@ where
 {
     const SENDING: &str = "sending the handshake failed";
     const READING: &str = "reading the handshake response failed";
+    log::debug!("{endpoint}: sending the opening handshake");
     stream
         .write_all(handshake.request())
         .await
@@ -213,8 +219,22 @@ where
     let mut buf = Vec::with_capacity(1024);
     loop {
         if let Some(head) = parse_head(&buf).map_err(Cause::Handshake)? {
+            log::debug!(
+                "{endpoint}: handshake response {} {}",
+                head.status,
+                head.reason
+            );
             on_response(&head);
             let accepted = handshake.accept(head).map_err(Cause::Handshake)?;
+            log::debug!(
+                "{endpoint}: open (subprotocol: {}, permessage-deflate: {})",
+                accepted.subprotocol.as_deref().unwrap_or("none"),
+                if accepted.deflate.is_some() {
+                    "on"
+                } else {
+                    "off"
+                }
+            );
             let leftover = buf.split_off(accepted.consumed);
             return Ok(Opened {
                 stream,

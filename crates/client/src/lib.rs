@@ -40,6 +40,7 @@ mod driver;
 mod error;
 mod establish;
 mod handler;
+pub mod logging;
 mod message;
 mod options;
 mod outbox;

@@ -1,7 +1,7 @@
 //! The transport of one connection attempt, built stage by stage: resolve → TCP (every
 //! address in turn) → proxy tunnel → TLS. Every stage is bounded by the attempt's deadline
 //! and fails with the [`Cause`] that names it.
-use crate::error::{Cause, Stage};
+use crate::error::{io_reason, Cause, Stage};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind, Socks5Target};
 use crate::target::Target;
 use crate::tls::{self, TlsOptions};
@@ -128,6 +128,7 @@ impl Attempt<'_> {
         }
         let config = self.within(Stage::Tls, tls_config(self.tls)).await?;
         let name = tls::server_name(&self.target.host).map_err(Cause::Tls)?;
+        log::debug!("TLS handshake with {}", self.target.host);
         let handshake = async {
             TlsConnector::from(config)
                 .connect(name, tcp)
@@ -135,6 +136,14 @@ impl Attempt<'_> {
                 .map_err(|e| tls_cause(e, "the TLS handshake failed"))
         };
         let stream = self.within(Stage::Tls, handshake).await?;
+        if log::log_enabled!(log::Level::Debug) {
+            let (_, session) = stream.get_ref();
+            log::debug!(
+                "TLS established: {:?}, {:?}",
+                session.protocol_version(),
+                session.negotiated_cipher_suite().map(|s| s.suite())
+            );
+        }
         Ok(Stream::Tls(Box::new(stream)))
     }
 
@@ -145,6 +154,10 @@ impl Attempt<'_> {
             error,
         };
         let unreachable = |cause| failed(ProxyError::Unreachable(Box::new(cause)));
+        log::debug!(
+            "tunnel to {} through proxy {proxy}",
+            self.target.authority()
+        );
         let proxy_addrs = resolve(&proxy.host, proxy.port)
             .await
             .map_err(unreachable)?;
@@ -155,6 +168,7 @@ impl Attempt<'_> {
                 proxy::http_tunnel(&mut tcp, &self.target.authority(), credentials)
                     .await
                     .map_err(failed)?;
+                log::debug!("proxy {proxy}: CONNECT tunnel open");
                 return Ok(tcp);
             }
             ProxyKind::Socks5 { remote_dns } => remote_dns,
@@ -163,7 +177,10 @@ impl Attempt<'_> {
         for target in self.socks5_targets(remote_dns).await? {
             let mut tcp = connect_first(&proxy_addrs).await.map_err(unreachable)?;
             match proxy::socks5_tunnel(&mut tcp, &target, credentials).await {
-                Ok(()) => return Ok(tcp),
+                Ok(()) => {
+                    log::debug!("proxy {proxy}: SOCKS5 tunnel open");
+                    return Ok(tcp);
+                }
                 // Network or host unreachable, refused: the next address may work, as it
                 // would without a proxy.
                 Err(e @ ProxyError::Refused { reply: 3..=5 }) => refusal = Some(e),
@@ -214,6 +231,7 @@ pub(crate) fn tls_cause(e: io::Error, during: &'static str) -> Cause {
 
 /// Every address of `host`, in the resolver's order (getaddrinfo sorts them by RFC 6724).
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Cause> {
+    log::debug!("resolving {host}");
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
         .map_err(|source| Cause::Dns {
@@ -226,7 +244,14 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Cause> {
             host: host.to_owned(),
         });
     }
+    log::debug!("{host} resolved to {}", list(&addrs));
     Ok(addrs)
+}
+
+/// Addresses as a person reads them: `127.0.0.1:80, [::1]:80`.
+fn list(addrs: &[SocketAddr]) -> String {
+    let text: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
+    text.join(", ")
 }
 
 /// RFC 8305 §5: the "Connection Attempt Delay" before the next address is tried while the
@@ -258,6 +283,7 @@ async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Cause> {
     let mut attempts = Vec::new();
     loop {
         if let Some(addr) = queue.next() {
+            log::debug!("connecting to {addr}");
             running.spawn(async move { (addr, TcpStream::connect(addr).await) });
         }
         let delay = tokio::time::sleep(ATTEMPT_DELAY);
@@ -265,12 +291,14 @@ async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Cause> {
         loop {
             tokio::select! {
                 done = running.join_next() => match done {
-                    Some(Ok((_, Ok(stream)))) => {
+                    Some(Ok((addr, Ok(stream)))) => {
+                        log::debug!("TCP connected to {addr}");
                         // Small frames (pings, short messages) must not wait for Nagle.
                         let _ = stream.set_nodelay(true);
                         return Ok(stream);
                     }
                     Some(Ok((addr, Err(e)))) => {
+                        log::debug!("TCP connect to {addr} failed: {}", io_reason(&e));
                         attempts.push((addr, e));
                         if running.is_empty() {
                             break; // nothing under way: the next address now
