@@ -357,6 +357,46 @@ fn a_loss_or_protocol_failure_after_open_exits_3() {
 }
 
 #[test]
+fn keepalive_and_the_close_timeout_bound_a_server_that_stops_answering() {
+    let servers = Servers::new();
+    let echo = servers.echo();
+    let port = echo.port();
+    // /mute opens, then never sends a byte: no pong, no close reply.
+    let out = Netws::new(&["--ping-interval", "0.2", &ws(echo, "/mute")])
+        .keep_stdin_open()
+        .run();
+    assert_eq!(out.code, 3);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "netws: ws://127.0.0.1:{port}: keepalive: no answer to ping within 0.2 s (nothing \
+             received for 0.4 s)\n"
+        )
+    );
+    // The end of stdin closes; the reply never comes, and the close timeout (5 s) ends it.
+    let started = std::time::Instant::now();
+    let out = Netws::new(&["--ping-interval", "0", &ws(echo, "/mute")]).run();
+    assert_eq!(out.code, 3);
+    assert_eq!(
+        out.stderr,
+        format!("netws: ws://127.0.0.1:{port}: close handshake timed out\n")
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn a_reader_that_goes_away_is_a_normal_end() {
+    let servers = Servers::new();
+    // Far more than a pipe holds; the reader stops after the first line, as `head -n 1`.
+    let out = Netws::new(&[&ws(servers.echo(), "/messages/60000")])
+        .keep_stdin_open()
+        .close_stdout_after(10)
+        .run();
+    assert_eq!(out.stdout_text(), "message 0\n");
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn a_refused_handshake_is_a_connect_failure() {
     let servers = Servers::new();
     let echo = servers.echo();

@@ -200,6 +200,8 @@ pub struct Netws {
     command: Command,
     stdin: Vec<u8>,
     keep_stdin_open: bool,
+    /// Close our end of stdout after reading this many bytes, as `head` does.
+    stdout_limit: Option<u64>,
 }
 
 impl Netws {
@@ -213,6 +215,7 @@ impl Netws {
             command,
             stdin: Vec::new(),
             keep_stdin_open: false,
+            stdout_limit: None,
         }
     }
 
@@ -223,6 +226,11 @@ impl Netws {
 
     pub fn keep_stdin_open(mut self) -> Netws {
         self.keep_stdin_open = true;
+        self
+    }
+
+    pub fn close_stdout_after(mut self, bytes: u64) -> Netws {
+        self.stdout_limit = Some(bytes);
         self
     }
 
@@ -244,8 +252,8 @@ impl Netws {
         // netws may end before it reads everything (a usage error, --count): not our failure.
         let _ = stdin.write_all(&self.stdin);
         let held = self.keep_stdin_open.then_some(stdin);
-        let stdout = drain(child.stdout.take().unwrap());
-        let stderr = drain(child.stderr.take().unwrap());
+        let stdout = drain(child.stdout.take().unwrap(), self.stdout_limit);
+        let stderr = drain(child.stderr.take().unwrap(), None);
         let code = wait(&mut child);
         drop(held);
         let stdout = stdout.join().unwrap();
@@ -264,11 +272,12 @@ impl Netws {
     }
 }
 
-/// Reads a pipe to its end on a thread of its own, so a full pipe never blocks netws.
-fn drain(mut pipe: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+/// Reads a pipe to its end (or up to `limit` bytes, then closes it) on a thread of its own,
+/// so a full pipe never blocks netws.
+fn drain(pipe: impl Read + Send + 'static, limit: Option<u64>) -> JoinHandle<Vec<u8>> {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
-        let _ = pipe.read_to_end(&mut bytes);
+        let _ = pipe.take(limit.unwrap_or(u64::MAX)).read_to_end(&mut bytes);
         bytes
     })
 }
