@@ -142,6 +142,29 @@ pub enum CloseError {
     NotConnected,
 }
 
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendError::TooLarge => "the message is larger than the maximum send size",
+            SendError::QueueFull => "the send queue is full",
+            SendError::NotConnected => "the connection is closing or closed",
+            SendError::InvalidUtf8 => "a text message must be valid UTF-8",
+        })
+    }
+}
+impl std::error::Error for SendError {}
+
+impl fmt::Display for CloseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseError::InvalidCode(code) => write!(f, "close code {code} may not be sent"),
+            CloseError::ReasonTooLong => f.write_str("a close reason is at most 123 bytes"),
+            CloseError::NotConnected => f.write_str("the connection is closing or closed"),
+        }
+    }
+}
+impl std::error::Error for CloseError {}
+
 /// One connection attempt and, once open, the connection. Dropping the handle aborts it.
 pub struct Connection {
     shared: Arc<Shared>,
