@@ -306,6 +306,13 @@ impl Connection {
         self.shared.outbox.abort();
     }
 
+    /// Test hook: makes the connection's task panic once it is open and takes its next
+    /// command, to show what a bug of ours would do (see `Cause::Internal`).
+    #[doc(hidden)]
+    pub fn panic_in_task_for_tests(&self) {
+        self.shared.outbox.push(Outgoing::Panic);
+    }
+
     /// True until the end was reported: connecting, open or closing.
     pub fn is_active(&self) -> bool {
         self.shared.phase() != Phase::Ended

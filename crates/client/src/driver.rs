@@ -357,6 +357,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 }
                 sent
             }
+            Outgoing::Panic => panic!("test hook: a panic in the connection's task"),
         };
         // A small message was copied: its buffer is free at once.
         self.take_written_buffers();

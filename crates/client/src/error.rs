@@ -63,6 +63,9 @@ pub enum Cause {
         after: Duration,
         unanswered: Duration,
     },
+    /// net_websocket itself panicked (a bug of ours, or a panic in the handler); the
+    /// connection was dropped without a close frame.
+    Internal { panic: String },
 }
 
 /// The stages of connecting, in order.
@@ -163,6 +166,9 @@ impl fmt::Display for Cause {
                 unanswered.as_secs_f32(),
                 after.as_secs_f32()
             ),
+            Cause::Internal { panic } => {
+                write!(f, "internal error: {panic} (a bug in net_websocket)")
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub struct End<'a> {
     /// Set when the connection failed (before open: always, and then `close` is None unless
-    /// reconnection gave up).
+    /// reconnection gave up or the failure was internal).
     pub error: Option<&'a Error>,
     /// Close code and reason, set when the connection had opened (or a Close cancelled the
     /// attempt, or reconnection gave up): the peer's close frame, the code we failed it with,
@@ -210,6 +210,19 @@ impl Reporter {
         self.finish(End {
             error: None,
             close: Some((1006, reason)),
+        });
+    }
+
+    /// The connection's task panicked: the end is reported unless it already was (the panic
+    /// was in `on_end`) or the owner aborted, with a close 1006 whatever the phase, as a
+    /// final word. No reconnection: the same bug would recur.
+    pub(crate) fn panicked(&mut self, error: &Error) {
+        if self.shared.phase() == Phase::Ended {
+            return;
+        }
+        self.finish(End {
+            error: Some(error),
+            close: Some((1006, "internal error")),
         });
     }
 

@@ -35,3 +35,12 @@ pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use reconnect::Reconnect;
 pub use target::{RedirectProblem, Target, UrlError, MAX_URL_LEN};
 pub use tls::{TlsError, TlsOptions};
+
+/// The text of a panic's payload (`panic!` with a message gives a `&str` or a `String`).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic")
+}

@@ -1,6 +1,8 @@
 //! The Rust API over wss:// and through proxies, against the tools crate's TLS echo server,
 //! test PKI and scripted proxies, all in-process on 127.0.0.1: the typed causes a caller can
 //! match on (certificate problems, proxy statuses and SOCKS5 replies), not only the message.
+mod support;
+
 use net_websocket_client::tls::CertificateProblem;
 use net_websocket_client::{
     connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, Proxy, ProxySetting,
@@ -12,7 +14,7 @@ use net_websocket_tools::{echo, tls};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use support::next;
 
 #[derive(Debug)]
 enum Seen {
@@ -125,11 +127,6 @@ impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn next(rx: &mpsc::Receiver<Seen>) -> Seen {
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("no event within 20 s")
 }
 
 /// Opens `url`, echoes one message, closes with 1000.
