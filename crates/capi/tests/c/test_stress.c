@@ -251,6 +251,7 @@ static incarnation *new_client(int s)
     unsigned index = __atomic_fetch_add(&incarnation_count, 1, __ATOMIC_SEQ_CST);
     incarnation *inc;
     struct WebSocket *c;
+    char url[256];
     if (index >= MAX_INCARNATIONS) {
         __atomic_store_n(&incarnation_count, MAX_INCARNATIONS, __ATOMIC_SEQ_CST);
         return NULL;
@@ -265,8 +266,9 @@ static incarnation *new_client(int s)
     pthread_mutex_lock(&slots[s].lock);
     slots[s].current = inc;
     pthread_mutex_unlock(&slots[s].lock);
-    CHECK_EQ(CHECKED(F_CONNECT, OH_WebSocketClient_Connect(c, echo_url("/"), no_headers())),
-             WEBSOCKET_OK);
+    /* Not echo_url(): its static buffer is shared, and 4 churners connect at once. */
+    echo_url_into(url, sizeof url, "/");
+    CHECK_EQ(CHECKED(F_CONNECT, OH_WebSocketClient_Connect(c, url, no_headers())), WEBSOCKET_OK);
     return inc;
 }
 
