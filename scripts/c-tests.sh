@@ -5,7 +5,8 @@
 #
 #   LIB_DIR      where libnet_websocket.so is (default target/release)
 #   INCLUDE_DIR  the public headers (default crates/capi/include)
-#   TOOLS_DIR    ws-echo-server, ws-test-proxy and ws-test-pki (default target/release)
+#   TOOLS_DIR    ws-echo-server, ws-hostile-server, ws-test-proxy and ws-test-pki (default
+#                target/release)
 #   (relative paths are taken from the repository root)
 #
 # Builds every crates/capi/tests/c/test_*.c as strict C99 (plus test_cpp.c and test_abi.c as
@@ -21,6 +22,10 @@
 #   WS_TLS_EXPIRED_URL       ... whose certificate expired in 2020
 #   WS_TLS_CLIENT_AUTH_URL   ... that requires a client certificate of the test CA
 #   WS_PKI_DIR               the certificates and keys
+#   WS_HOSTILE_URL           ws:// server that breaks the protocol on purpose, one scenario per
+#                            path (ws-hostile-server; --list prints them)
+#   WS_HOSTILE_LOG           its log: one line `SCENARIO <name> <outcome>` per connection
+#   WS_HOSTILE_SERVER        the ws-hostile-server binary (absolute path), for its --list
 #   WS_HTTP_PROXY, WS_HTTP_AUTH_PROXY, WS_HTTP_DENY_PROXY: HTTP CONNECT proxies (plain; user
 #                            "user" and password "p@ss word"; answering 403)
 #   WS_SOCKS_PROXY, WS_SOCKS_AUTH_PROXY, WS_SOCKS_DENY_PROXY: SOCKS5 proxies (the same three)
@@ -213,6 +218,10 @@ start_servers() {
     export WS_ECHO_URL="ws://$listening"
     WS_ECHO_SERVER=$(cd "$(dirname "$echo")" && pwd)/$(basename "$echo")
     export WS_ECHO_SERVER
+    start hostile-server "$TOOLS_DIR/ws-hostile-server" --addr 127.0.0.1:0 || return
+    export WS_HOSTILE_URL="ws://$listening" WS_HOSTILE_LOG=$BUILD_DIR/hostile-server.out
+    WS_HOSTILE_SERVER=$(cd "$TOOLS_DIR" && pwd)/ws-hostile-server
+    export WS_HOSTILE_SERVER
     start tls-server "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" || return
     export WS_TLS_URL="wss://localhost:${listening##*:}"
     start tls-wrong-name "$echo" --tls-cert "$pki/wrong-name.pem" \

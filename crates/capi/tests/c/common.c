@@ -1,6 +1,7 @@
 /* common.c — see common.h. */
 #include "common.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -697,4 +698,45 @@ void close_wait(struct WebSocket *client, uint32_t code, const char *reason, con
         test_fail(file, line, "onClose code %u after Close(%u)", (unsigned)ev->code,
                   (unsigned)code);
     }
+}
+
+/* ---- the process's resources (Linux /proc) --------------------------------------------- */
+
+long proc_status(const char *field)
+{
+    char line[256];
+    size_t length = strlen(field);
+    long value = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL) test_fail(__FILE__, __LINE__, "cannot open /proc/self/status");
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, field, length) == 0 && line[length] == ':') {
+            value = strtol(line + length + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    if (value < 0) test_fail(__FILE__, __LINE__, "no %s in /proc/self/status", field);
+    return value;
+}
+
+int reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    int ok;
+    if (f == NULL) return 0;
+    ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+long open_fds(void)
+{
+    long n = 0;
+    struct dirent *entry;
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) test_fail(__FILE__, __LINE__, "cannot open /proc/self/fd");
+    while ((entry = readdir(dir)) != NULL)
+        if (entry->d_name[0] != '.') n++;
+    closedir(dir);
+    return n - 1;
 }

@@ -231,6 +231,18 @@ struct WebSocket_Header header(const char *name, const char *value);
 /* An empty options struct (no headers). */
 struct WebSocket_RequestOptions no_headers(void);
 
+/* ---- the process's resources (Linux /proc) --------------------------------------------- */
+
+/* A "Name:   value kB" (or plain number) field of /proc/self/status, e.g. "VmRSS", "VmHWM",
+ * "Threads"; exits with a message when it cannot be read. */
+long proc_status(const char *field);
+/* Resets VmHWM (the peak RSS) to the current RSS (writes 5 to /proc/self/clear_refs); 0 when
+ * the kernel does not allow it (then VmHWM stays the peak since the process started). */
+int reset_peak_rss(void);
+/* The number of open file descriptors (entries of /proc/self/fd, the one used to list them
+ * excluded). */
+long open_fds(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,406 @@
+/*
+ * test_hostile.c — the client against a server that breaks the rules on purpose
+ * ($WS_HOSTILE_URL, ws-hostile-server: one scenario per path, `--list` prints them with the
+ * rule each breaks). One table row per scenario says what SPEC §4 requires:
+ *   - a failure before open (a bad handshake response, or none): exactly one onError, 1009
+ *     for a bad response and 1003 for a transport failure, with a message naming the cause;
+ *     no onOpen, no onClose; the client sends no frame and just leaves (the server logs
+ *     `eof`, or `reset` when the client stopped reading an endless head);
+ *   - a protocol violation after open: onOpen, onError(1009, the violation), our close frame
+ *     1002 (1007 for invalid UTF-8, 1009 for an over-size message: the server's log says
+ *     which code it got) and onClose with that code and the violation as its reason;
+ *   - an abrupt end: onError(1003 for a reset or keepalive, 1007 for EOF) and onClose(1006);
+ *   - every message the server sent before the end arrives, in order, NUL-terminated, before
+ *     onError/onClose;
+ *   - memory: the peak RSS (VmHWM, reset before each scenario) grows by less than the row's
+ *     bound over the RSS at its start (8 MiB by default: a connection's buffers are 64 KiB;
+ *     the deflate bombs inflate 32 MiB against a 1 MiB limit), by less than 1 MiB while a
+ *     frame of 1 GiB is announced and pending, and the RSS after the whole table is within
+ *     32 MiB of the RSS after the warm-up (under valgrind, whose own memory grows as it
+ *     translates and shadows, the bounds are doubled; none may approach what a client that
+ *     allocated by the announced length or inflated without a limit would take).
+ * Each scenario runs on a client of its own, kept until the end: after the table a quiet
+ * period shows that no client got anything more, then each is destroyed. The table and the
+ * server's catalogue ($WS_HOSTILE_SERVER --list) name the same scenarios.
+ */
+#include "common.h"
+
+#include <network/netstack/net_websocket_ext.h>
+
+/* Settings a row needs before Connect. */
+enum {
+    DEFLATE = 1,         /* WebSocketEx_SetCompression(1) */
+    SMALL_LIMIT = 2,     /* WebSocketEx_SetMaxReceiveSize(1 MiB) */
+    KEEPALIVE = 4,       /* WebSocketEx_SetKeepalive(300, 900) */
+    CONNECT_TIMEOUT = 8, /* WebSocketEx_SetConnectTimeout(500) */
+    PENDING = 16         /* stays open with a frame pending: measured, then closed by us */
+};
+
+typedef struct scenario {
+    const char *name;    /* the path without "/" */
+    int opens;           /* onOpen(101) first */
+    int messages;        /* "message 0" ... before the end */
+    uint32_t error;      /* the onError code (0: no onError) */
+    const char *message; /* ... a substring of its message */
+    uint32_t close;      /* the onClose code (0: no onClose) */
+    const char *reason;  /* ... a substring of its reason (NULL: the onError's violation) */
+    const char *log;     /* what the server saw the client do at the end */
+    int flags;
+    long peak_kib;       /* bound on the peak RSS growth (0: the default) */
+} scenario;
+
+#define KIB(mib) ((mib) * 1024L)
+#define DEFAULT_PEAK_KIB KIB(8)
+#define PENDING_PEAK_KIB KIB(1)
+#define BOMB_PEAK_KIB KIB(4)
+#define RUN_GROWTH_KIB KIB(32)
+
+/* A bad handshake response: onError(1009) alone; the client leaves without a frame. */
+#define BAD_RESPONSE(name, message) {name, 0, 0, 1009, message, 0, NULL, "eof", 0, 0}
+/* A violation after open: onOpen, onError(1009), close `code` both ways. */
+#define VIOLATION(name, message, code) \
+    {name, 1, 0, 1009, message, code, NULL, "close " #code, 0, 0}
+#define DEFLATE_VIOLATION(name, message, code) \
+    {name, 1, 0, 1009, message, code, NULL, "close " #code, DEFLATE, 0}
+#define BAD_CLOSE_CODE(code) \
+    VIOLATION("close-code-" #code, "protocol: invalid close code " #code, 1002)
+#define RESERVED_OPCODE(digit) \
+    VIOLATION("opcode-" #digit, "protocol: reserved opcode 0x" #digit, 1002)
+
+static const char *const CLOSED_WITHOUT_FRAME = "connection closed by the server without a close frame";
+static const char *const ABNORMAL = "abnormal closure";
+
+static const scenario table[] = {
+    /* ---- the opening handshake ---- */
+    BAD_RESPONSE("bad-status-line", "handshake: malformed response: invalid response status"),
+    BAD_RESPONSE("not-http", "handshake: malformed response: invalid HTTP version"),
+    BAD_RESPONSE("status-200", "handshake: unexpected HTTP status 200 OK"),
+    BAD_RESPONSE("status-500", "handshake: unexpected HTTP status 500 Internal Server Error"),
+    BAD_RESPONSE("http-1.0", "handshake: malformed response: not HTTP/1.1"),
+    BAD_RESPONSE("no-accept", "handshake: wrong Sec-WebSocket-Accept"),
+    BAD_RESPONSE("wrong-accept", "handshake: wrong Sec-WebSocket-Accept"),
+    BAD_RESPONSE("two-accepts", "handshake: wrong Sec-WebSocket-Accept"),
+    BAD_RESPONSE("no-upgrade", "handshake: missing Upgrade: websocket / Connection: Upgrade"),
+    BAD_RESPONSE("wrong-upgrade", "handshake: missing Upgrade: websocket / Connection: Upgrade"),
+    BAD_RESPONSE("no-connection", "handshake: missing Upgrade: websocket / Connection: Upgrade"),
+    BAD_RESPONSE("wrong-connection",
+                 "handshake: missing Upgrade: websocket / Connection: Upgrade"),
+    BAD_RESPONSE("extension-not-offered",
+                 "handshake: extension not offered: permessage-deflate"),
+    {"deflate-unknown-parameter", 0, 0, 1009, "handshake: extension not offered: unknown "
+     "parameter x_bits", 0, NULL, "eof", DEFLATE, 0},
+    BAD_RESPONSE("subprotocol-not-offered", "handshake: subprotocol not offered: chat"),
+    BAD_RESPONSE("header-without-colon", "handshake: malformed response: invalid header name"),
+    BAD_RESPONSE("too-many-headers", "handshake: malformed response: too many headers"),
+    {"endless-headers", 0, 0, 1009, "handshake: malformed response: response head over 64 KiB",
+     0, NULL, "reset", 0, 0},
+    {"huge-header-line", 0, 0, 1009, "handshake: malformed response: response head over 64 "
+     "KiB", 0, NULL, "reset", 0, 0},
+    {"no-response", 0, 0, 1003, "timed out after 0.5 s in the WebSocket handshake", 0, NULL,
+     "eof", CONNECT_TIMEOUT, 0},
+    {"eof-before-response", 0, 0, 1003, "reading the handshake response failed: connection "
+     "closed by the server before a response", 0, NULL, "eof", 0, 0},
+    {"reset-before-response", 0, 0, 1003, "reading the handshake response failed: connection "
+     "reset by peer", 0, NULL, "sent-reset", 0, 0},
+
+    /* ---- frames after the 101 ---- */
+    VIOLATION("body-after-101", "protocol: reserved bits RSV2/RSV3 set", 1002),
+    VIOLATION("masked-frame", "protocol: masked frame from the server", 1002),
+    VIOLATION("rsv1-without-extension",
+              "protocol: RSV1 set on a control or continuation frame or without deflate", 1002),
+    VIOLATION("rsv2", "protocol: reserved bits RSV2/RSV3 set", 1002),
+    VIOLATION("rsv3", "protocol: reserved bits RSV2/RSV3 set", 1002),
+    RESERVED_OPCODE(3), RESERVED_OPCODE(4), RESERVED_OPCODE(5), RESERVED_OPCODE(6),
+    RESERVED_OPCODE(7), RESERVED_OPCODE(b), RESERVED_OPCODE(c), RESERVED_OPCODE(d),
+    RESERVED_OPCODE(e), RESERVED_OPCODE(f),
+    VIOLATION("fragmented-ping", "protocol: fragmented control frame", 1002),
+    VIOLATION("fragmented-close", "protocol: fragmented control frame", 1002),
+    VIOLATION("ping-126", "protocol: control frame payload of 126 bytes (limit 125)", 1002),
+    VIOLATION("close-126", "protocol: control frame payload of 126 bytes (limit 125)", 1002),
+    VIOLATION("orphan-continuation",
+              "protocol: continuation frame without a message to continue", 1002),
+    VIOLATION("text-inside-fragmented",
+              "protocol: new data frame inside a fragmented message", 1002),
+    VIOLATION("binary-inside-fragmented",
+              "protocol: new data frame inside a fragmented message", 1002),
+    VIOLATION("invalid-utf8", "protocol: invalid UTF-8 in text message", 1007),
+    VIOLATION("invalid-utf8-surrogate", "protocol: invalid UTF-8 in text message", 1007),
+    VIOLATION("invalid-utf8-fragments", "protocol: invalid UTF-8 in text message", 1007),
+    VIOLATION("invalid-utf8-fail-fast", "protocol: invalid UTF-8 in text message", 1007),
+    VIOLATION("close-reason-invalid-utf8", "protocol: invalid UTF-8 in close reason", 1007),
+    VIOLATION("close-1-byte", "protocol: close frame payload of 1 byte", 1002),
+    BAD_CLOSE_CODE(0), BAD_CLOSE_CODE(999), BAD_CLOSE_CODE(1004), BAD_CLOSE_CODE(1005),
+    BAD_CLOSE_CODE(1006), BAD_CLOSE_CODE(1015), BAD_CLOSE_CODE(1016), BAD_CLOSE_CODE(2999),
+    BAD_CLOSE_CODE(5000),
+    VIOLATION("length-top-bit", "protocol: 64-bit payload length with top bit set", 1002),
+    {"announce-max", 1, 0, 1009, "protocol: message of at least 9223372036854775807 bytes over "
+     "the limit of 1073741824", 1009, NULL, "close 1009", 0, PENDING_PEAK_KIB},
+    /* Pending: measured, then our Close(1000); the server ends TCP without answering. */
+    {"announce-1gib", 1, 0, 1007, CLOSED_WITHOUT_FRAME, 1006, ABNORMAL, "close 1000", PENDING,
+     0},
+    {"non-minimal-length", 1, 2, 0, NULL, 1000, "lengths", "close 1000", 0, 0},
+
+    /* ---- permessage-deflate ---- */
+    {"deflate-bomb", 1, 0, 1009, "protocol: message of at least 1048577 bytes over the limit "
+     "of 1048576", 1009, NULL, "close 1009", DEFLATE | SMALL_LIMIT, BOMB_PEAK_KIB},
+    {"deflate-bomb-fragmented", 1, 0, 1009, "protocol: message of at least 1048577 bytes over "
+     "the limit of 1048576", 1009, NULL, "close 1009", DEFLATE | SMALL_LIMIT, BOMB_PEAK_KIB},
+    DEFLATE_VIOLATION("deflate-invalid-block-type", "protocol: invalid permessage-deflate data",
+                      1002),
+    DEFLATE_VIOLATION("deflate-bad-stored-length", "protocol: invalid permessage-deflate data",
+                      1002),
+    DEFLATE_VIOLATION("deflate-rsv1-continuation",
+                      "protocol: RSV1 set on a control or continuation frame or without "
+                      "deflate", 1002),
+    DEFLATE_VIOLATION("deflate-rsv1-ping",
+                      "protocol: RSV1 set on a control or continuation frame or without "
+                      "deflate", 1002),
+
+    /* ---- closing, floods, abrupt ends ---- */
+    {"close-normal", 1, 0, 0, NULL, 1000, "normal", "close 1000", 0, 0},
+    {"close-empty", 1, 0, 0, NULL, 1005, "", "close none", 0, 0},
+    {"messages-then-close", 1, 100, 0, NULL, 4000, "bye after 100 messages", "close 4000", 0,
+     0},
+    {"close-then-frames", 1, 0, 0, NULL, 1000, "first", "close 1000", 0, 0},
+    {"ping-flood", 1, 0, 0, NULL, 1000, "10000 pongs", "close 1000", 0, 0},
+    {"silent", 1, 0, 1003, "keepalive: no answer to ping within 0.6 s", 1006, ABNORMAL,
+     "close 1011", KEEPALIVE, 0},
+    {"reset-mid-frame", 1, 0, 1003, "connection lost while reading: connection reset by peer",
+     1006, ABNORMAL, "sent-reset", 0, 0},
+    {"eof-mid-frame", 1, 0, 1007, CLOSED_WITHOUT_FRAME, 1006, ABNORMAL, "eof", 0, 0},
+    {"eof-after-messages", 1, 5, 1007, CLOSED_WITHOUT_FRAME, 1006, ABNORMAL, "eof", 0, 0},
+};
+
+#define SCENARIOS (sizeof table / sizeof table[0])
+
+static struct WebSocket *clients[SCENARIOS];
+static size_t events_at_end[SCENARIOS];
+
+/* Valgrind runs (WS_TEST_TIMEOUT_SCALE > 1) double the memory bounds. */
+static long memory_bound(long kib)
+{
+    return scaled_ms(1) > 1 ? 2 * kib : kib;
+}
+
+/* ---- the server's catalogue and log ------------------------------------------------------ */
+
+static const scenario *find_row(const char *name)
+{
+    size_t i;
+    for (i = 0; i < SCENARIOS; i++)
+        if (strcmp(table[i].name, name) == 0) return &table[i];
+    return NULL;
+}
+
+/* Every scenario of `ws-hostile-server --list` has a row, and every row a scenario. */
+static void check_catalogue(void)
+{
+    char command[1024], line[1024];
+    size_t listed = 0;
+    FILE *list;
+    snprintf(command, sizeof command, "'%s' --list", test_env("WS_HOSTILE_SERVER"));
+    list = popen(command, "r");
+    CHECK_MSG(list != NULL, "cannot run %s", command);
+    while (fgets(line, sizeof line, list) != NULL) {
+        line[strcspn(line, "\t\n")] = '\0';
+        CHECK_MSG(find_row(line) != NULL, "the server's scenario %s has no row here", line);
+        listed++;
+    }
+    CHECK_EQ(pclose(list), 0);
+    CHECK_MSG(listed == SCENARIOS, "the server lists %zu scenarios, the table has %zu", listed,
+              SCENARIOS);
+}
+
+/* The outcome of the n-th (0-based) log line of scenario name into buf; 0 if there is none. */
+static int log_outcome(const char *name, size_t n, char *buf, size_t size)
+{
+    char line[512], prefix[128];
+    size_t length;
+    int found = 0;
+    FILE *f = fopen(test_env("WS_HOSTILE_LOG"), "r");
+    if (f == NULL) return 0;
+    length = (size_t)snprintf(prefix, sizeof prefix, "SCENARIO %s ", name);
+    while (!found && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, prefix, length) != 0) continue;
+        if (n-- > 0) continue;
+        line[strcspn(line, "\n")] = '\0';
+        snprintf(buf, size, "%s", line + length);
+        found = 1;
+    }
+    fclose(f);
+    return found;
+}
+
+static size_t log_lines(const char *name)
+{
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "SCENARIO %s ", name);
+    return count_lines_with(test_env("WS_HOSTILE_LOG"), prefix);
+}
+
+/* Waits (5 s, scaled) for the scenario's log line number `before` and checks its outcome. */
+static void check_log(const scenario *s, size_t before)
+{
+    char outcome[256] = "";
+    long long deadline = now_ms() + scaled_ms(5000);
+    while (!log_outcome(s->name, before, outcome, sizeof outcome) && now_ms() < deadline)
+        sleep_ms(5);
+    CHECK_MSG(outcome[0] != '\0', "%s: the server logged nothing within 5 s", s->name);
+    CHECK_MSG(strcmp(outcome, s->log) == 0, "%s: the server saw \"%s\", expected \"%s\"",
+              s->name, outcome, s->log);
+}
+
+/* ---- one scenario ------------------------------------------------------------------------ */
+
+static struct WebSocket *client_for(const scenario *s)
+{
+    struct WebSocket *c = rec_client();
+    if (s->flags & DEFLATE) CHECK_EQ(WebSocketEx_SetCompression(c, 1), WEBSOCKET_OK);
+    if (s->flags & SMALL_LIMIT) CHECK_EQ(WebSocketEx_SetMaxReceiveSize(c, 1 << 20), WEBSOCKET_OK);
+    if (s->flags & KEEPALIVE) CHECK_EQ(WebSocketEx_SetKeepalive(c, 300, 900), WEBSOCKET_OK);
+    if (s->flags & CONNECT_TIMEOUT) CHECK_EQ(WebSocketEx_SetConnectTimeout(c, 500), WEBSOCKET_OK);
+    return c;
+}
+
+/* The number of events the row expects in all. */
+static size_t expected_events(const scenario *s)
+{
+    return (size_t)(s->opens + s->messages) + (s->error != 0) + (s->close != 0);
+}
+
+/* A 1 GiB frame is announced: nothing may come and almost nothing may be allocated while it
+ * is pending; then our Close. */
+static void measure_pending(const scenario *s, struct WebSocket *c)
+{
+    long base, peak;
+    int exact = reset_peak_rss();
+    base = proc_status("VmRSS");
+    CHECK_QUIET(c, 300);
+    peak = exact ? proc_status("VmHWM") : proc_status("VmRSS");
+    printf("  %s: pending for %ld ms, peak RSS +%ld KiB%s\n", s->name, scaled_ms(300),
+           peak - base, exact ? "" : " (VmRSS: VmHWM cannot be reset here)");
+    CHECK_MSG(peak - base < memory_bound(PENDING_PEAK_KIB),
+              "%s: RSS grew by %ld KiB while the frame was pending (bound %ld KiB)", s->name,
+              peak - base, memory_bound(PENDING_PEAK_KIB));
+    CHECK_EQ(OH_WebSocketClient_Close(c, close_option(1000, "done")), WEBSOCKET_OK);
+}
+
+/* The events of c, in order, are what the row says (message texts and terminators too). */
+static void check_events(const scenario *s, struct WebSocket *c)
+{
+    size_t i = 0, n = rec_count(c, EV_ANY);
+    int m;
+    const rec_event *ev;
+    if (n != expected_events(s)) {
+        rec_dump(c);
+        test_fail(__FILE__, __LINE__, "%s: %zu events, expected %zu", s->name, n,
+                  expected_events(s));
+    }
+    if (s->opens) {
+        ev = rec_nth(c, EV_ANY, i++);
+        CHECK_MSG(ev->type == EV_OPEN && ev->code == 101 &&
+                      strcmp(ev->text, "Switching Protocols") == 0,
+                  "%s: the first event is not onOpen(101, \"Switching Protocols\")", s->name);
+    }
+    for (m = 0; m < s->messages; m++) {
+        char expected[32];
+        ev = rec_nth(c, EV_ANY, i++);
+        snprintf(expected, sizeof expected, "message %d", m);
+        CHECK_MSG(ev->type == EV_MESSAGE && strcmp(ev->text, expected) == 0 &&
+                      ev->length == strlen(expected) && ev->terminated,
+                  "%s: event %zu is not onMessage(\"%s\") (NUL-terminated)", s->name, i - 1,
+                  expected);
+    }
+    if (s->error != 0) {
+        ev = rec_nth(c, EV_ANY, i++);
+        CHECK_MSG(ev->type == EV_ERROR, "%s: event %zu is not onError", s->name, i - 1);
+        CHECK_MSG(ev->code == s->error, "%s: onError(%u, \"%s\"), expected code %u", s->name,
+                  (unsigned)ev->code, ev->text, (unsigned)s->error);
+        CHECK_CONTAINS(ev->text, s->message);
+        /* The message names the server: "ws://127.0.0.1:PORT: ..." */
+        CHECK_MSG(strncmp(ev->text, test_env("WS_HOSTILE_URL"),
+                          strlen(test_env("WS_HOSTILE_URL"))) == 0,
+                  "%s: the message does not start with the server: %s", s->name, ev->text);
+    }
+    if (s->close != 0) {
+        ev = rec_nth(c, EV_ANY, i++);
+        CHECK_MSG(ev->type == EV_CLOSE, "%s: event %zu is not onClose", s->name, i - 1);
+        CHECK_MSG(ev->code == s->close, "%s: onClose(%u, \"%s\"), expected code %u", s->name,
+                  (unsigned)ev->code, ev->text, (unsigned)s->close);
+        CHECK_CONTAINS(ev->text, s->reason ? s->reason : s->message);
+    }
+    rec_check_sequence(c, 1);
+}
+
+static void run(size_t index)
+{
+    const scenario *s = &table[index];
+    const char *base = test_env("WS_HOSTILE_URL");
+    char url[256];
+    size_t logged = log_lines(s->name);
+    long start_rss, peak, bound = memory_bound(s->peak_kib ? s->peak_kib : DEFAULT_PEAK_KIB);
+    int exact;
+    struct WebSocket *c = client_for(s);
+    long long started = now_ms();
+
+    snprintf(url, sizeof url, "%s/%s", base, s->name);
+    exact = reset_peak_rss();
+    start_rss = proc_status("VmRSS");
+    CHECK_EQ(OH_WebSocketClient_Connect(c, url, no_headers()), WEBSOCKET_OK);
+    if (s->flags & PENDING) {
+        WAIT_FOR(c, EV_ANY, 1, 10000);
+        CHECK_MSG(rec_nth(c, EV_ANY, 0)->type == EV_OPEN, "%s: did not open", s->name);
+        measure_pending(s, c);
+    }
+    /* The end: onClose, or the onError of a failure before open. */
+    WAIT_FOR(c, s->close ? EV_CLOSE : EV_ERROR, 1, 30000);
+    peak = exact ? proc_status("VmHWM") : proc_status("VmRSS");
+    check_events(s, c);
+    CHECK_EQ(OH_WebSocketClient_Send(c, (char *)"after the end", 13), WEBSOCKET_NO_CONNECTION);
+    check_log(s, logged);
+    CHECK_MSG(peak - start_rss < bound, "%s: peak RSS grew by %ld KiB (bound %ld KiB)", s->name,
+              peak - start_rss, bound);
+    printf("ok %-28s %5lld ms, peak RSS +%ld KiB\n", s->name, now_ms() - started,
+           peak - start_rss);
+    clients[index] = c;
+    events_at_end[index] = rec_count(c, EV_ANY);
+}
+
+int main(void)
+{
+    size_t i;
+    long warm_rss, end_rss;
+    struct WebSocket *warm;
+
+    test_init();
+    check_catalogue();
+    /* Warm-up: the runtime, its threads and buffers exist before anything is measured. */
+    warm = rec_client();
+    CONNECT_OPEN(warm, echo_url("/"));
+    CHECK_ECHO(warm, "warm-up");
+    CLOSE_WAIT(warm, 1000, "warm");
+    CHECK_EQ(OH_WebSocketClient_Destroy(warm), WEBSOCKET_OK);
+    warm_rss = proc_status("VmRSS");
+
+    for (i = 0; i < SCENARIOS; i++) run(i);
+
+    /* Nothing more for anyone, then each client goes. */
+    sleep_ms(scaled_ms(200));
+    for (i = 0; i < SCENARIOS; i++) {
+        if (rec_count(clients[i], EV_ANY) != events_at_end[i]) {
+            rec_dump(clients[i]);
+            test_fail(__FILE__, __LINE__, "%s: a callback came after the end", table[i].name);
+        }
+        rec_check_sequence(clients[i], 1);
+        CHECK_EQ(OH_WebSocketClient_Destroy(clients[i]), WEBSOCKET_OK);
+    }
+    end_rss = proc_status("VmRSS");
+    printf("RSS after the warm-up %ld KiB, after %zu scenarios %ld KiB (%+ld KiB)\n", warm_rss,
+           SCENARIOS, end_rss, end_rss - warm_rss);
+    CHECK_MSG(end_rss - warm_rss < memory_bound(RUN_GROWTH_KIB),
+              "RSS grew by %ld KiB over the run (bound %ld KiB)", end_rss - warm_rss,
+              memory_bound(RUN_GROWTH_KIB));
+    rec_reset();
+    printf("test_hostile: %zu scenarios passed\n", SCENARIOS);
+    return 0;
+}
