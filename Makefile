@@ -20,8 +20,8 @@ HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
 # A directory under $(PREFIX) is written as ${prefix}/... in the pkg-config file.
 pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
 
-.PHONY: all build demo test test-rust test-c test-install test-valgrind test-autobahn lint clean \
-	install uninstall
+.PHONY: all build demo test test-rust test-c test-install test-docs test-valgrind test-autobahn \
+	lint clean install uninstall
 
 all: build
 
@@ -31,7 +31,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-rust test-c test-install test-valgrind test-autobahn
+test: build lint test-docs test-rust test-c test-install test-valgrind test-autobahn
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -47,6 +47,11 @@ test-c:
 # and static programs built against it through pkg-config, each run against the echo server.
 test-install: build
 	scripts/install-test.sh
+
+# Doxygen over the public headers (docs/Doxyfile, HTML in build/docs/html): fails on any
+# undocumented part or documentation error.
+test-docs:
+	scripts/docs-test.sh
 
 test-valgrind:
 	scripts/c-tests.sh --valgrind
