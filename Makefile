@@ -5,7 +5,23 @@ CC ?= cc
 RELEASE := target/release
 INCLUDE := crates/capi/include
 
-.PHONY: all build demo test test-rust test-c test-valgrind test-autobahn lint clean
+# Installation: `make install PREFIX=/usr DESTDIR=/tmp/stage` (LIBDIR for lib64 and the like).
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL ?= install
+# The workspace's version (Cargo.toml); its major number is the SONAME's (crates/capi/build.rs).
+VERSION := $(shell sed -n '/^version = /{s/^version = "\(.*\)"$$/\1/p;q;}' Cargo.toml)
+MAJOR := $(firstword $(subst ., ,$(VERSION)))
+SO := libnet_websocket.so
+HEADER_DIR := network/netstack
+HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
+# A directory under $(PREFIX) is written as ${prefix}/... in the pkg-config file.
+pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
+
+.PHONY: all build demo test test-rust test-c test-install test-docs test-valgrind test-autobahn \
+	lint clean install uninstall
 
 all: build
 
@@ -15,7 +31,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-rust test-c test-valgrind test-autobahn
+test: build lint test-docs test-rust test-c test-install test-valgrind test-autobahn
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -28,6 +44,16 @@ test-rust:
 test-c:
 	scripts/c-tests.sh
 
+# `make install` into build/install-test/ (staged with DESTDIR too), then C99, C++17, CMake
+# and static programs built against it through pkg-config, each run against the echo server.
+test-install: build
+	scripts/install-test.sh
+
+# Doxygen over the public headers (docs/Doxyfile, HTML in build/docs/html): fails on any
+# undocumented part or documentation error.
+test-docs:
+	scripts/docs-test.sh
+
 test-valgrind:
 	scripts/c-tests.sh --valgrind
 
@@ -38,6 +64,34 @@ test-valgrind:
 test-autobahn:
 	scripts/autobahn.sh
 	scripts/autobahn.sh --standard
+
+# The release build as it is (no rebuild when it is up to date), the headers and a pkg-config
+# file; see docs/install-section.md.
+install: build
+	@test -n "$(VERSION)" || { echo "install: no version = \"...\" line in Cargo.toml" >&2; exit 1; }
+	$(INSTALL) -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(PKGCONFIGDIR)" \
+		"$(DESTDIR)$(INCLUDEDIR)/$(HEADER_DIR)"
+	$(INSTALL) -m 755 $(RELEASE)/$(SO) "$(DESTDIR)$(LIBDIR)/$(SO).$(VERSION)"
+	ln -sfn $(SO).$(VERSION) "$(DESTDIR)$(LIBDIR)/$(SO).$(MAJOR)"
+	ln -sfn $(SO).$(MAJOR) "$(DESTDIR)$(LIBDIR)/$(SO)"
+	$(INSTALL) -m 644 $(RELEASE)/libnet_websocket.a "$(DESTDIR)$(LIBDIR)/libnet_websocket.a"
+	$(INSTALL) -m 644 $(addprefix $(INCLUDE)/$(HEADER_DIR)/,$(HEADERS)) \
+		"$(DESTDIR)$(INCLUDEDIR)/$(HEADER_DIR)"
+	mkdir -p build
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pc_path,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(call pc_path,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+		crates/capi/net_websocket.pc.in >build/net_websocket.pc
+	$(INSTALL) -m 644 build/net_websocket.pc "$(DESTDIR)$(PKGCONFIGDIR)/net_websocket.pc"
+
+# Removes what install wrote (same PREFIX, LIBDIR, ... and DESTDIR), and the header
+# directories if nothing else is in them.
+uninstall:
+	rm -f "$(DESTDIR)$(LIBDIR)/$(SO).$(VERSION)" "$(DESTDIR)$(LIBDIR)/$(SO).$(MAJOR)" \
+		"$(DESTDIR)$(LIBDIR)/$(SO)" "$(DESTDIR)$(LIBDIR)/libnet_websocket.a" \
+		"$(DESTDIR)$(PKGCONFIGDIR)/net_websocket.pc" \
+		$(addprefix "$(DESTDIR)$(INCLUDEDIR)/$(HEADER_DIR)/,$(addsuffix ",$(HEADERS)))
+	rmdir "$(DESTDIR)$(INCLUDEDIR)/$(HEADER_DIR)" "$(DESTDIR)$(INCLUDEDIR)/network" \
+		2>/dev/null || true
 
 clean:
 	$(CARGO) clean

@@ -1,31 +1,43 @@
-/*
- * net_websocket.h — WebSocket client C API (libnet_websocket).
+/**
+ * @file net_websocket.h
+ * @brief The WebSocket client C API of OpenHarmony NetStack (API level 11), implemented by
+ *        libnet_websocket: create a client, add headers, connect, send, close, destroy.
  *
- * Source-compatible with OpenHarmony NetStack's <network/netstack/net_websocket.h> (API level 11).
+ * Source-compatible with OpenHarmony NetStack's `<network/netstack/net_websocket.h>`.
+ * Include it as `#include <network/netstack/net_websocket.h>` and link with
+ * `-lnet_websocket` (`pkg-config --cflags --libs net_websocket`). The types and error codes
+ * are in net_websocket_type.h; what the standard API cannot express (typed messages, user
+ * data, TLS and proxy settings, limits, timeouts, reconnection) is in net_websocket_ext.h.
  *
- * Threading model
- *   All network work runs on one runtime shared by every client of the process: a small fixed
- *   pool of library threads (NET_WEBSOCKET_THREADS, default 2; read once, at the first Connect).
- *   There is no thread per client and an idle client costs no CPU.
- *   Every function may be called from any thread, including from inside a callback (Send,
- *   Close, Destroy of the same client, Connect of another client), without deadlock.
+ * @par Handles
+ * Every function checks its client first: NULL gives WEBSOCKET_CLIENT_NULL (1001), a pointer
+ * that OH_WebSocketClient_Constructor did not return, or that was destroyed, gives
+ * WEBSOCKET_CLIENT_NOT_CREATED (1002) without being dereferenced.
  *
- * Callbacks
- *   Callbacks run on library threads, never inside a call of this API. For one client they are
- *   serialized and ordered: onOpen once, then onMessage per message, then at most one onClose.
- *   A connection that fails before it opens gets exactly one onError and no onOpen or onClose;
- *   one that fails after it opened gets onError and then onClose. A NULL callback drops its event.
- *   A callback that blocks delays only its own client. A library thread runs a callback itself
- *   while another library thread is free to serve every other client; when every other one is
- *   in a callback, it waits up to 1 ms for one to return, then hands its clients to a fresh
- *   thread before it calls back. Up to 64 callbacks may block at once (the extra threads are
- *   made on demand and exit after 10 s idle); beyond that, other clients wait.
- *   Keep callbacks short anyway: a blocked client does not read its socket meanwhile.
+ * @par Threading model
+ * All network work runs on one runtime shared by every client of the process: a small fixed
+ * pool of library threads (environment variable NET_WEBSOCKET_THREADS, default 2; read once,
+ * at the first Connect). There is no thread per client and an idle client costs no CPU.
+ * Every function may be called from any thread, including from inside a callback (Send,
+ * Close, Destroy of the same client, Connect of another client), without deadlock.
  *
- * Memory
- *   The struct WebSocket and its header list belong to the library: Destroy frees them. Every
- *   pointer passed to a callback (message data, reason, errorMessage) is valid only during that
- *   callback. Every pointer passed to a function is read during the call only (data is copied).
+ * @par Callbacks
+ * Callbacks run on library threads, never inside a call of this API. For one client they are
+ * serialized and ordered: onOpen once, then onMessage per message, then at most one onClose.
+ * A connection that fails before it opens gets exactly one onError and no onOpen or onClose;
+ * one that fails after it opened gets onError and then onClose. A NULL callback drops its
+ * event. A callback that blocks delays only its own client. A library thread runs a callback
+ * itself while another library thread is free to serve every other client; when every other
+ * one is in a callback, it waits up to 1 ms for one to return, then hands its clients to a
+ * fresh thread before it calls back. Up to 64 callbacks may block at once (the extra threads
+ * are made on demand and exit after 10 s idle); beyond that, other clients wait. Keep
+ * callbacks short anyway: a blocked client does not read its socket meanwhile.
+ *
+ * @par Memory
+ * The struct WebSocket and its header list belong to the library: Destroy frees them. Every
+ * pointer passed to a callback (message data, reason, errorMessage) is owned by the library
+ * and valid only during that callback. Every pointer passed to a function is read during the
+ * call only: strings, header lists and message data are copied before it returns.
  */
 #ifndef NET_WEBSOCKET_H
 #define NET_WEBSOCKET_H
@@ -37,64 +49,147 @@ extern "C" {
 #endif
 
 /**
- * Creates a client with the given callbacks (any may be NULL). Its requestOptions.headers starts
- * as NULL. Returns NULL only when out of memory. Free it with OH_WebSocketClient_Destroy.
+ * @brief Creates a client with the given callbacks.
+ *
+ * No connection and no thread is started. There is no limit on the number of clients.
+ *
+ * @param onOpen Called when a connection opened, or NULL to drop that event.
+ * @param onMessage Called with each received message, or NULL to drop messages.
+ * @param onError Called when a connection fails, or NULL to drop that event.
+ * @param onclose Called when a connection ended, or NULL to drop that event.
+ * @return The new client, with `requestOptions.headers` NULL, to be freed with
+ *         OH_WebSocketClient_Destroy. NULL only after an internal error (running out of
+ *         memory aborts the process, as a failed allocation in Rust does).
  */
 struct WebSocket *OH_WebSocketClient_Constructor(WebSocket_OnOpenCallback onOpen,
     WebSocket_OnMessageCallback onMessage, WebSocket_OnErrorCallback onError,
     WebSocket_OnCloseCallback onclose);
 
 /**
- * Appends a copy of header (name and value are copied) to client->requestOptions.headers.
- * Returns WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL, WEBSOCKET_CLIENT_NOT_CREATED,
- * WEBSOCKET_NO_HEADER_CONTEXT (NULL name or value, a name that is not an HTTP token, CR/LF in
- * the value) or WEBSOCKET_HEADER_EXCEEDED (more than 8192 headers or 64 KiB in total).
+ * @brief Appends a copy of a header field to `client->requestOptions.headers`.
+ *
+ * The headers added are sent with every later opening handshake of this client (each
+ * Connect, reconnection and redirect; see WebSocketEx_SetFollowRedirects for a redirect to
+ * another host) until Destroy; none can be removed. A connection already started keeps the
+ * headers it was given. Handshake fields
+ * such as Host or Sec-WebSocket-Key are accepted here and refused by Connect.
+ *
+ * @param client The client.
+ * @param header The field, by value: `fieldName` and `fieldValue` are copied during the call;
+ *        `next` is ignored.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_NO_HEADER_CONTEXT for a NULL name or value, a name that is not an HTTP
+ *         token, or CR or LF in the value;
+ *         WEBSOCKET_HEADER_EXCEEDED when the list would hold more than 8192 headers or more
+ *         than 64 KiB of names and values.
  */
 int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Header header);
 
 /**
- * Starts connecting to url (ws://, wss://, http:// = ws://, https:// = wss://, no scheme =
- * ws://). The handshake carries the headers added with AddHeader, then those of options when
- * its list is not the client's own: passing client->requestOptions (as OpenHarmony code does)
- * sends each header once, and an empty options still sends the AddHeader headers. Both lists
- * are read and copied during the call. Returns at once: the outcome is
- * reported by onOpen or onError. Returns WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL,
- * WEBSOCKET_CLIENT_NOT_CREATED, WEBSOCKET_CONNECTION_PARSE_URL_ERROR (bad URL, no callback),
- * WEBSOCKET_CONNECTION_ERROR (already connecting or open), WEBSOCKET_NO_HEADER_CONTEXT (a bad
- * header, or one that sets a handshake field such as Host or Sec-WebSocket-Key) or
- * WEBSOCKET_HEADER_EXCEEDED. Connecting again after a connection ended is allowed.
- * wss:// verifies the server's certificate against the system trust store (see
- * net_websocket_ext.h for a private CA, client certificates and proxies); the proxy of the
- * environment (https_proxy / http_proxy / all_proxy, no_proxy) is used as curl uses it.
+ * @brief Starts connecting and returns at once: the outcome is reported by onOpen or onError.
+ *
+ * DNS, TCP, proxy, TLS and the opening handshake run on library threads, bounded together by
+ * the connect timeout (30 s by default). The handshake carries the headers added with
+ * OH_WebSocketClient_AddHeader, then those of `options` up to the first node that belongs to
+ * the client's own list: passing `client->requestOptions` (as OpenHarmony code does) sends
+ * each header once, and options with no headers still send the AddHeader ones. The
+ * extension's settings in force now apply to this connection and its reconnections. The proxy
+ * environment variables are read during the call (see net_websocket_ext.h); wss:// verifies
+ * the server's certificate against the system trust store. Connecting again after a
+ * connection ended is allowed, also from inside the onError or onClose that reported its
+ * end. The URL is checked first, then the headers, then whether the client is busy.
+ *
+ * @param client The client.
+ * @param url The server: `ws://` or `wss://`, `http://` (means ws://) or `https://` (means
+ *        wss://), or no scheme (means ws://); default ports 80 and 443; path and query are
+ *        kept; IPv6 literals in brackets; no user information; at most 8 KiB. A NUL-terminated
+ *        UTF-8 string, read during the call.
+ * @param options More header fields, read and copied during the call (the caller may free
+ *        its list afterwards).
+ * @return WEBSOCKET_OK: the attempt started;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_PARSE_URL_ERROR for a URL that is NULL or cannot be used (no
+ *         callback follows);
+ *         WEBSOCKET_NO_HEADER_CONTEXT for a bad header, a handshake field (Host, Upgrade,
+ *         Connection, Sec-WebSocket-Key, -Version, -Accept, -Extensions) or a
+ *         Sec-WebSocket-Protocol header while WebSocketEx_SetSubprotocols is set;
+ *         WEBSOCKET_HEADER_EXCEEDED for more than 8192 headers or 64 KiB in all;
+ *         WEBSOCKET_CONNECTION_ERROR when the client is already connecting, open or closing
+ *         (that connection is untouched), or the library's threads could not be started.
  */
 int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
     struct WebSocket_RequestOptions options);
 
 /**
- * Queues length bytes of data (copied before return) as one message: a text message when the
- * bytes are valid UTF-8 without NUL bytes, a binary message otherwise. While connecting the
- * message is sent after open. length 0 sends nothing and returns WEBSOCKET_OK. Returns
- * WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL, WEBSOCKET_CLIENT_NOT_CREATED, WEBSOCKET_SEND_DATA_NULL,
- * WEBSOCKET_DATA_LENGTH_EXCEEDED (over 4 MiB), WEBSOCKET_QUEUE_LENGTH_EXCEEDED (over 64 MiB
- * queued) or WEBSOCKET_NO_CONNECTION (not connecting or open, or Close was called).
+ * @brief Queues one message, text or binary as its content says.
+ *
+ * The message is a text message when its `length` bytes are valid UTF-8 without a 0 byte,
+ * otherwise a binary message (use WebSocketEx_SendText or WebSocketEx_SendBinary to choose).
+ * Messages are sent in the order of the calls; while connecting (or waiting to reconnect)
+ * they are sent after the open. A message accepted while the connection is failing is
+ * dropped with it.
+ *
+ * @param client The client.
+ * @param data The bytes, copied before the call returns (never written to). Must not be NULL,
+ *        even when `length` is 0.
+ * @param length The number of bytes; 0 sends nothing and returns WEBSOCKET_OK (as
+ *        OpenHarmony's does).
+ * @return WEBSOCKET_OK: queued;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
+ *         WEBSOCKET_DATA_LENGTH_EXCEEDED for more than the maximum send size (4 MiB by
+ *         default);
+ *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED when the send queue would exceed its limit (64 MiB
+ *         by default);
+ *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was called, or the
+ *         end of the connection was reported.
  */
 int OH_WebSocketClient_Send(struct WebSocket *client, char *data, size_t length);
 
 /**
- * Starts the close handshake after the queued messages; onClose follows with the server's code
- * and reason (or 1006 if it does not answer within 5 s). code 0 or reason NULL mean 1000 with
- * an empty reason. Closing while connecting cancels the attempt (onClose with 1006). Returns
- * WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL, WEBSOCKET_CLIENT_NOT_CREATED, WEBSOCKET_NO_CONNECTION, or
- * WEBSOCKET_CONNECTION_ERROR for a code that may not be sent (allowed: 1000-1003, 1007-1014,
- * 3000-4999) or a reason over 123 bytes.
+ * @brief Starts the close handshake, or cancels a connection attempt.
+ *
+ * The close frame is sent after the messages already queued; then the library waits for the
+ * server's close frame (5 s by default, see WebSocketEx_SetCloseTimeout) and onClose reports
+ * the server's code and reason, or 1006 "close handshake timed out" without an answer in
+ * time. While connecting, the attempt is cancelled and onClose(1006, "connection attempt
+ * cancelled by Close") follows; while waiting to reconnect, onClose(1006, "reconnection
+ * cancelled by Close"). After it returns WEBSOCKET_OK, Send returns WEBSOCKET_NO_CONNECTION.
+ *
+ * @param client The client.
+ * @param options The close code and reason (see WebSocket_CloseOption): code 0 or reason NULL
+ *        mean 1000 with an empty reason. The reason is read during the call.
+ * @return WEBSOCKET_OK: the close started;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was already called,
+ *         or the end of the connection was reported;
+ *         WEBSOCKET_CONNECTION_ERROR, changing nothing, for a code that may not be sent
+ *         (allowed: 1000-1003, 1007-1014, 3000-4999) or a reason over 123 bytes or not UTF-8.
  */
 int OH_WebSocketClient_Close(struct WebSocket *client, struct WebSocket_CloseOption options);
 
 /**
- * Ends the connection at once (a close frame 1001 is attempted, not awaited) and frees the
- * client and its header list. After it returns no callback of this client runs (when called
- * from inside this client's callback: once that callback returns) and the pointer is invalid.
- * Returns WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
+ * @brief Ends the connection at once and frees the client.
+ *
+ * A close frame 1001 is attempted, not awaited, and no onClose is reported for it. The struct
+ * WebSocket, its header list, queued messages and settings are freed (the user data pointer
+ * of the extension is the caller's and is not touched). After Destroy returns no callback of
+ * this client runs and the pointer is dead: every function returns
+ * WEBSOCKET_CLIENT_NOT_CREATED for it. Destroy may be called from any thread:
+ * - from inside one of this client's own callbacks it returns at once, no further callback
+ *   runs, and the memory is released when that callback returns;
+ * - from any other thread, including inside another client's callback, it first waits for a
+ *   running callback of this client to return (two callbacks that destroy each other's
+ *   clients at the same moment do not deadlock: the second Destroy sees the cycle and
+ *   returns without waiting).
+ * Destroying a client that never connected is fine.
+ *
+ * @param client The client.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL for NULL;
+ *         WEBSOCKET_CLIENT_NOT_CREATED for a pointer that is not a live client (destroying
+ *         twice is therefore harmless).
  */
 int OH_WebSocketClient_Destroy(struct WebSocket *client);
 
