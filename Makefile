@@ -23,6 +23,7 @@ lint:
 
 test-rust:
 	$(CARGO) test --release --workspace
+	scripts/rust-example.sh
 
 test-c:
 	scripts/c-tests.sh

@@ -14,7 +14,9 @@ pub mod capi;
 mod fastws;
 mod handshake;
 pub mod ours;
+mod ours_async;
 mod raw;
+mod streams;
 mod tungstenite;
 mod window;
 
@@ -73,6 +75,8 @@ impl ThroughputRun<'_> {
 pub enum Client {
     /// The C API of this project.
     Ours(ours::Mode),
+    /// The async Rust API of this project (`connect_async`).
+    OursAsync,
     FastWebSockets,
     TokioTungstenite,
     /// Plain TCP to the raw echo server, one write per message.
@@ -106,6 +110,7 @@ impl Client {
                 (ours::Sender::Callback, true) => "ours + deflate",
                 (ours::Sender::AppThread, true) => "ours + deflate (app thread)",
             },
+            Client::OursAsync => "ours (async Rust)",
             Client::FastWebSockets => "fastwebsockets",
             Client::TokioTungstenite => "tokio-tungstenite",
             Client::RawTcp => "raw TCP",
@@ -121,6 +126,7 @@ impl Client {
     pub fn throughput(self, target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
         match self {
             Client::Ours(mode) => ours::throughput(target, run, mode),
+            Client::OursAsync => ours_async::throughput(target, run),
             Client::FastWebSockets => fastws::throughput(target, run),
             Client::TokioTungstenite => tungstenite::throughput(target, run),
             Client::RawTcp => raw::throughput(target, run, false),
@@ -140,6 +146,7 @@ impl Client {
         let payload = crate::payload::pattern(size);
         let nanos = match self {
             Client::Ours(mode) => ours::round_trips(target, &payload, mode, round_trips, warmup),
+            Client::OursAsync => ours_async::round_trips(target, &payload, round_trips, warmup),
             Client::FastWebSockets => fastws::round_trips(target, &payload, round_trips, warmup),
             Client::TokioTungstenite => {
                 tungstenite::round_trips(target, &payload, round_trips, warmup)

@@ -514,6 +514,39 @@ pub fn targets(outcomes: &[Outcome]) -> String {
             );
         }
     }
+    v.heading(
+        "the async Rust API against tokio-tungstenite, the same code driving both (not judged)",
+    );
+    for o in outcomes
+        .iter()
+        .filter(|o| matches!(o.workload.family, "throughput" | "wss"))
+    {
+        let (Some(a), Some(t)) = (
+            throughput(o, Client::OursAsync),
+            throughput(o, Client::TokioTungstenite),
+        ) else {
+            continue;
+        };
+        v.note(format!(
+            "{:>14}  msgs/s {:.2} ×, CPU per message {:.2} ×",
+            o.workload.name,
+            a.msgs_per_s / t.msgs_per_s,
+            a.cpu_us_per_msg / t.cpu_us_per_msg
+        ));
+    }
+    if let Some(o) = outcomes.iter().find(|o| o.workload.family == "latency") {
+        if let (Some(a), Some(t)) = (
+            latency(o, Client::OursAsync),
+            latency(o, Client::TokioTungstenite),
+        ) {
+            v.note(format!(
+                "{:>14}  p50 {:.2} ×, p99 {:.2} ×",
+                o.workload.name,
+                a.p50_us / t.p50_us,
+                a.p99_us / t.p99_us
+            ));
+        }
+    }
     v.text
         .push_str(&format!("targets: {} PASS, {} MISS\n", v.passed, v.missed));
     v.text

@@ -71,6 +71,7 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
     let plain_peers = vec![
         OURS_CALLBACK,
         OURS_APP_THREAD,
+        Client::OursAsync,
         Client::FastWebSockets,
         Client::TokioTungstenite,
         Client::RawTcp,
@@ -106,6 +107,7 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
         clients: vec![
             OURS_CALLBACK,
             OURS_APP_THREAD,
+            Client::OursAsync,
             Client::FastWebSockets,
             Client::TokioTungstenite,
             Client::RawTcp,
@@ -150,7 +152,7 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
                 size_label(size)
             ),
             kind: throughput(payload::pattern(size), window, warmup, true, quick),
-            clients: vec![OURS_CALLBACK, Client::TokioTungstenite],
+            clients: vec![OURS_CALLBACK, Client::OursAsync, Client::TokioTungstenite],
         });
     }
     all

@@ -18,6 +18,8 @@ ffi_fn! {
         onError: WebSocket_OnErrorCallback,
         onclose: WebSocket_OnCloseCallback,
     ) -> *mut WebSocket {
+        // The C program has no logger of its own: NET_WEBSOCKET_LOG turns ours on.
+        net_websocket_client::logging::init_from_env();
         let entry = Arc::new(ClientEntry::new(Callbacks {
             on_open: onOpen,
             on_message: onMessage,
@@ -28,7 +30,6 @@ ffi_fn! {
         registry::insert(entry);
         client
     }
-    on_panic std::ptr::null_mut()
 }
 
 ffi_fn! {
@@ -41,7 +42,6 @@ ffi_fn! {
         }
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_NO_HEADER_CONTEXT
 }
 
 ffi_fn! {
@@ -80,7 +80,6 @@ ffi_fn! {
             Err(_) => WEBSOCKET_CONNECTION_ERROR,
         }
     }
-    on_panic WEBSOCKET_CONNECTION_ERROR
 }
 
 /// How a send call chooses the message type.
@@ -148,7 +147,6 @@ ffi_fn! {
     fn OH_WebSocketClient_Send(client: *mut WebSocket, data: *mut c_char, length: usize) -> i32 {
         send(client, data, length, SendAs::Standard)
     }
-    on_panic WEBSOCKET_SEND_NO_MEMORY
 }
 
 ffi_fn! {
@@ -179,7 +177,6 @@ ffi_fn! {
             Err(CloseError::NotConnected) => WEBSOCKET_NO_CONNECTION,
         }
     }
-    on_panic WEBSOCKET_CONNECTION_ERROR
 }
 
 ffi_fn! {
@@ -194,5 +191,20 @@ ffi_fn! {
         // The last reference (ours, or the running task's handler) frees the memory.
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_OK
+}
+
+/// Test hook (Rust only, not exported to C): makes `client`'s connection task panic once it is
+/// open, as a bug of ours would; the panic boundary must then report onError and onClose and
+/// leave the client reusable.
+#[doc(hidden)]
+pub fn panic_in_task_for_tests(client: *mut WebSocket) -> i32 {
+    let entry = try_code!(registry::lookup(client));
+    let state = entry.state();
+    match state.connection.as_ref() {
+        Some(connection) => {
+            connection.panic_in_task_for_tests();
+            WEBSOCKET_OK
+        }
+        None => WEBSOCKET_NO_CONNECTION,
+    }
 }

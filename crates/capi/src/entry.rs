@@ -22,6 +22,26 @@ thread_local! {
     static IN_CALLBACK: Cell<usize> = const { Cell::new(0) };
 }
 
+/// Marks this thread as inside `client`'s callback until dropped, then restores what it
+/// replaced (a callback may call into another client's callback: Destroy waits on them).
+struct InCallback {
+    outer: usize,
+}
+
+impl InCallback {
+    fn enter(client: usize) -> InCallback {
+        InCallback {
+            outer: IN_CALLBACK.with(|c| c.replace(client)),
+        }
+    }
+}
+
+impl Drop for InCallback {
+    fn drop(&mut self) {
+        IN_CALLBACK.with(|c| c.set(self.outer));
+    }
+}
+
 /// The callbacks given to the Constructor (NULL ones are None and their events are dropped).
 #[derive(Clone, Copy)]
 pub(crate) struct Callbacks {
@@ -171,9 +191,8 @@ impl ClientEntry {
         if self.destroyed.load(Ordering::Acquire) {
             return;
         }
-        let outer = IN_CALLBACK.with(|c| c.replace(self.ffi as usize));
+        let _inside = InCallback::enter(self.ffi as usize);
         call(self.ffi, &self.callbacks);
-        IN_CALLBACK.with(|c| c.set(outer));
     }
 
     /// Destroy: no callback starts after this returns, and one running on another thread has

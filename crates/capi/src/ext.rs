@@ -33,7 +33,6 @@ ffi_fn! {
         entry.set_user_data(userData);
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -44,7 +43,6 @@ ffi_fn! {
             Err(_) => std::ptr::null_mut(),
         }
     }
-    on_panic std::ptr::null_mut()
 }
 
 ffi_fn! {
@@ -57,7 +55,6 @@ ffi_fn! {
         entry.set_ext_callbacks(|c| c.message = cb);
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -65,7 +62,6 @@ ffi_fn! {
     fn WebSocketEx_SendText(client: *mut WebSocket, data: *const c_char, length: usize) -> i32 {
         send(client, data, length, SendAs::Text)
     }
-    on_panic WEBSOCKET_SEND_NO_MEMORY
 }
 
 ffi_fn! {
@@ -73,7 +69,6 @@ ffi_fn! {
     fn WebSocketEx_SendBinary(client: *mut WebSocket, data: *const c_char, length: usize) -> i32 {
         send(client, data, length, SendAs::Binary)
     }
-    on_panic WEBSOCKET_SEND_NO_MEMORY
 }
 
 /// Changes the options used from the next Connect.
@@ -121,7 +116,6 @@ ffi_fn! {
     fn WebSocketEx_SetCompression(client: *mut WebSocket, enable: i32) -> i32 {
         set_option(client, |o| o.deflate = (enable != 0).then(DeflateConfig::default))
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -130,7 +124,6 @@ ffi_fn! {
         let bytes = if bytes == 0 { Options::default().max_send_size } else { bytes };
         set_option(client, |o| o.max_send_size = bytes)
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -142,7 +135,6 @@ ffi_fn! {
         };
         set_option(client, |o| o.max_message_size = bytes)
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -151,7 +143,6 @@ ffi_fn! {
         let bytes = if bytes == 0 { Options::default().send_queue_limit } else { bytes };
         set_option(client, |o| o.send_queue_limit = bytes)
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -163,5 +154,4 @@ ffi_fn! {
         let state = entry.state();
         state.connection.as_ref().map_or(0, |c| c.queued_bytes())
     }
-    on_panic 0
 }

@@ -14,6 +14,7 @@ mod ext;
 mod headers;
 mod last_error;
 mod lifecycle;
+mod panic;
 mod registry;
 mod tls_proxy;
 mod types;

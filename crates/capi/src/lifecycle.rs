@@ -69,7 +69,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -81,7 +80,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -104,7 +102,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -140,7 +137,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -150,7 +146,6 @@ ffi_fn! {
         entry.set_ext_callbacks(|c| c.reconnect = cb);
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -161,7 +156,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 /// "a, b" → ["a", "b"]; every entry an HTTP token (RFC 6455 §4.1, RFC 7230 §3.2.6).
@@ -202,7 +196,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -213,7 +206,6 @@ ffi_fn! {
             Err(_) => std::ptr::null(),
         }
     }
-    on_panic std::ptr::null()
 }
 
 ffi_fn! {
@@ -226,7 +218,6 @@ ffi_fn! {
         entry.set_ext_callbacks(|c| c.response = cb);
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -234,7 +225,6 @@ ffi_fn! {
     fn WebSocketEx_SendPing(client: *mut WebSocket, data: *const c_char, length: usize) -> i32 {
         send(client, data, length, SendAs::Ping)
     }
-    on_panic WEBSOCKET_SEND_NO_MEMORY
 }
 
 ffi_fn! {
@@ -244,7 +234,6 @@ ffi_fn! {
         entry.set_ext_callbacks(|c| c.pong = cb);
         WEBSOCKET_OK
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 #[cfg(test)]

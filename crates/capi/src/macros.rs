@@ -1,9 +1,9 @@
 //! The only way to write an export: `#[no_mangle]`, `extern "C"`, and a panic boundary that
-//! returns a fixed fallback instead of unwinding into C (rustls-ffi #286, hyper's ffi_fn!).
+//! returns a fallback instead of unwinding into C (rustls-ffi #286, hyper's ffi_fn!). The
+//! fallback is chosen by the return type, in one place: [`crate::panic::PanicFallback`].
 
 macro_rules! ffi_fn {
-    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block
-     on_panic $fallback:expr) => {
+    ($(#[$meta:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty $body:block) => {
         $(#[$meta])*
         ///
         /// # Safety
@@ -13,7 +13,7 @@ macro_rules! ffi_fn {
         pub unsafe extern "C" fn $name($($arg: $ty),*) -> $ret {
             match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || -> $ret { $body })) {
                 Ok(value) => value,
-                Err(_) => $fallback,
+                Err(payload) => crate::panic::fallback(stringify!($name), payload),
             }
         }
     };

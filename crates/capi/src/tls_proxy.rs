@@ -27,7 +27,6 @@ ffi_fn! {
             o.tls.set_ca_file(file).map_err(|e| (WEBSOCKET_CONNECTION_ERROR, e.to_string()))
         })
     }
-    on_panic WEBSOCKET_CONNECTION_ERROR
 }
 
 ffi_fn! {
@@ -38,7 +37,6 @@ ffi_fn! {
             o.tls.set_ca_dir(dir).map_err(|e| (WEBSOCKET_CONNECTION_ERROR, e.to_string()))
         })
     }
-    on_panic WEBSOCKET_CONNECTION_ERROR
 }
 
 ffi_fn! {
@@ -68,7 +66,6 @@ ffi_fn! {
             )),
         })
     }
-    on_panic WEBSOCKET_CONNECTION_ERROR
 }
 
 ffi_fn! {
@@ -79,7 +76,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CLIENT_NOT_CREATED
 }
 
 ffi_fn! {
@@ -99,7 +95,6 @@ ffi_fn! {
             Ok(())
         })
     }
-    on_panic WEBSOCKET_CONNECTION_PARSE_URL_ERROR
 }
 
 ffi_fn! {
@@ -107,5 +102,4 @@ ffi_fn! {
     fn WebSocketEx_GetLastErrorMessage() -> *const c_char {
         last_error::get()
     }
-    on_panic c"".as_ptr()
 }

@@ -99,6 +99,7 @@ impl Shared {
 /// Why `connect` refused to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConnectError {
+    /// The URL is not a usable ws:// or wss:// URL.
     Url(UrlError),
     /// A user header that is malformed or sets a handshake field.
     Header(HandshakeError),
@@ -141,6 +142,29 @@ pub enum CloseError {
     NotConnected,
 }
 
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendError::TooLarge => "the message is larger than the maximum send size",
+            SendError::QueueFull => "the send queue is full",
+            SendError::NotConnected => "the connection is closing or closed",
+            SendError::InvalidUtf8 => "a text message must be valid UTF-8",
+        })
+    }
+}
+impl std::error::Error for SendError {}
+
+impl fmt::Display for CloseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CloseError::InvalidCode(code) => write!(f, "close code {code} may not be sent"),
+            CloseError::ReasonTooLong => f.write_str("a close reason is at most 123 bytes"),
+            CloseError::NotConnected => f.write_str("the connection is closing or closed"),
+        }
+    }
+}
+impl std::error::Error for CloseError {}
+
 /// One connection attempt and, once open, the connection. Dropping the handle aborts it.
 pub struct Connection {
     shared: Arc<Shared>,
@@ -155,7 +179,8 @@ pub fn connect(
     handler: Box<dyn Handler>,
 ) -> Result<Connection, ConnectError> {
     let target = Target::parse(url).map_err(ConnectError::Url)?;
-    let headers = with_subprotocols(headers, &options.subprotocols)?;
+    let headers =
+        with_subprotocols(headers, &options.subprotocols).map_err(ConnectError::Header)?;
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
     handshake_for(&target, &headers, &options).map_err(ConnectError::Header)?;
     let request = Request {
@@ -183,10 +208,10 @@ pub fn connect(
 }
 
 /// The user headers plus the subprotocol offer of the options, which may not be made twice.
-fn with_subprotocols(
+pub(crate) fn with_subprotocols(
     headers: &[(String, String)],
     subprotocols: &[String],
-) -> Result<Vec<(String, String)>, ConnectError> {
+) -> Result<Vec<(String, String)>, HandshakeError> {
     let mut headers = headers.to_vec();
     if subprotocols.is_empty() {
         return Ok(headers);
@@ -195,8 +220,8 @@ fn with_subprotocols(
         .iter()
         .any(|(name, _)| name.eq_ignore_ascii_case(SUBPROTOCOL_FIELD))
     {
-        return Err(ConnectError::Header(HandshakeError::ForbiddenHeader(
-            format!("{SUBPROTOCOL_FIELD} given as a header and as subprotocols"),
+        return Err(HandshakeError::ForbiddenHeader(format!(
+            "{SUBPROTOCOL_FIELD} given as a header and as subprotocols"
         )));
     }
     headers.push((SUBPROTOCOL_FIELD.to_string(), subprotocols.join(", ")));
@@ -304,6 +329,13 @@ impl Connection {
     pub fn abort(&self) {
         self.shared.set_ended();
         self.shared.outbox.abort();
+    }
+
+    /// Test hook: makes the connection's task panic once it is open and takes its next
+    /// command, to show what a bug of ours would do (see `Cause::Internal`).
+    #[doc(hidden)]
+    pub fn panic_in_task_for_tests(&self) {
+        self.shared.outbox.push(Outgoing::Panic);
     }
 
     /// True until the end was reported: connecting, open or closing.

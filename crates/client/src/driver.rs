@@ -7,76 +7,23 @@ use crate::connection::Shared;
 use crate::error::{Cause, Error};
 use crate::handler::{call_handler, Reporter};
 use crate::outbox::{Interrupt, Outgoing};
+use crate::timers::{next_deadline, Due, Keepalive, FAR_FUTURE};
+use crate::wire::{holds_large_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
 use net_websocket_protocol::{Connection as Protocol, Event, State};
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
-use std::io::IoSlice;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, Sleep};
 
-/// Stop encoding queued messages while this much output waits to be written: bounds the
-/// output buffer and batches small messages into large writes.
-const OUTPUT_HIGH_WATER: usize = 256 * 1024;
-/// Size of the read buffers a worker keeps for its connections: a connection holds one only
-/// while bytes of a frame wait in it, so an idle connection has none.
-const READ_BUFFER_SIZE: usize = 64 * 1024;
-/// Idle read buffers a worker keeps.
-const POOLED_READ_BUFFERS: usize = 8;
-/// Pieces of output one write takes at most.
-const MAX_SLICES: usize = 64;
-/// Buffers that grew for large messages (the read buffer, the outbox's spares) are kept while
-/// traffic keeps coming, and given back after this long without any received.
-const RELEASE_AFTER: Duration = Duration::from_secs(1);
-/// A timer deadline far enough to mean "never".
-const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365);
 /// How long the final shutdown (TLS close_notify, TCP FIN) may take after a clean close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
-thread_local! {
-    static READ_BUFFERS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-}
-
-fn holds_large_buffer(protocol: &Protocol) -> bool {
-    protocol.read_buffer_len() > READ_BUFFER_SIZE
-}
-
-/// Gives `protocol` a read buffer of this worker's, when it has none.
-fn lend_read_buffer(protocol: &mut Protocol) {
-    if protocol.has_read_buffer() {
-        return;
-    }
-    let buffer = READ_BUFFERS
-        .with(|pool| pool.borrow_mut().pop())
-        .unwrap_or_else(|| vec![0; READ_BUFFER_SIZE]);
-    let _ = protocol.give_read_buffer(buffer);
-}
-
-/// Takes `protocol`'s read buffer back while it holds nothing, into the pool; a buffer that
-/// grew for large messages stays (the next ones reuse it) unless `release` (then it is freed).
-fn reclaim_read_buffer(protocol: &mut Protocol, release: bool) {
-    let large = holds_large_buffer(protocol);
-    if large && !release {
-        return;
-    }
-    if let Some(buffer) = protocol.take_idle_read_buffer() {
-        READ_BUFFERS.with(|pool| {
-            let mut pool = pool.borrow_mut();
-            if !large && pool.len() < POOLED_READ_BUFFERS {
-                pool.push(buffer);
-            }
-        });
-    }
-}
-
 pub(crate) struct Driver<'a, S> {
-    stream: S,
-    /// Written bytes may wait in the stream (TLS records) until flushed.
-    unflushed: bool,
+    wire: Wire<S>,
     /// `ws://host:port` for error messages.
     endpoint: String,
     protocol: Protocol,
@@ -102,54 +49,6 @@ pub(crate) struct Driver<'a, S> {
     timer: Pin<Box<Sleep>>,
 }
 
-/// Keepalive state: when something was last received, and whether our ping is unanswered.
-struct Keepalive {
-    last_received: Instant,
-    ping_outstanding: bool,
-}
-
-/// What the timer should do next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Due {
-    /// The close wait or the linger after the close is over.
-    CloseDeadline,
-    /// Idle for the ping interval: send a ping.
-    Ping,
-    /// Nothing received for `dead_after`: the connection is lost.
-    Dead,
-    /// Quiet for a while: give back a read buffer that grew for large messages.
-    ReleaseBuffer,
-}
-
-/// The one place timer deadlines are computed: the close deadline when one is set, else the
-/// keepalive deadline (a ping after `interval` idle, dead after `dead_after` idle); and, when
-/// the connection holds a read buffer grown for large messages, its release after
-/// [`RELEASE_AFTER`] of quiet, if that comes first.
-fn next_deadline(
-    close_deadline: Option<Instant>,
-    keepalive: &Keepalive,
-    interval: Option<Duration>,
-    dead_after: Duration,
-    holds_large_buffer: bool,
-) -> (Instant, Option<Due>) {
-    let main = if let Some(deadline) = close_deadline {
-        (deadline, Some(Due::CloseDeadline))
-    } else {
-        match interval {
-            Some(_) if keepalive.ping_outstanding => {
-                (keepalive.last_received + dead_after, Some(Due::Dead))
-            }
-            Some(interval) => (keepalive.last_received + interval, Some(Due::Ping)),
-            None => (keepalive.last_received + FAR_FUTURE, None),
-        }
-    };
-    let release = keepalive.last_received + RELEASE_AFTER;
-    if holds_large_buffer && release < main.0 {
-        return (release, Some(Due::ReleaseBuffer));
-    }
-    main
-}
-
 impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     pub(crate) fn new(
         stream: S,
@@ -161,8 +60,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     ) -> Self {
         let now = Instant::now();
         Driver {
-            stream,
-            unflushed: false,
+            wire: Wire::new(stream),
             endpoint,
             protocol,
             shared,
@@ -173,10 +71,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             unreported: None,
             aborted: false,
             close_deadline: None,
-            timers: Keepalive {
-                last_received: now,
-                ping_outstanding: false,
-            },
+            timers: Keepalive::new(now),
             timer: Box::pin(tokio::time::sleep_until(now + FAR_FUTURE)),
         }
     }
@@ -190,7 +85,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         .await;
         let finish = poll_fn(|cx| self.poll(cx)).await;
         if finish == Finish::Shutdown {
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.stream.shutdown()).await;
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.wire.stream.shutdown()).await;
         }
     }
 
@@ -209,57 +104,17 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             }
             self.encode_pending();
 
-            while self.protocol.pending_output_len() > 0 {
-                // One vectored write: small frames batched, large payloads from their own
-                // buffers, after their headers.
-                let mut slices = [IoSlice::new(&[]); MAX_SLICES];
-                let count = self.protocol.pending_output_vectored(&mut slices);
-                match Pin::new(&mut self.stream).poll_write_vectored(cx, &slices[..count]) {
-                    Poll::Ready(Ok(0)) => {
-                        let closed = std::io::Error::from(std::io::ErrorKind::WriteZero);
-                        return self.lost("connection lost while writing", closed);
-                    }
-                    Poll::Ready(Ok(n)) => {
-                        self.protocol.consume_output(n);
-                        self.unflushed = true;
-                        progress = true;
-                    }
-                    Poll::Ready(Err(e)) => return self.lost("connection lost while writing", e),
-                    Poll::Pending => break,
-                }
-            }
-            if self.unflushed {
-                match Pin::new(&mut self.stream).poll_flush(cx) {
-                    Poll::Ready(Ok(())) => self.unflushed = false,
-                    Poll::Ready(Err(e)) => return self.lost("connection lost while writing", e),
-                    Poll::Pending => {}
-                }
+            match self.wire.poll_transmit(&mut self.protocol, cx) {
+                Ok(wrote) => progress |= wrote,
+                Err(e) => return self.lost("connection lost while writing", e),
             }
             self.used
                 .extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
-            if self.protocol.pending_output_len() == 0 && !self.unflushed {
+            if self.wire.is_drained(&self.protocol) {
                 self.report_unreported();
             }
 
-            // Straight into the protocol's buffer: a message in one frame is not copied again.
-            lend_read_buffer(&mut self.protocol);
-            let mut buf = ReadBuf::new(self.protocol.read_space());
-            let read = match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
-                Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
-                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                Poll::Pending => Poll::Pending,
-            };
-            if let Poll::Ready(Ok(n)) = read {
-                self.protocol.commit_read(n);
-            }
-            // A TLS peer that closes TCP without close_notify ends the stream like a plain EOF.
-            let read = match read {
-                Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    Poll::Ready(Ok(0))
-                }
-                read => read,
-            };
-            match read {
+            match self.wire.poll_receive(&mut self.protocol, cx) {
                 Poll::Ready(Ok(0)) => {
                     self.protocol.receive_eof();
                     return if self.ended {
@@ -270,8 +125,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     };
                 }
                 Poll::Ready(Ok(_)) => {
-                    self.timers.last_received = Instant::now();
-                    self.timers.ping_outstanding = false;
+                    self.timers.received(Instant::now());
                     self.dispatch_events(cx);
                     reclaim_read_buffer(&mut self.protocol, false);
                     progress = true;
@@ -351,12 +205,14 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 sent
             }
             Outgoing::Close(code, reason) => {
+                log::debug!("{}: sending close {code} {reason}", self.endpoint);
                 let sent = self.protocol.send_close(Some(code), &reason);
                 if sent.is_ok() {
                     self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
                 }
                 sent
             }
+            Outgoing::Panic => panic!("test hook: a panic in the connection's task"),
         };
         // A small message was copied: its buffer is free at once.
         self.take_written_buffers();
@@ -397,6 +253,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 }
                 Event::Ping(_) => {}
                 Event::Close { code, reason } => {
+                    log::debug!("{}: the server sent close {code:?} {reason}", self.endpoint);
                     // RFC 6455 §7.1.5: an empty close payload means no status code (1005).
                     let code = code.unwrap_or(1005);
                     let reason = reason.to_owned();
@@ -451,6 +308,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 None
             }
             Due::Ping => {
+                log::debug!("{}: idle, sending a keepalive ping", self.endpoint);
                 if self.protocol.state() == State::Open {
                     let _ = self.protocol.send_ping(b"keepalive");
                 }
@@ -465,7 +323,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     unanswered: options.dead_after.saturating_sub(interval),
                 };
                 // RFC 6455 §7.4.1: 1011, the peer is of no use; attempted, not awaited.
-                self.try_close_now(1011, "keepalive timeout", cx);
+                self.wire
+                    .try_close_now(&mut self.protocol, 1011, "keepalive timeout", cx);
                 Some(self.report_loss(cause))
             }
         }
@@ -491,17 +350,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     /// Destroy: one attempt to send a close frame 1001, no waiting, no more reports.
     fn abort(&mut self, cx: &mut Context<'_>) {
         self.shared.set_ended();
-        self.try_close_now(1001, "", cx);
-    }
-
-    /// One attempt to write a close frame now, when nothing else is waiting to be written.
-    fn try_close_now(&mut self, code: u16, reason: &str, cx: &mut Context<'_>) {
-        if self.protocol.state() == State::Open && self.protocol.pending_output_len() == 0 {
-            let _ = self.protocol.send_close(Some(code), reason);
-            let out = self.protocol.pending_output();
-            let _ = Pin::new(&mut self.stream).poll_write(cx, out);
-            let _ = Pin::new(&mut self.stream).poll_flush(cx);
-        }
+        self.wire.try_close_now(&mut self.protocol, 1001, "", cx);
     }
 }
 
@@ -519,63 +368,4 @@ struct Ending {
     error: Option<Error>,
     code: u16,
     reason: String,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const INTERVAL: Duration = Duration::from_secs(30);
-    const DEAD: Duration = Duration::from_secs(60);
-
-    fn keepalive(ping_outstanding: bool) -> Keepalive {
-        Keepalive {
-            last_received: Instant::now(),
-            ping_outstanding,
-        }
-    }
-
-    #[test]
-    fn a_ping_after_the_interval_then_dead_after_the_total() {
-        let idle = keepalive(false);
-        let at = |k: &Keepalive| next_deadline(None, k, Some(INTERVAL), DEAD, false);
-        assert_eq!(at(&idle), (idle.last_received + INTERVAL, Some(Due::Ping)));
-        let waiting = keepalive(true);
-        assert_eq!(
-            at(&waiting),
-            (waiting.last_received + DEAD, Some(Due::Dead))
-        );
-    }
-
-    #[test]
-    fn no_keepalive_means_no_timer_and_the_close_deadline_comes_first() {
-        let idle = keepalive(true);
-        let (_, due) = next_deadline(None, &idle, None, DEAD, false);
-        assert_eq!(due, None);
-        let close = Instant::now() + Duration::from_secs(5);
-        assert_eq!(
-            next_deadline(Some(close), &idle, Some(INTERVAL), DEAD, false),
-            (close, Some(Due::CloseDeadline))
-        );
-    }
-
-    #[test]
-    fn a_large_read_buffer_is_released_after_a_quiet_second() {
-        let idle = keepalive(false);
-        let release = idle.last_received + RELEASE_AFTER;
-        assert_eq!(
-            next_deadline(None, &idle, Some(INTERVAL), DEAD, true),
-            (release, Some(Due::ReleaseBuffer))
-        );
-        assert_eq!(
-            next_deadline(None, &idle, None, DEAD, true),
-            (release, Some(Due::ReleaseBuffer))
-        );
-        // A close deadline that comes first still wins.
-        let close = Instant::now();
-        assert_eq!(
-            next_deadline(Some(close), &idle, None, DEAD, true).1,
-            Some(Due::CloseDeadline)
-        );
-    }
 }

@@ -1,6 +1,7 @@
 //! Why a connection failed, as reported to [`crate::Handler::on_end`]. The causes stay typed
 //! up to the one place that maps them to C codes and messages (the capi crate's `codes`).
-use net_websocket_protocol::{HandshakeError, ProtocolError};
+use crate::target::UrlError;
+use net_websocket_protocol::{HandshakeError, ProtocolError, SendError};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -23,55 +24,96 @@ pub struct Error {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Cause {
+    /// The URL given to [`crate::connect_async`] is not a usable ws:// or wss:// URL.
+    Url(UrlError),
     /// Resolving a host name failed (the server's, the proxy's, or the server's for a
     /// `socks5://` proxy).
-    Dns { host: String, source: io::Error },
+    Dns {
+        /// The name looked up.
+        host: String,
+        /// The resolver's error.
+        source: io::Error,
+    },
     /// The name resolved to no address.
-    NoAddress { host: String },
-    /// No address accepted a TCP connection; one entry per address tried.
+    NoAddress {
+        /// The name looked up.
+        host: String,
+    },
+    /// No address accepted a TCP connection.
     Connect {
+        /// Every address tried, with its error.
         attempts: Vec<(SocketAddr, io::Error)>,
     },
-    /// The proxy could not be used or refused the tunnel; `proxy` is its URL without
-    /// credentials.
-    Proxy { proxy: String, error: ProxyError },
+    /// The proxy could not be used or refused the tunnel.
+    Proxy {
+        /// The proxy's URL, without credentials.
+        proxy: String,
+        /// What went wrong with it.
+        error: ProxyError,
+    },
     /// The TLS handshake failed, or the TLS settings could not be used.
     Tls(TlsError),
     /// The server's answer to the opening handshake was not a valid 101 (an HTTP status, a
-    /// redirect, a wrong accept key, an extension or subprotocol that was not offered).
+    /// redirect, a wrong accept key, an extension or subprotocol that was not offered), or a
+    /// header of ours could not be sent.
     Handshake(HandshakeError),
     /// A redirect of the opening handshake that was not followed.
     Redirect {
+        /// The 3xx status.
         code: u16,
+        /// Its Location header.
         location: String,
+        /// Why it was not followed.
         problem: RedirectProblem,
     },
     /// A stage of connecting did not finish within the connect timeout.
-    Timeout { stage: Stage, after: Duration },
-    /// Reading or writing failed; `during` says what was lost, e.g. "connection lost while
-    /// reading".
+    Timeout {
+        /// The stage that ran out of time.
+        stage: Stage,
+        /// The connect timeout.
+        after: Duration,
+    },
+    /// Reading or writing failed.
     Io {
+        /// What was lost, e.g. "connection lost while reading".
         during: &'static str,
+        /// The I/O error.
         source: io::Error,
     },
     /// The server ended the TCP connection without a close frame.
     ClosedByPeer,
     /// The server's frames broke RFC 6455 / RFC 7692, or a limit.
     Protocol(ProtocolError),
-    /// Keepalive: nothing was received for `after` in all, `unanswered` of it after our ping.
+    /// Keepalive: the connection was considered lost.
     Keepalive {
+        /// How long nothing was received in all.
         after: Duration,
+        /// How much of that was after our ping.
         unanswered: Duration,
+    },
+    /// A message or close could not be sent on a [`crate::WebSocket`] (e.g. after a close
+    /// frame was sent); nothing was sent.
+    Send(SendError),
+    /// net_websocket itself panicked (a bug of ours, or a panic in the handler); the
+    /// connection was dropped without a close frame.
+    Internal {
+        /// The panic's message.
+        panic: String,
     },
 }
 
 /// The stages of connecting, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
+    /// Resolving the server's (or the proxy's) name.
     Dns,
+    /// The TCP connection.
     Connect,
+    /// Setting up the proxy tunnel.
     Proxy,
+    /// The TLS handshake.
     Tls,
+    /// The WebSocket opening handshake.
     Handshake,
 }
 
@@ -100,7 +142,7 @@ impl Error {
         &self.cause
     }
 
-    /// `scheme://host:port` of the server.
+    /// `scheme://host:port` of the server (empty for [`Cause::Url`]).
     pub fn endpoint(&self) -> &str {
         &self.endpoint
     }
@@ -108,6 +150,10 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // No endpoint: the URL itself was unusable.
+        if self.endpoint.is_empty() {
+            return self.cause.fmt(f);
+        }
         write!(f, "{}: {}", self.endpoint, self.cause)
     }
 }
@@ -120,6 +166,8 @@ impl std::error::Error for Error {
             Cause::Tls(e) => Some(e),
             Cause::Handshake(e) => Some(e),
             Cause::Protocol(e) => Some(e),
+            Cause::Url(e) => Some(e),
+            Cause::Send(e) => Some(e),
             _ => None,
         }
     }
@@ -128,6 +176,8 @@ impl std::error::Error for Error {
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Cause::Url(e) => e.fmt(f),
+            Cause::Send(e) => write!(f, "cannot send: {e}"),
             Cause::Dns { host, source } => write!(f, "DNS lookup of {host} failed: {source}"),
             Cause::NoAddress { host } => write!(f, "DNS lookup of {host} returned no address"),
             Cause::Connect { attempts } => {
@@ -163,6 +213,9 @@ impl fmt::Display for Cause {
                 unanswered.as_secs_f32(),
                 after.as_secs_f32()
             ),
+            Cause::Internal { panic } => {
+                write!(f, "internal error: {panic} (a bug in net_websocket)")
+            }
         }
     }
 }

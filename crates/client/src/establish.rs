@@ -2,13 +2,14 @@
 //! it, following redirects (SPEC §6: at most 5, never from wss:// to ws://), each hop bounded
 //! by the connect timeout.
 use crate::error::{Cause, Error, Stage};
-use crate::handler::Reporter;
 use crate::options::Options;
 use crate::proxy::{self, Proxy, ProxyEnvironment};
 use crate::target::{RedirectProblem, Target};
 use crate::transport::{tls_cause, Attempt, Stream};
-use net_websocket_protocol::handshake::{parse_head, Accepted, ClientHandshake, MAX_HEAD_SIZE};
-use net_websocket_protocol::HandshakeError;
+use net_websocket_protocol::handshake::{
+    parse_head, Accepted, ClientHandshake, ResponseHead, MAX_HEAD_SIZE,
+};
+use net_websocket_protocol::{Config, Connection as Protocol, HandshakeError, Role};
 use rand::Rng;
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -46,6 +47,45 @@ pub(crate) enum Established {
     Tls(Opened<Box<TlsStream<TcpStream>>>),
 }
 
+impl Established {
+    /// The opened connection on the one stream type (for [`crate::WebSocket`]).
+    pub(crate) fn into_stream(self) -> Opened<Stream> {
+        match self {
+            Established::Plain(o) => o.map_stream(Stream::Plain),
+            Established::Tls(o) => o.map_stream(Stream::Tls),
+        }
+    }
+}
+
+impl<S> Opened<S> {
+    /// The protocol state machine of the client role for this connection, given the frames
+    /// that came with the handshake response.
+    pub(crate) fn start_protocol(&self, options: &Options) -> Protocol {
+        let config = Config {
+            max_message_size: options.max_message_size,
+        };
+        // Masking keys from the thread's CSPRNG (RFC 6455 §5.3: unpredictable), which needs
+        // no state of the connection's own.
+        let mut protocol = Protocol::new(
+            Role::Client,
+            config,
+            self.accepted.deflate,
+            Box::new(|buf: &mut [u8]| rand::rng().fill_bytes(buf)),
+        );
+        protocol.receive_data(&self.leftover);
+        protocol
+    }
+
+    fn map_stream<T>(self, f: impl FnOnce(S) -> T) -> Opened<T> {
+        Opened {
+            stream: f(self.stream),
+            accepted: self.accepted,
+            leftover: self.leftover,
+            endpoint: self.endpoint,
+        }
+    }
+}
+
 /// The opening handshake for `target`, with a fresh key (RFC 6455 §4.1: "randomly selected
 /// for each connection", from the thread's CSPRNG).
 pub(crate) fn handshake_for(
@@ -64,11 +104,14 @@ pub(crate) fn handshake_for(
     )
 }
 
+/// Sees each handshake response before it is judged (the handler's `on_response`).
+pub(crate) type OnResponse<'a> = &'a mut (dyn FnMut(&ResponseHead) + Send);
+
 /// Connects to the request's URL, following redirects.
 pub(crate) async fn establish(
     request: &Request,
     options: &Options,
-    reporter: &mut Reporter,
+    on_response: OnResponse<'_>,
 ) -> Result<Established, Error> {
     let mut target = request.target.clone();
     let mut headers = request.headers.clone();
@@ -80,9 +123,12 @@ pub(crate) async fn establish(
             proxy::select(&options.proxy, &target, &request.proxy_environment).map_err(failed)?;
         let handshake =
             handshake_for(&target, &headers, options).map_err(|e| failed(Cause::Handshake(e)))?;
-        let (code, location) = match attempt(&target, proxy.as_ref(), options, &handshake, reporter)
-            .await
-        {
+        match &proxy {
+            Some(proxy) => log::debug!("{endpoint}: connecting through {proxy}"),
+            None => log::debug!("{endpoint}: connecting"),
+        }
+        let attempted = attempt(&target, proxy.as_ref(), options, &handshake, on_response);
+        let (code, location) = match attempted.await {
             Ok(established) => return Ok(established),
             Err(Cause::Handshake(HandshakeError::Redirect { code, location })) => (code, location),
             Err(cause) => return Err(failed(cause)),
@@ -104,6 +150,7 @@ pub(crate) async fn establish(
         if next == target || visited.contains(&next) {
             return Err(refuse(RedirectProblem::Loop));
         }
+        log::debug!("{endpoint}: redirect {code} to {}", next.endpoint());
         if !next.same_host(&target) {
             headers.retain(|(name, _)| {
                 !CREDENTIAL_FIELDS
@@ -121,7 +168,7 @@ async fn attempt(
     proxy: Option<&Proxy>,
     options: &Options,
     handshake: &ClientHandshake,
-    reporter: &mut Reporter,
+    on_response: OnResponse<'_>,
 ) -> Result<Established, Cause> {
     let attempt = Attempt {
         target,
@@ -135,26 +182,26 @@ async fn attempt(
         Stream::Plain(stream) => attempt
             .within(
                 Stage::Handshake,
-                open_websocket(stream, handshake, reporter, endpoint),
+                open_websocket(stream, handshake, on_response, endpoint),
             )
             .await
             .map(Established::Plain),
         Stream::Tls(stream) => attempt
             .within(
                 Stage::Handshake,
-                open_websocket(stream, handshake, reporter, endpoint),
+                open_websocket(stream, handshake, on_response, endpoint),
             )
             .await
             .map(Established::Tls),
     }
 }
 
-/// The opening handshake (RFC 6455 §4.1) on any stream; the handler sees the response head
-/// before it is judged.
+/// The opening handshake (RFC 6455 §4.1) on any stream; `on_response` sees the response
+/// head before it is judged.
 async fn open_websocket<S>(
     mut stream: S,
     handshake: &ClientHandshake,
-    reporter: &mut Reporter,
+    on_response: OnResponse<'_>,
     endpoint: String,
 ) -> Result<Opened<S>, Cause>
 where
@@ -162,6 +209,7 @@ where
 {
     const SENDING: &str = "sending the handshake failed";
     const READING: &str = "reading the handshake response failed";
+    log::debug!("{endpoint}: sending the opening handshake");
     stream
         .write_all(handshake.request())
         .await
@@ -171,8 +219,22 @@ where
     let mut buf = Vec::with_capacity(1024);
     loop {
         if let Some(head) = parse_head(&buf).map_err(Cause::Handshake)? {
-            reporter.response(&head);
+            log::debug!(
+                "{endpoint}: handshake response {} {}",
+                head.status,
+                head.reason
+            );
+            on_response(&head);
             let accepted = handshake.accept(head).map_err(Cause::Handshake)?;
+            log::debug!(
+                "{endpoint}: open (subprotocol: {}, permessage-deflate: {})",
+                accepted.subprotocol.as_deref().unwrap_or("none"),
+                if accepted.deflate.is_some() {
+                    "on"
+                } else {
+                    "off"
+                }
+            );
             let leftover = buf.split_off(accepted.consumed);
             return Ok(Opened {
                 stream,

@@ -14,7 +14,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 pub struct End<'a> {
     /// Set when the connection failed (before open: always, and then `close` is None unless
-    /// reconnection gave up).
+    /// reconnection gave up or the failure was internal).
     pub error: Option<&'a Error>,
     /// Close code and reason, set when the connection had opened (or a Close cancelled the
     /// attempt, or reconnection gave up): the peer's close frame, the code we failed it with,
@@ -168,6 +168,7 @@ impl Reporter {
     /// A connection or attempt ended: reports the end, or schedules the next attempt (see
     /// [`Reporter::take_retry`]) when reconnection is on and allows it.
     pub(crate) fn end(&mut self, error: Option<&Error>, close: Option<(u16, &str)>) {
+        log_end(error, close);
         let ending = if self.shared.phase() == Phase::Closing {
             Ending::Closed
         } else if error.is_some() {
@@ -187,6 +188,12 @@ impl Reporter {
         }
         self.attempts += 1;
         let delay = policy.delay(self.attempts, &mut rand::rng());
+        log::info!(
+            "reconnecting in {} ms (attempt {} of at most {})",
+            delay.as_millis(),
+            self.attempts,
+            policy.max_attempts
+        );
         self.shared.set_reconnecting();
         let lost = Lost {
             error,
@@ -213,6 +220,20 @@ impl Reporter {
         });
     }
 
+    /// The connection's task panicked: the end is reported unless it already was (the panic
+    /// was in `on_end`) or the owner aborted, with a close 1006 whatever the phase, as a
+    /// final word. No reconnection: the same bug would recur.
+    pub(crate) fn panicked(&mut self, error: &Error) {
+        log::error!("{error}");
+        if self.shared.phase() == Phase::Ended {
+            return;
+        }
+        self.finish(End {
+            error: Some(error),
+            close: Some((1006, "internal error")),
+        });
+    }
+
     /// The wait before the next attempt, if [`Reporter::end`] scheduled one.
     pub(crate) fn take_retry(&mut self) -> Option<Duration> {
         self.retry.take()
@@ -222,5 +243,15 @@ impl Reporter {
     fn finish(&mut self, end: End<'_>) {
         self.shared.set_ended();
         call_handler(|| self.handler.on_end(end));
+    }
+}
+
+/// The end of a connection or attempt, in the log: a failure as a warning, a close as info.
+fn log_end(error: Option<&Error>, close: Option<(u16, &str)>) {
+    if let Some(error) = error {
+        log::warn!("{error}");
+    }
+    if let Some((code, reason)) = close {
+        log::info!("closed: {code} {reason}");
     }
 }

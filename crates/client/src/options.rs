@@ -21,6 +21,8 @@ pub struct Options {
     /// Send a ping after this long without receiving anything (30 s); None disables keepalive.
     pub ping_interval: Option<Duration>,
     /// With keepalive on: nothing received for this long means the connection is lost (60 s).
+    /// Keep it longer than `ping_interval`, or the connection is lost as soon as the first
+    /// ping goes out (the C API's setter refuses that).
     pub dead_after: Duration,
     /// Offer permessage-deflate (off by default: a deflate context costs memory).
     pub deflate: Option<DeflateConfig>,

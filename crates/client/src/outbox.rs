@@ -24,6 +24,9 @@ pub(crate) enum Outgoing {
     Binary(Vec<u8>),
     Ping(Vec<u8>),
     Close(u16, String),
+    /// Test hook ([`crate::Connection::panic_in_task_for_tests`]): the driver panics when it
+    /// takes this, as a bug of ours would.
+    Panic,
 }
 
 impl Outgoing {
@@ -32,7 +35,7 @@ impl Outgoing {
         match self {
             Outgoing::Text(text) => Some(text.into_bytes()),
             Outgoing::Binary(data) | Outgoing::Ping(data) => Some(data),
-            Outgoing::Close(..) => None,
+            Outgoing::Close(..) | Outgoing::Panic => None,
         }
     }
 }

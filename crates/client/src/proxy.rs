@@ -41,15 +41,20 @@ pub enum ProxyKind {
     /// `http://`: HTTP CONNECT.
     Http,
     /// `socks5://` (the name is resolved here) or `socks5h://` (the proxy resolves it).
-    Socks5 { remote_dns: bool },
+    Socks5 {
+        /// `socks5h://`: the proxy resolves the server's name.
+        remote_dns: bool,
+    },
 }
 
 /// A parsed proxy URL.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
+    /// Which protocol the proxy speaks.
     pub kind: ProxyKind,
     /// Host name or IP address, without brackets.
     pub host: String,
+    /// The port (default 1080 for SOCKS5, 80 for HTTP when the URL has none).
     pub port: u16,
     /// User and password, percent-decoded from the URL.
     pub credentials: Option<Credentials>,
@@ -58,7 +63,9 @@ pub struct Proxy {
 /// A proxy's user name and password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
+    /// The user name, as bytes (percent-decoding may give any).
     pub user: Vec<u8>,
+    /// The password, as bytes.
     pub password: Vec<u8>,
 }
 
@@ -191,16 +198,25 @@ pub enum ProxyError {
     Malformed(String),
     /// HTTP: the proxy answered CONNECT with a status other than 2xx.
     Status {
+        /// The HTTP status code.
         code: u16,
+        /// The reason phrase as sent.
         reason: String,
+        /// Whether we sent Proxy-Authorization (for 407: refused, or missing).
         sent_credentials: bool,
     },
     /// SOCKS5: the proxy accepts none of the authentication methods we offered.
-    NoAcceptableAuth { offered_credentials: bool },
+    NoAcceptableAuth {
+        /// Whether we offered username/password besides "no authentication".
+        offered_credentials: bool,
+    },
     /// SOCKS5: the proxy rejected the user name and password (RFC 1929).
     AuthFailed,
     /// SOCKS5: the proxy refused the CONNECT request with this reply code.
-    Refused { reply: u8 },
+    Refused {
+        /// The SOCKS5 reply code (RFC 1928 §6).
+        reply: u8,
+    },
     /// SOCKS5: a host name over 255 bytes cannot be sent.
     HostTooLong,
 }

@@ -11,6 +11,7 @@ pub struct Target {
     pub secure: bool,
     /// Host name or IP address, without brackets, as given to DNS.
     pub host: String,
+    /// The port, explicit or the scheme's default (80, 443).
     pub port: u16,
     /// The `Host` header value: brackets for IPv6, the port only when not the default.
     pub host_header: String,

@@ -3,14 +3,17 @@
 //! interrupt it at any point.
 use crate::connection::Shared;
 use crate::driver::Driver;
+use crate::error::{Cause, Error};
 use crate::establish::{establish, Established, Opened, Request};
 use crate::handler::Reporter;
 use crate::outbox::{Interrupt, Outgoing};
-use net_websocket_protocol::{Config, Connection as Protocol, Role};
-use rand::Rng;
+use net_websocket_protocol::handshake::ResponseHead;
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub(crate) struct Task {
@@ -20,7 +23,18 @@ pub(crate) struct Task {
 }
 
 impl Task {
+    /// Runs the connection to its end. A panic in it (a bug of ours, or in the handler) ends
+    /// the connection like any failure, reported with [`Cause::Internal`], instead of
+    /// leaving it forever "connecting" or "open" with nobody told.
     pub(crate) async fn run(mut self) {
+        let outcome = CatchUnwind(Box::pin(self.attempts())).await;
+        if let Err(panic) = outcome {
+            let error = Error::new(&self.request.target.endpoint(), Cause::Internal { panic });
+            self.reporter.panicked(&error);
+        }
+    }
+
+    async fn attempts(&mut self) {
         // What a lost connection took from the outbox and had not yet encoded: sent after the
         // next open. (Messages sent while connecting simply stay in the outbox.)
         let mut batch = VecDeque::new();
@@ -29,7 +43,9 @@ impl Task {
             let outbox = &self.shared.outbox;
             // Boxed: connecting takes a few KiB of state that an open connection should not
             // keep in its task.
-            let connecting = Box::pin(establish(&self.request, options, &mut self.reporter));
+            let reporter = &mut self.reporter;
+            let mut on_response = |head: &ResponseHead| reporter.response(head);
+            let connecting = Box::pin(establish(&self.request, options, &mut on_response));
             let attempt = tokio::select! {
                 r = connecting => Ok(r),
                 i = poll_fn(|cx| outbox.poll_interrupt(cx)) => Err(i),
@@ -68,18 +84,7 @@ impl Task {
         S: AsyncRead + AsyncWrite + Unpin + Send,
     {
         self.reporter.opened(&opened.accepted);
-        let config = Config {
-            max_message_size: self.shared.options.max_message_size,
-        };
-        // Masking keys from the thread's CSPRNG (RFC 6455 §5.3: unpredictable), which needs
-        // no state of the connection's own.
-        let mut protocol = Protocol::new(
-            Role::Client,
-            config,
-            opened.accepted.deflate,
-            Box::new(|buf: &mut [u8]| rand::rng().fill_bytes(buf)),
-        );
-        protocol.receive_data(&opened.leftover);
+        let protocol = opened.start_protocol(&self.shared.options);
         Driver::new(
             opened.stream,
             protocol,
@@ -88,5 +93,21 @@ impl Task {
             &mut self.reporter,
             opened.endpoint,
         )
+    }
+}
+
+/// Polls a future, turning a panic in it into `Err` with the panic's message.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(crate::panic_message(&*payload).to_string())),
+        }
     }
 }

@@ -46,7 +46,9 @@ impl Default for TlsOptions {
 /// A TLS setting that could not be applied: the file, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetupError {
+    /// The file or directory given.
     pub path: PathBuf,
+    /// What is wrong with it.
     pub reason: String,
 }
 
@@ -416,21 +418,28 @@ pub enum CertificateProblem {
     UnknownIssuer,
     /// Not valid for the host we connected to; `presented` are the names it is valid for.
     NameMismatch {
+        /// The host name we connected to.
         expected: String,
+        /// The names in the certificate.
         presented: Vec<String>,
     },
-    /// Expired (`not_after`: seconds since the Unix epoch, when known).
+    /// Expired.
     Expired {
+        /// Its notAfter, in seconds since the Unix epoch, when known.
         not_after: Option<u64>,
     },
     /// Not valid yet.
     NotYetValid {
+        /// Its notBefore, in seconds since the Unix epoch, when known.
         not_before: Option<u64>,
     },
+    /// Revoked by its issuer.
     Revoked,
+    /// Its signature does not verify.
     BadSignature,
     /// Not issued for TLS server authentication.
     WrongPurpose,
+    /// Another problem, as rustls describes it.
     Other(String),
 }
 

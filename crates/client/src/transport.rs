@@ -1,15 +1,18 @@
 //! The transport of one connection attempt, built stage by stage: resolve → TCP (every
 //! address in turn) → proxy tunnel → TLS. Every stage is bounded by the attempt's deadline
 //! and fails with the [`Cause`] that names it.
-use crate::error::{Cause, Stage};
+use crate::error::{io_reason, Cause, Stage};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind, Socks5Target};
 use crate::target::Target;
 use crate::tls::{self, TlsOptions};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::io;
+use std::io::{self, IoSlice};
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -21,6 +24,66 @@ use tokio_rustls::TlsConnector;
 pub(crate) enum Stream {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+}
+
+// One stream type for [`crate::WebSocket`], which is not generic; the handler's driver is
+// generic instead, monomorphized per kind.
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        }
+    }
 }
 
 /// One attempt to reach `target`.
@@ -65,6 +128,7 @@ impl Attempt<'_> {
         }
         let config = self.within(Stage::Tls, tls_config(self.tls)).await?;
         let name = tls::server_name(&self.target.host).map_err(Cause::Tls)?;
+        log::debug!("TLS handshake with {}", self.target.host);
         let handshake = async {
             TlsConnector::from(config)
                 .connect(name, tcp)
@@ -72,6 +136,14 @@ impl Attempt<'_> {
                 .map_err(|e| tls_cause(e, "the TLS handshake failed"))
         };
         let stream = self.within(Stage::Tls, handshake).await?;
+        if log::log_enabled!(log::Level::Debug) {
+            let (_, session) = stream.get_ref();
+            log::debug!(
+                "TLS established: {:?}, {:?}",
+                session.protocol_version(),
+                session.negotiated_cipher_suite().map(|s| s.suite())
+            );
+        }
         Ok(Stream::Tls(Box::new(stream)))
     }
 
@@ -82,6 +154,10 @@ impl Attempt<'_> {
             error,
         };
         let unreachable = |cause| failed(ProxyError::Unreachable(Box::new(cause)));
+        log::debug!(
+            "tunnel to {} through proxy {proxy}",
+            self.target.authority()
+        );
         let proxy_addrs = resolve(&proxy.host, proxy.port)
             .await
             .map_err(unreachable)?;
@@ -92,6 +168,7 @@ impl Attempt<'_> {
                 proxy::http_tunnel(&mut tcp, &self.target.authority(), credentials)
                     .await
                     .map_err(failed)?;
+                log::debug!("proxy {proxy}: CONNECT tunnel open");
                 return Ok(tcp);
             }
             ProxyKind::Socks5 { remote_dns } => remote_dns,
@@ -100,7 +177,10 @@ impl Attempt<'_> {
         for target in self.socks5_targets(remote_dns).await? {
             let mut tcp = connect_first(&proxy_addrs).await.map_err(unreachable)?;
             match proxy::socks5_tunnel(&mut tcp, &target, credentials).await {
-                Ok(()) => return Ok(tcp),
+                Ok(()) => {
+                    log::debug!("proxy {proxy}: SOCKS5 tunnel open");
+                    return Ok(tcp);
+                }
                 // Network or host unreachable, refused: the next address may work, as it
                 // would without a proxy.
                 Err(e @ ProxyError::Refused { reply: 3..=5 }) => refusal = Some(e),
@@ -151,6 +231,7 @@ pub(crate) fn tls_cause(e: io::Error, during: &'static str) -> Cause {
 
 /// Every address of `host`, in the resolver's order (getaddrinfo sorts them by RFC 6724).
 async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Cause> {
+    log::debug!("resolving {host}");
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
         .map_err(|source| Cause::Dns {
@@ -163,7 +244,14 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, Cause> {
             host: host.to_owned(),
         });
     }
+    log::debug!("{host} resolved to {}", list(&addrs));
     Ok(addrs)
+}
+
+/// Addresses as a person reads them: `127.0.0.1:80, [::1]:80`.
+fn list(addrs: &[SocketAddr]) -> String {
+    let text: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
+    text.join(", ")
 }
 
 /// RFC 8305 §5: the "Connection Attempt Delay" before the next address is tried while the
@@ -195,6 +283,7 @@ async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Cause> {
     let mut attempts = Vec::new();
     loop {
         if let Some(addr) = queue.next() {
+            log::debug!("connecting to {addr}");
             running.spawn(async move { (addr, TcpStream::connect(addr).await) });
         }
         let delay = tokio::time::sleep(ATTEMPT_DELAY);
@@ -202,12 +291,14 @@ async fn connect_first(addrs: &[SocketAddr]) -> Result<TcpStream, Cause> {
         loop {
             tokio::select! {
                 done = running.join_next() => match done {
-                    Some(Ok((_, Ok(stream)))) => {
+                    Some(Ok((addr, Ok(stream)))) => {
+                        log::debug!("TCP connected to {addr}");
                         // Small frames (pings, short messages) must not wait for Nagle.
                         let _ = stream.set_nodelay(true);
                         return Ok(stream);
                     }
                     Some(Ok((addr, Err(e)))) => {
+                        log::debug!("TCP connect to {addr} failed: {}", io_reason(&e));
                         attempts.push((addr, e));
                         if running.is_empty() {
                             break; // nothing under way: the next address now

@@ -1,23 +1,16 @@
 //! The end of a server-initiated close handshake is reported only once our close reply is
 //! written: a handler that aborts the connection (the C API's Destroy) from inside `on_end`
 //! must not cut the reply off, or the server sees an unclean close.
-use net_websocket_client::{
-    connect, Accepted, Connection, End, Handler, MessageData, MessageKind, Options, ProxySetting,
-};
+mod support;
+
+use net_websocket_client::{connect, Accepted, Connection, End, Handler, MessageData, MessageKind};
 use net_websocket_protocol::handshake::{accept_request, MAX_HEAD_SIZE};
 use net_websocket_protocol::{Config, Connection as Protocol, Event, Role};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
-
-/// The test servers are on 127.0.0.1: a proxy from the environment must not get between.
-fn direct() -> Options {
-    Options {
-        proxy: ProxySetting::Off,
-        ..Options::default()
-    }
-}
+use support::direct;
 
 const ROUNDS: usize = 30;
 

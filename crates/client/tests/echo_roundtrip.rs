@@ -1,18 +1,11 @@
 //! The Rust API against the bundled echo server: messages of every length class round-trip
 //! byte for byte with their type, and the close handshake reports the server's code.
-use net_websocket_client::{
-    connect, Accepted, End, Handler, MessageData, MessageKind, Options, ProxySetting,
-};
+mod support;
+
+use net_websocket_client::{connect, Accepted, End, Handler, MessageData, MessageKind};
 use std::sync::mpsc;
 use std::time::Duration;
-
-/// The test servers are on 127.0.0.1: a proxy from the environment must not get between.
-fn direct() -> Options {
-    Options {
-        proxy: ProxySetting::Off,
-        ..Options::default()
-    }
-}
+use support::{direct, echo_server, next};
 
 #[derive(Debug, PartialEq)]
 enum Seen {
@@ -38,27 +31,6 @@ impl Handler for Recorder {
             end.close.map(|(c, r)| (c, r.to_string())),
         ));
     }
-}
-
-fn echo_server() -> std::net::SocketAddr {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            net_websocket_tools::echo::serve(listener).await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-fn next(rx: &mpsc::Receiver<Seen>) -> Seen {
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("no event within 20 s")
 }
 
 fn pattern(len: usize, text: bool) -> Vec<u8> {

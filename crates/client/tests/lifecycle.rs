@@ -1,11 +1,13 @@
 //! Redirects, subprotocols, the handshake response and pings through the Rust API, against
 //! the echo server's test paths (in-process, 127.0.0.1).
+mod support;
+
 use net_websocket_client::{
-    connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, ProxySetting,
-    RedirectProblem, ResponseHead, MAX_REDIRECTS,
+    connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, RedirectProblem,
+    ResponseHead, MAX_REDIRECTS,
 };
 use std::sync::mpsc;
-use std::time::Duration;
+use support::{direct, echo_server, next};
 
 #[derive(Debug)]
 enum Seen {
@@ -42,34 +44,6 @@ impl Handler for Recorder {
         };
         let _ = self.0.send(seen);
     }
-}
-
-fn echo_server() -> std::net::SocketAddr {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            net_websocket_tools::echo::serve(listener).await;
-        });
-    });
-    rx.recv().unwrap()
-}
-
-fn direct() -> Options {
-    Options {
-        proxy: ProxySetting::Off,
-        ..Options::default()
-    }
-}
-
-fn next(rx: &mpsc::Receiver<Seen>) -> Seen {
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("no event within 20 s")
 }
 
 /// `/redirect/302?` nested `hops` times, ending at `/`.

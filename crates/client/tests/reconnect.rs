@@ -1,5 +1,7 @@
 //! Reconnection through the Rust API: a server that goes away and comes back on the same
 //! port, giving up after the configured attempts, and Close during the wait.
+mod support;
+
 use net_websocket_client::{
     connect, Accepted, End, Handler, Lost, MessageData, MessageKind, Options, ProxySetting,
     Reconnect,
@@ -7,6 +9,7 @@ use net_websocket_client::{
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use support::next;
 
 #[derive(Debug)]
 enum Seen {
@@ -83,11 +86,6 @@ impl Drop for Server {
             runtime.shutdown_background();
         }
     }
-}
-
-fn next(rx: &mpsc::Receiver<Seen>) -> Seen {
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("no event within 20 s")
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The Rust API over wss:// and through proxies, against the tools crate's TLS echo server,
 //! test PKI and scripted proxies, all in-process on 127.0.0.1: the typed causes a caller can
 //! match on (certificate problems, proxy statuses and SOCKS5 replies), not only the message.
+mod support;
+
 use net_websocket_client::tls::CertificateProblem;
 use net_websocket_client::{
     connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, Proxy, ProxySetting,
@@ -12,7 +14,7 @@ use net_websocket_tools::{echo, tls};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::Duration;
+use support::next;
 
 #[derive(Debug)]
 enum Seen {
@@ -125,11 +127,6 @@ impl Drop for Fixture {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-fn next(rx: &mpsc::Receiver<Seen>) -> Seen {
-    rx.recv_timeout(Duration::from_secs(20))
-        .expect("no event within 20 s")
 }
 
 /// Opens `url`, echoes one message, closes with 1000.
@@ -276,4 +273,47 @@ fn proxy_refusals_are_typed() {
     );
     let (message, _, proxy) = failure(&url, via(format!("socks5://{socks}")));
     assert_eq!(proxy.as_deref(), Some("Refused { reply: 5 }"), "{message}");
+}
+
+#[test]
+fn the_async_api_runs_over_wss_through_a_proxy_on_a_current_thread_runtime() {
+    use futures_util::{SinkExt, StreamExt};
+    use net_websocket_client::{connect_async, Message};
+    let fixture = Fixture::new("async");
+    let tls_echo = fixture.tls_echo("server.pem", "server-key.pem");
+    let (http, http_log) = fixture.proxy(Mode::Http { deny: None }, None);
+    let url = format!("wss://localhost:{}/", tls_echo.port());
+    let proxied = fixture.options(ProxySetting::Url(
+        Proxy::parse(&format!("http://{http}")).unwrap(),
+    ));
+    let untrusted = Options {
+        proxy: ProxySetting::Off,
+        ..Options::default()
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut ws = connect_async(&url, proxied).await.unwrap();
+        ws.send(Message::text("over TLS")).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("over TLS"));
+        ws.close().await.unwrap();
+        assert!(matches!(ws.next().await, Some(Ok(Message::Close(_)))));
+        assert!(ws.next().await.is_none());
+
+        // Not trusting the test CA: the typed certificate problem.
+        let refused = connect_async(&url, untrusted).await.unwrap_err();
+        assert!(
+            matches!(
+                refused.cause(),
+                Cause::Tls(TlsError::Certificate(CertificateProblem::UnknownIssuer))
+            ),
+            "{refused}"
+        );
+    });
+    assert_eq!(
+        *http_log.lock().unwrap(),
+        [format!("http localhost:{} ok", tls_echo.port())]
+    );
 }

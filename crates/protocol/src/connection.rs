@@ -13,7 +13,9 @@ use std::io::IoSlice;
 /// frames; the server the reverse (RFC 6455 §5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// The product: masks its frames, accepts only unmasked ones.
     Client,
+    /// For our own tests, demo and benchmarks.
     Server,
 }
 
@@ -36,7 +38,9 @@ impl Default for Config {
 /// Kind of a data message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageKind {
+    /// UTF-8 text (opcode 0x1).
     Text,
+    /// Arbitrary bytes (opcode 0x2).
     Binary,
 }
 
@@ -86,7 +90,9 @@ pub enum Event<'a> {
     /// A whole message (reassembled, decompressed, UTF-8 checked for text). A message that
     /// came in one uncompressed frame lies where it was read: it was not copied.
     Message {
+        /// Text or binary, from the first frame's opcode.
         kind: MessageKind,
+        /// The payload, valid until the next call on the connection.
         data: MessageData<'a>,
     },
     /// A ping; the pong is already queued.
@@ -95,7 +101,12 @@ pub enum Event<'a> {
     Pong(&'a [u8]),
     /// The peer's close frame. If we had not sent one, the reply (echoing code and reason) is already
     /// queued. `code` is None for an empty close payload (report it as 1005).
-    Close { code: Option<u16>, reason: &'a str },
+    Close {
+        /// The status code, if the payload had one.
+        code: Option<u16>,
+        /// The reason (UTF-8, checked), empty when none was given.
+        reason: &'a str,
+    },
     /// The peer broke the protocol or a limit: a close frame with `error.close_code()` is
     /// queued, and no further event follows.
     Failed(ProtocolError),

@@ -27,7 +27,10 @@ pub struct DeflateConfig {
     pub client_max_window_bits: Option<u8>,
     /// Offer `server_max_window_bits=N`.
     pub server_max_window_bits: Option<u8>,
+    /// Offer `client_no_context_takeover`: we reset our compressor after each message.
     pub client_no_context_takeover: bool,
+    /// Offer `server_no_context_takeover`: ask the server to reset its compressor after each
+    /// message.
     pub server_no_context_takeover: bool,
     /// Messages shorter than this are sent uncompressed (RSV1 clear).
     pub min_compress_size: usize,
@@ -57,9 +60,13 @@ impl Default for DeflateConfig {
 /// Window bits outside 8..=15 are treated as 15 (above) or "send uncompressed" (below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeflateParams {
+    /// The client compresses with a window of at most 2^n bytes.
     pub client_max_window_bits: u8,
+    /// The server compresses with a window of at most 2^n bytes.
     pub server_max_window_bits: u8,
+    /// The client resets its compressor after each message.
     pub client_no_context_takeover: bool,
+    /// The server resets its compressor after each message.
     pub server_no_context_takeover: bool,
     /// Not negotiated: our own sending policy, copied from
     /// [`DeflateConfig::min_compress_size`] by the client handshake (0 on the server side).

@@ -35,7 +35,12 @@ pub enum ProtocolError {
     /// A close reason that is not valid UTF-8 (RFC 6455 §5.5.1).
     InvalidCloseReason,
     /// A message larger than the configured limit: `size` is at least the size it would reach.
-    MessageTooBig { size: u64, max: usize },
+    MessageTooBig {
+        /// The size the message has reached or announced.
+        size: u64,
+        /// The configured limit.
+        max: usize,
+    },
     /// permessage-deflate data that does not inflate (RFC 7692 §7.2.2).
     BadCompressedData,
 }
@@ -137,9 +142,19 @@ pub enum HandshakeError {
     /// HTTP field (not a token, CR/LF/NUL). Also a Host or resource with CR/LF/NUL/space.
     ForbiddenHeader(String),
     /// The status was not 101 and not a redirect.
-    Status { code: u16, reason: String },
+    Status {
+        /// The HTTP status code.
+        code: u16,
+        /// The reason phrase as sent.
+        reason: String,
+    },
     /// A 3xx response with a Location header; the caller decides whether to follow it.
-    Redirect { code: u16, location: String },
+    Redirect {
+        /// 301, 302, 303, 307 or 308.
+        code: u16,
+        /// The Location header, as sent (may be relative).
+        location: String,
+    },
     /// The response (or, server side, the request) is not a valid HTTP/1.1 upgrade, or its
     /// head is over the size limit.
     Malformed(String),

@@ -29,11 +29,17 @@ const MASK: u8 = 0x80;
 /// The defined opcodes (RFC 6455 §5.2, §11.8); the others are reserved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Opcode {
+    /// The next fragment of a message.
     Continuation = 0x0,
+    /// The first frame of a text message.
     Text = 0x1,
+    /// The first frame of a binary message.
     Binary = 0x2,
+    /// Close (control).
     Close = 0x8,
+    /// Ping (control).
     Ping = 0x9,
+    /// Pong (control).
     Pong = 0xA,
 }
 
@@ -62,12 +68,15 @@ impl Opcode {
 /// One frame header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameHeader {
+    /// The last frame of its message.
     pub fin: bool,
     /// "Per-Message Compressed" with permessage-deflate (RFC 7692 §6).
     pub rsv1: bool,
+    /// What the frame carries.
     pub opcode: Opcode,
     /// The masking key, present exactly when the MASK bit is set.
     pub mask: Option<[u8; 4]>,
+    /// Payload length in bytes (at most 2^63 - 1).
     pub payload_len: u64,
 }
 

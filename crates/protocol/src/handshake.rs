@@ -73,7 +73,9 @@ pub struct Accepted {
 /// A complete HTTP response head, whatever its status: what [`parse_head`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
+    /// The HTTP status code.
     pub status: u16,
+    /// The reason phrase as sent.
     pub reason: String,
     /// 1 for HTTP/1.1, 0 for HTTP/1.0.
     pub http_minor_version: u8,

@@ -11,6 +11,7 @@
 //!    [`Connection::poll_event`] until it returns `None`; `send_*` calls for outgoing messages;
 //!    [`Connection::pending_output`] / [`Connection::consume_output`] to write bytes out;
 //! 4. closes the transport once [`Connection::close_expected`] is true and the output is written.
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod close;

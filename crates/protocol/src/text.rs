@@ -15,14 +15,17 @@ impl Utf8Text {
         }
     }
 
+    /// The text's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
 
+    /// Its length in bytes.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// True for the empty text.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -2,7 +2,7 @@
 //! TcpStream, or over a tokio-rustls stream (ring provider, trusting the test CA) for wss://.
 //! Throughput runs split the stream into a sink and a stream (futures' `split`), driven as
 //! two futures of one task; each message goes out with `SinkExt::send` (which flushes).
-use super::window::Credits;
+use super::streams;
 use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{Meter, Throughput};
 use crate::payload::Payload;
@@ -116,12 +116,21 @@ async fn throughput_over<S: AsyncRead + AsyncWrite + Unpin>(
     run: &ThroughputRun<'_>,
 ) -> Result<Throughput, String> {
     let (mut sink, mut stream) = ws.split();
+    let make = |i| message(run.payload, i);
+    let is_echo = |m| check_echo(m, run.payload);
     let started = Instant::now();
-    let warmup = window(&mut sink, &mut stream, run.payload, run.warmup, run.window);
+    let warmup = streams::window(
+        &mut sink,
+        &mut stream,
+        make,
+        is_echo,
+        run.warmup,
+        run.window,
+    );
     within(RUN_TIMEOUT, "warm-up", warmup).await?;
     let messages = run.messages_after(started.elapsed());
     let meter = Meter::start(target.server_pid)?;
-    let measured = window(&mut sink, &mut stream, run.payload, messages, run.window);
+    let measured = streams::window(&mut sink, &mut stream, make, is_echo, messages, run.window);
     within(RUN_TIMEOUT, "run", measured).await?;
     let usage = meter.stop(Instant::now())?;
     let _ = sink.send(Message::Close(None)).await;
@@ -130,41 +139,6 @@ async fn throughput_over<S: AsyncRead + AsyncWrite + Unpin>(
         size: run.payload.size,
         usage,
     })
-}
-
-type Sink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
-type Stream<S> = futures_util::stream::SplitStream<WebSocketStream<S>>;
-
-/// Sends `total` messages with `window` in flight and reads their echoes.
-async fn window<S: AsyncRead + AsyncWrite + Unpin>(
-    sink: &mut Sink<S>,
-    stream: &mut Stream<S>,
-    payload: &Payload,
-    total: u64,
-    window: u64,
-) -> Result<(), String> {
-    let credits = Credits::new(window.min(total));
-    let send = async {
-        for i in 0..total {
-            credits.take(1).await;
-            sink.send(message(payload, i))
-                .await
-                .map_err(|e| format!("send: {e}"))?;
-        }
-        Ok::<(), String>(())
-    };
-    let receive = async {
-        let mut received = 0;
-        while received < total {
-            let next = stream.next().await.ok_or("the server closed the stream")?;
-            if check_echo(next.map_err(|e| format!("read: {e}"))?, payload)? {
-                received += 1;
-                credits.grant(1);
-            }
-        }
-        Ok(())
-    };
-    tokio::try_join!(send, receive).map(|_| ())
 }
 
 pub fn round_trips(
@@ -187,26 +161,10 @@ async fn ping_pong<S: AsyncRead + AsyncWrite + Unpin>(
     round_trips: u64,
     warmup: u64,
 ) -> Result<Vec<u64>, String> {
-    let mut nanos = Vec::with_capacity(round_trips as usize);
-    let all = async {
-        for i in 0..warmup + round_trips {
-            let sent = Instant::now();
-            ws.send(message(payload, i))
-                .await
-                .map_err(|e| format!("send: {e}"))?;
-            loop {
-                let next = ws.next().await.ok_or("the server closed the stream")?;
-                if check_echo(next.map_err(|e| format!("read: {e}"))?, payload)? {
-                    break;
-                }
-            }
-            if i >= warmup {
-                nanos.push(sent.elapsed().as_nanos() as u64);
-            }
-        }
-        Ok(())
-    };
-    within(RUN_TIMEOUT, "ping-pong", all).await?;
+    let make = |i| message(payload, i);
+    let is_echo = |m| check_echo(m, payload);
+    let all = streams::ping_pong(&mut ws, make, is_echo, round_trips, warmup);
+    let nanos = within(RUN_TIMEOUT, "ping-pong", all).await?;
     let _ = ws.close(None).await;
     Ok(nanos)
 }

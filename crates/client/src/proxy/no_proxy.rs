@@ -25,6 +25,8 @@ enum Pattern {
 }
 
 impl NoProxy {
+    /// Parses a comma-separated NO_PROXY list (curl's rules); entries it cannot read are
+    /// ignored.
     pub fn parse(list: &str) -> NoProxy {
         let mut no_proxy = NoProxy::default();
         for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {

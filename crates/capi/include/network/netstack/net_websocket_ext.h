@@ -8,6 +8,14 @@
  * effect at once) apply from the next OH_WebSocketClient_Connect; a connection already
  * running, and its reconnections, keep the settings it started with. When a setter fails,
  * WebSocketEx_GetLastErrorMessage says why.
+ *
+ * Internal errors: no panic of the Rust code unwinds into C. Should a bug of ours panic inside
+ * any exported function (standard or extension), the function returns, chosen by its return
+ * type: WEBSOCKET_CONNECTION_ERROR (1003) for int, NULL for pointers, 0 for size_t; and
+ * WebSocketEx_GetLastErrorMessage reads "internal error in FUNCTION: ... (a bug in
+ * net_websocket)". A panic inside a connection ends that connection only: onError(1003,
+ * "<scheme://host:port>: internal error: ...") then onClose(1006, "internal error"); the client
+ * can Connect again.
  */
 #ifndef NET_WEBSOCKET_EXT_H
 #define NET_WEBSOCKET_EXT_H

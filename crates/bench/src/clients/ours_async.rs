@@ -1,0 +1,99 @@
+//! Our async Rust API (`connect_async`, `WebSocket` as Sink + Stream) on a current-thread tokio
+//! runtime, as tokio-tungstenite runs beside it: the same window and ping-pong code, our own
+//! connect (TCP, TLS trusting the test CA for wss://).
+use super::{current_thread_runtime, streams, within, Target, ThroughputRun};
+use super::{CONNECT_TIMEOUT, RUN_TIMEOUT};
+use crate::measure::{Meter, Throughput};
+use crate::payload::Payload;
+use futures_util::{SinkExt, StreamExt};
+use net_websocket_client::{connect_async, Message, Options, ProxySetting, WebSocket};
+use std::time::Instant;
+
+/// A message carrying a copy of message `i`.
+fn message(payload: &Payload, i: u64) -> Message {
+    if payload.text {
+        Message::Text(String::from_utf8_lossy(payload.message(i)).into_owned())
+    } else {
+        Message::Binary(payload.message(i).to_vec())
+    }
+}
+
+/// True for the echo of `payload`; pings and pongs are skipped.
+fn check_echo(message: Message, payload: &Payload) -> Result<bool, String> {
+    let len = match (&message, payload.text) {
+        (Message::Ping(_) | Message::Pong(_), _) => return Ok(false),
+        (Message::Binary(data), false) => data.len(),
+        (Message::Text(text), true) => text.len(),
+        (other, _) => return Err(format!("unexpected message: {other:?}")),
+    };
+    if len != payload.size {
+        return Err(format!("echo of {len} bytes, sent {}", payload.size));
+    }
+    Ok(true)
+}
+
+async fn open(target: &Target, payload: &Payload) -> Result<WebSocket, String> {
+    let mut options = Options {
+        proxy: ProxySetting::Off,
+        max_message_size: payload.size.max(64 << 20),
+        ..Options::default()
+    };
+    if let Some(ca_file) = &target.ca_file {
+        options
+            .tls
+            .set_ca_file(Some(ca_file))
+            .map_err(|e| e.to_string())?;
+    }
+    let connect = async {
+        connect_async(&target.url(), options)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    within(CONNECT_TIMEOUT, "connect", connect).await
+}
+
+pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+    current_thread_runtime()?.block_on(async {
+        let (mut sink, mut stream) = open(target, run.payload).await?.split();
+        let make = |i| message(run.payload, i);
+        let is_echo = |m| check_echo(m, run.payload);
+        let started = Instant::now();
+        let warmup = streams::window(
+            &mut sink,
+            &mut stream,
+            make,
+            is_echo,
+            run.warmup,
+            run.window,
+        );
+        within(RUN_TIMEOUT, "warm-up", warmup).await?;
+        let messages = run.messages_after(started.elapsed());
+        let meter = Meter::start(target.server_pid)?;
+        let measured = streams::window(&mut sink, &mut stream, make, is_echo, messages, run.window);
+        within(RUN_TIMEOUT, "run", measured).await?;
+        let usage = meter.stop(Instant::now())?;
+        let _ = sink.close().await;
+        Ok(Throughput {
+            messages,
+            size: run.payload.size,
+            usage,
+        })
+    })
+}
+
+pub fn round_trips(
+    target: &Target,
+    payload: &Payload,
+    round_trips: u64,
+    warmup: u64,
+) -> Result<Vec<u64>, String> {
+    current_thread_runtime()?.block_on(async {
+        let mut ws = open(target, payload).await?;
+        let make = |i| message(payload, i);
+        let is_echo = |m| check_echo(m, payload);
+        let all = streams::ping_pong(&mut ws, make, is_echo, round_trips, warmup);
+        let nanos = within(RUN_TIMEOUT, "ping-pong", all).await?;
+        let _ = ws.close().await;
+        Ok(nanos)
+    })
+}

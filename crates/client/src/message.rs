@@ -1,0 +1,75 @@
+//! What [`crate::WebSocket`] sends and receives: owned messages, one variant per kind of
+//! frame an application sees.
+use std::fmt;
+
+/// A whole message or a control frame, owned.
+///
+/// ```
+/// use net_websocket_client::{CloseFrame, Message};
+///
+/// assert_eq!(Message::text("hi"), Message::Text("hi".to_string()));
+/// assert!(Message::binary(vec![1, 2, 3]).is_data());
+/// let bye = Message::close(1000, "done");
+/// assert_eq!(bye, Message::Close(Some(CloseFrame { code: 1000, reason: "done".into() })));
+/// assert!(!bye.is_data());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// A text message (UTF-8 is guaranteed by the type; received text was checked).
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A ping with up to 125 bytes. Received pings are answered by the library; sending one
+    /// asks the server for a [`Message::Pong`].
+    Ping(Vec<u8>),
+    /// A pong with up to 125 bytes (received: the answer to a ping; sent: unsolicited, e.g.
+    /// a heartbeat).
+    Pong(Vec<u8>),
+    /// A close frame. Received: the server's (our reply is sent by the library; the stream
+    /// ends after it). Sent: starts the close handshake; `None` sends no status code.
+    Close(Option<CloseFrame>),
+}
+
+/// The status code and reason of a close frame (RFC 6455 §7.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseFrame {
+    /// 1000 for a normal close; see RFC 6455 §7.4.1 for the others.
+    pub code: u16,
+    /// Up to 123 bytes of UTF-8, often empty.
+    pub reason: String,
+}
+
+impl Message {
+    /// A text message.
+    pub fn text(text: impl Into<String>) -> Message {
+        Message::Text(text.into())
+    }
+
+    /// A binary message.
+    pub fn binary(data: impl Into<Vec<u8>>) -> Message {
+        Message::Binary(data.into())
+    }
+
+    /// A close frame with `code` and `reason`.
+    pub fn close(code: u16, reason: impl Into<String>) -> Message {
+        Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }))
+    }
+
+    /// True for text and binary messages (not control frames).
+    pub fn is_data(&self) -> bool {
+        matches!(self, Message::Text(_) | Message::Binary(_))
+    }
+}
+
+impl fmt::Display for CloseFrame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.reason.is_empty() {
+            write!(f, "{}", self.code)
+        } else {
+            write!(f, "{} {}", self.code, self.reason)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The command line: every flag, its group in `--help`, and the parsers that refuse bad values
+//! up front (clap then exits with 2 and names the flag).
+use crate::exit::Exit;
+use crate::format::BinaryFormat;
+use clap::Parser;
+use net_websocket_client::{Proxy, Target};
+use std::path::PathBuf;
+use std::time::Duration;
+
+const ABOUT: &str = "A command-line WebSocket client. netws connects to URL, sends each line \
+    of standard input as a message and prints each message it receives on standard output: text \
+    as a line, binary as hex (or as raw bytes). At the end of the input it closes the connection \
+    with 1000 and exits once the server has answered the close. Failures, and with -v the \
+    handshake, go to standard error.";
+
+const FORMATS: &str = "\
+Binary formats (--binary-format):
+  hex  lowercase hex digits, a line per message; on stdin, spaces between the bytes are allowed
+  raw  the bytes as they are: nothing is added on stdout; on stdin, a line without its newline";
+
+const EXAMPLES: &str = "\
+Examples:
+  # Type messages to an echo server; each answer is printed as it comes
+  netws ws://127.0.0.1:8080/
+
+  # Send one request and print the first answer, trusting a private CA
+  echo '{\"op\":\"status\"}' | netws --once --cacert ca.pem wss://api.example/ws
+
+  # Binary messages as hex, both ways (prints 0001feff)
+  echo '00 01 fe ff' | netws --binary ws://127.0.0.1:8080/";
+
+/// After the options: the formats, the exit statuses (from [`Exit`], so they cannot drift),
+/// the environment and examples.
+fn after_help() -> String {
+    let mut text = format!("{FORMATS}\n\nExit status:\n");
+    for exit in Exit::ALL {
+        text.push_str(&format!("  {}  {}\n", exit as u8, exit.meaning()));
+    }
+    text.push('\n');
+    text.push_str(ENVIRONMENT);
+    text.push_str("\n\n");
+    text.push_str(EXAMPLES);
+    text
+}
+
+const ENVIRONMENT: &str = "\
+Environment:
+  http_proxy, https_proxy, all_proxy, no_proxy  the proxy, as curl chooses it (unless --proxy)
+  SSL_CERT_FILE, SSL_CERT_DIR                   the trust store (unless --cacert)
+  NET_WEBSOCKET_LOG=debug                       the connection's steps on stderr (or info, warn)";
+
+/// The help is wrapped at a fixed width, so it reads the same on every terminal (and
+/// `tests/help.txt` can pin it).
+#[derive(Parser, Debug)]
+#[command(
+    name = "netws",
+    version,
+    about = ABOUT,
+    after_help = after_help(),
+    term_width = 100,
+    max_term_width = 100
+)]
+pub struct Args {
+    /// ws://HOST[:PORT][/PATH] or wss://...
+    #[arg(value_name = "URL", value_parser = parse_url)]
+    pub url: ServerUrl,
+
+    /// Send each stdin line as a binary message (default: text)
+    #[arg(long, help_heading = "Messages")]
+    pub binary: bool,
+
+    /// hex or raw, on stdout and with --binary on stdin
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = BinaryFormat::Hex,
+        hide_possible_values = true,
+        help_heading = "Messages"
+    )]
+    pub binary_format: BinaryFormat,
+
+    /// Exit after N messages; the end of stdin then does not close
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..),
+        conflicts_with = "once",
+        help_heading = "Messages"
+    )]
+    pub count: Option<u64>,
+
+    /// Exit after the first message received (--count 1)
+    #[arg(long, help_heading = "Messages")]
+    pub once: bool,
+
+    /// Add this header to the handshake request (repeatable)
+    #[arg(
+        short = 'H',
+        long = "header",
+        value_name = "NAME: VALUE",
+        value_parser = parse_header,
+        help_heading = "Handshake"
+    )]
+    pub headers: Vec<(String, String)>,
+
+    /// Offer subprotocols, preferred first (repeatable, or a comma list)
+    #[arg(
+        long = "protocol",
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = parse_protocol,
+        help_heading = "Handshake"
+    )]
+    pub protocols: Vec<String>,
+
+    /// Offer permessage-deflate compression
+    #[arg(short = 'z', long, help_heading = "Handshake")]
+    pub compress: bool,
+
+    /// Give up connecting (DNS to handshake) after SECS
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value = "30",
+        value_parser = parse_timeout,
+        help_heading = "Connection"
+    )]
+    pub connect_timeout: Duration,
+
+    /// Ping after SECS idle; lost after twice that (0: off)
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value = "30",
+        value_parser = parse_seconds,
+        help_heading = "Connection"
+    )]
+    pub ping_interval: Duration,
+
+    /// Retry failed or lost connections, with backoff up to 30 s
+    #[arg(long, help_heading = "Connection")]
+    pub reconnect: bool,
+
+    /// Attempts in a row before --reconnect gives up
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..),
+        requires = "reconnect",
+        help_heading = "Connection"
+    )]
+    pub reconnect_attempts: u32,
+
+    /// Connect through this proxy (http://, socks5://, socks5h://)
+    #[arg(long, value_name = "URL", value_parser = parse_proxy, help_heading = "Connection")]
+    pub proxy: Option<Proxy>,
+
+    /// Use no proxy, whatever http_proxy, https_proxy and all_proxy say
+    #[arg(long, conflicts_with = "proxy", help_heading = "Connection")]
+    pub no_proxy: bool,
+
+    /// Trust the CA certificates in FILE (PEM) instead of the system store
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub cacert: Option<PathBuf>,
+
+    /// Do not verify the server's certificate (anyone could pose as it)
+    #[arg(short = 'k', long, help_heading = "TLS")]
+    pub insecure: bool,
+
+    /// Present this client certificate (PEM chain) when asked for one
+    #[arg(long, value_name = "FILE", requires = "key", help_heading = "TLS")]
+    pub cert: Option<PathBuf>,
+
+    /// Its private key (PEM: PKCS#8, PKCS#1, SEC1 or encrypted PKCS#8)
+    #[arg(long, value_name = "FILE", requires = "cert", help_heading = "TLS")]
+    pub key: Option<PathBuf>,
+
+    /// The password of an encrypted --key (others can see it in ps)
+    #[arg(long, value_name = "PASSWORD", requires = "key", help_heading = "TLS")]
+    pub key_password: Option<String>,
+
+    /// Print the handshake response, subprotocol, extension and close codes on stderr
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl Args {
+    /// How many messages to print before closing, if not all of them.
+    pub fn count(&self) -> Option<u64> {
+        if self.once {
+            Some(1)
+        } else {
+            self.count
+        }
+    }
+}
+
+/// The URL as given (what is connected to) and as parsed (the endpoint messages name).
+#[derive(Debug, Clone)]
+pub struct ServerUrl {
+    pub text: String,
+    pub target: Target,
+}
+
+fn parse_url(text: &str) -> Result<ServerUrl, String> {
+    let target = Target::parse(text).map_err(|e| e.to_string())?;
+    Ok(ServerUrl {
+        text: text.to_string(),
+        target,
+    })
+}
+
+/// `Name: value`, as curl and websocat take it; the client refuses the fields the handshake
+/// sets itself (Host, Upgrade, Sec-WebSocket-Key, ...).
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or("expected NAME: VALUE, with a colon")?;
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(format!("{name:?} is not a header name"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+fn parse_protocol(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("an empty subprotocol name".into());
+    }
+    Ok(name.to_string())
+}
+
+fn parse_proxy(text: &str) -> Result<Proxy, String> {
+    Proxy::parse(text).map_err(|e| e.to_string())
+}
+
+/// Seconds, with a fraction if wanted (`0.5`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is not a usable duration"))
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_seconds(text)? {
+        Duration::ZERO => Err("a timeout must be longer than 0".into()),
+        duration => Ok(duration),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn headers_need_a_name_and_a_colon() {
+        assert_eq!(
+            parse_header("X-Token:  abc "),
+            Ok(("X-Token".to_string(), "abc".to_string()))
+        );
+        assert_eq!(
+            parse_header("Cookie: a=1; b=2"),
+            Ok(("Cookie".to_string(), "a=1; b=2".to_string()))
+        );
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header(": value").is_err());
+        assert!(parse_header("two words: value").is_err());
+    }
+
+    #[test]
+    fn seconds_may_have_a_fraction_and_timeouts_are_positive() {
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_seconds("0"), Ok(Duration::ZERO));
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("soon").is_err());
+        assert!(parse_timeout("0").is_err());
+        assert_eq!(parse_timeout("2"), Ok(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn subprotocols_repeat_or_come_as_a_list() {
+        let args = Args::try_parse_from([
+            "netws",
+            "--protocol",
+            "chat.v2, chat",
+            "--protocol=json",
+            "ws://127.0.0.1:1/",
+        ])
+        .unwrap();
+        assert_eq!(args.protocols, ["chat.v2", "chat", "json"]);
+    }
+
+    #[test]
+    fn once_is_count_one_and_they_conflict() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["netws"];
+            argv.extend_from_slice(extra);
+            argv.push("ws://127.0.0.1:1/");
+            Args::try_parse_from(argv)
+        };
+        assert_eq!(parse(&["--once"]).unwrap().count(), Some(1));
+        assert_eq!(parse(&["--count", "3"]).unwrap().count(), Some(3));
+        assert_eq!(parse(&[]).unwrap().count(), None);
+        assert!(parse(&["--once", "--count", "3"]).is_err());
+        assert!(parse(&["--count", "0"]).is_err());
+        assert!(parse(&["--reconnect-attempts", "3"]).is_err());
+        assert!(parse(&["--cert", "c.pem"]).is_err());
+        assert!(parse(&["--proxy", "http://p:1", "--no-proxy"]).is_err());
+    }
+
+    #[test]
+    fn urls_are_checked_up_front() {
+        let error = Args::try_parse_from(["netws", "ftp://example.com/"]).unwrap_err();
+        assert_eq!(error.exit_code(), Exit::Usage as i32);
+    }
+}

@@ -1,0 +1,20 @@
+//! `netws`: a command-line WebSocket client on net_websocket, in the spirit of websocat:
+//! stdin lines go out as messages, received messages come out on stdout. See `--help`.
+mod args;
+mod exit;
+mod format;
+mod handler;
+mod input;
+mod options;
+mod session;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // Usage errors exit here, with 2 (clap's status, which is also ours).
+    let args = args::Args::parse();
+    // NET_WEBSOCKET_LOG=debug shows the connection's steps on stderr.
+    net_websocket_client::logging::init_from_env();
+    session::run(args).into()
+}
