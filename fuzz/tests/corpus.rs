@@ -1,0 +1,47 @@
+//! Replays the committed corpus through the targets' bodies without libFuzzer:
+//! `cargo test --manifest-path fuzz/Cargo.toml` (a plain build: no sanitizer flags, no C++).
+use std::path::Path;
+
+fn replay(target: &str, run: fn(&[u8])) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus").join(target);
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let data = std::fs::read(&path).unwrap();
+        let result = std::panic::catch_unwind(|| run(&data));
+        assert!(result.is_ok(), "{} fails", path.display());
+        count += 1;
+    }
+    assert!(count > 0, "no corpus for {target}");
+}
+
+#[test]
+fn frame_decoder() {
+    replay("frame_decoder", net_websocket_fuzz::decoder::frame_decoder);
+}
+
+#[test]
+fn frame_decoder_deflate() {
+    replay(
+        "frame_decoder_deflate",
+        net_websocket_fuzz::decoder::frame_decoder_deflate,
+    );
+}
+
+#[test]
+fn handshake_response() {
+    replay(
+        "handshake_response",
+        net_websocket_fuzz::handshake::handshake_response,
+    );
+}
+
+#[test]
+fn url() {
+    replay("url", net_websocket_fuzz::url::url);
+}
+
+#[test]
+fn proxy_replies() {
+    replay("proxy_replies", net_websocket_fuzz::proxy::proxy_replies);
+}
