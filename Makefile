@@ -21,7 +21,7 @@ HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
 pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
 
 .PHONY: all build demo test test-rust test-c test-install test-docs test-valgrind test-autobahn \
-	lint clean install uninstall
+	test-fuzz lint clean install uninstall
 
 all: build
 
@@ -31,7 +31,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-docs test-rust test-c test-install test-valgrind test-autobahn
+test: build lint test-docs test-rust test-c test-install test-valgrind test-autobahn test-fuzz
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -64,6 +64,13 @@ test-valgrind:
 test-autobahn:
 	scripts/autobahn.sh
 	scripts/autobahn.sh --standard
+
+# A short coverage-guided run of each parser target (libFuzzer on stable Rust, fuzz/): its
+# seed corpus first, then new inputs for FUZZ_SECONDS each; fails on any crash, hang or
+# memory blowup. The long runs: scripts/fuzz.sh --runs 10000000.
+FUZZ_SECONDS ?= 30
+test-fuzz:
+	scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 # The release build as it is (no rebuild when it is up to date), the headers and a pkg-config
 # file; see docs/install-section.md.

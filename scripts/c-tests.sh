@@ -283,6 +283,10 @@ if ((demo_built)); then
         grep -q -F -- "$line" "$BUILD_DIR/echo_demo.log" || { echo "missing output: $line"; status=1; }
     done >"$BUILD_DIR/echo_demo.output.log"
     report echo_demo.output "$status" "$BUILD_DIR/echo_demo.output.log"
+    # The README's wss:// quick start: the same program (it exits 0 only after a clean close),
+    # the test CA as the system store.
+    SSL_CERT_FILE=$pki/ca.pem SSL_CERT_DIR= run echo_demo.wss "./$BUILD_DIR/echo_demo" \
+        "${WS_TLS_URL:-}/demo"
 fi
 
 echo "c-tests: $passed passed, $failed failed"

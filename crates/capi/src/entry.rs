@@ -216,7 +216,7 @@ impl ClientEntry {
         loop {
             match self.dispatch.try_lock() {
                 Ok(_) | Err(TryLockError::Poisoned(_)) => break,
-                Err(TryLockError::WouldBlock) if waits_in_cycle(current) => break,
+                Err(TryLockError::WouldBlock) if leaves_cycle(current) => break,
                 Err(TryLockError::WouldBlock) => std::thread::sleep(Duration::from_micros(200)),
             }
         }
@@ -234,13 +234,18 @@ fn waits() -> MutexGuard<'static, HashMap<usize, usize>> {
         .unwrap_or_else(|e| e.into_inner())
 }
 
-/// Whether following the waits from `start` leads back to it.
-fn waits_in_cycle(start: usize) -> bool {
-    let waits = waits();
+/// Whether following the waits from `start` leads back to it; if so, `start` stops waiting,
+/// under the same lock, so that of two Destroy calls that see the cycle at once only one
+/// gives up its wait (the other then waits for it as usual).
+fn leaves_cycle(start: usize) -> bool {
+    let mut waits = waits();
     let mut next = waits.get(&start);
     for _ in 0..waits.len() {
         match next {
-            Some(&client) if client == start => return true,
+            Some(&client) if client == start => {
+                waits.remove(&start);
+                return true;
+            }
             Some(client) => next = waits.get(client),
             None => return false,
         }

@@ -5,7 +5,8 @@
 //! proxy tunnel) share this code.
 use crate::connection::Shared;
 use crate::error::{Cause, Error};
-use crate::handler::{call_handler, Reporter};
+use crate::handler::Reporter;
+use crate::inline::call_handler;
 use crate::outbox::{Interrupt, Outgoing};
 use crate::timers::{next_deadline, Due, Keepalive, FAR_FUTURE};
 use crate::wire::{holds_large_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};

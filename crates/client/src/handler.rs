@@ -2,12 +2,11 @@
 //! calls it and decides, when a connection ends, whether that is the end or a reconnection.
 use crate::connection::{Phase, Shared};
 use crate::error::Error;
+use crate::inline::call_handler;
 use crate::reconnect::{Ending, Reconnect};
-use crate::runtime;
 use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 use net_websocket_protocol::{MessageData, MessageKind};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How a connection ended: the last thing reported for it.
@@ -55,80 +54,6 @@ pub trait Handler: Send + 'static {
     fn on_reconnecting(&mut self, _lost: Lost<'_>) {}
     /// The connection ended.
     fn on_end(&mut self, end: End<'_>);
-}
-
-/// Workers running handler code inline right now.
-static INLINE_CALLS: AtomicUsize = AtomicUsize::new(0);
-/// Workers waiting for a turn to run handler code inline, and where they wait.
-static WAITING: AtomicUsize = AtomicUsize::new(0);
-static TURN: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
-
-/// How long a worker waits for a turn to run a handler inline before it hands its other
-/// connections off instead.
-const INLINE_WAIT: Duration = Duration::from_millis(1);
-
-/// Runs handler code, which may block (C callbacks can do anything), so that a blocking
-/// handler delays only its own connection:
-/// - inline on this worker while another worker is free of handler code: nothing is handed
-///   off, which is what a handler that returns promptly costs. Should it block, the free
-///   workers take over this worker's queued connections (tokio's work stealing);
-/// - when every other worker is in a handler, after waiting up to [`INLINE_WAIT`] for one to
-///   return (handlers that return promptly then cost no thread), or else after handing this
-///   worker's other connections to another thread (`block_in_place`): one worker always
-///   stays free to serve every other connection, however many handlers block.
-pub(crate) fn call_handler<R>(f: impl FnOnce() -> R) -> R {
-    let workers = runtime::worker_count();
-    if workers > 1 && (try_inline(workers) || wait_inline(workers)) {
-        let _inline = Inline;
-        return f();
-    }
-    tokio::task::block_in_place(f)
-}
-
-/// Takes a turn to run inline if one is free.
-fn try_inline(workers: usize) -> bool {
-    if INLINE_CALLS.fetch_add(1, Ordering::AcqRel) + 1 < workers {
-        return true;
-    }
-    INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
-    false
-}
-
-/// Waits (parked, not spinning: the running handler may need this core) for a turn.
-fn wait_inline(workers: usize) -> bool {
-    let deadline = std::time::Instant::now() + INLINE_WAIT;
-    WAITING.fetch_add(1, Ordering::AcqRel);
-    let mut guard = TURN.0.lock().unwrap_or_else(|e| e.into_inner());
-    let got = loop {
-        // Under the lock: a handler that returns now notifies after this check.
-        if try_inline(workers) {
-            break true;
-        }
-        let now = std::time::Instant::now();
-        if now >= deadline {
-            break false;
-        }
-        guard = TURN
-            .1
-            .wait_timeout(guard, deadline - now)
-            .unwrap_or_else(|e| e.into_inner())
-            .0;
-    };
-    WAITING.fetch_sub(1, Ordering::AcqRel);
-    got
-}
-
-/// An inline turn, given back when the handler returns (or unwinds).
-struct Inline;
-
-impl Drop for Inline {
-    fn drop(&mut self) {
-        INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
-        if WAITING.load(Ordering::Acquire) > 0 {
-            let _guard = TURN.0.lock().unwrap_or_else(|e| e.into_inner());
-            TURN.1.notify_one();
-        }
-    }
 }
 
 /// Calls the handler for one client across its connections, and turns each end into either

@@ -40,6 +40,7 @@ mod driver;
 mod error;
 mod establish;
 mod handler;
+mod inline;
 pub mod logging;
 mod message;
 mod options;

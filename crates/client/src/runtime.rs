@@ -7,6 +7,8 @@ use tokio::runtime::{Builder, Runtime};
 /// Environment variable that sets the number of worker threads (1..=64, default 2).
 pub const THREADS_ENV: &str = "NET_WEBSOCKET_THREADS";
 const DEFAULT_THREADS: usize = 2;
+/// The most workers `NET_WEBSOCKET_THREADS` may ask for.
+pub(crate) const MAX_WORKERS: usize = 64;
 /// Threads besides the workers, made on demand and gone after 10 s idle: one per DNS lookup in
 /// progress and one per handler call that runs while every other worker is in a handler too
 /// (the worker then leaves its other connections to a fresh thread, see
@@ -26,7 +28,7 @@ fn worker_threads() -> usize {
     std::env::var(THREADS_ENV)
         .ok()
         .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|n| (1..=64).contains(n))
+        .filter(|n| (1..=MAX_WORKERS).contains(n))
         .unwrap_or(DEFAULT_THREADS)
 }
 

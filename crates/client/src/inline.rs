@@ -1,0 +1,189 @@
+//! Running handler code (C callbacks, which may block) on the runtime's workers so that a
+//! handler that blocks delays only its own connection.
+//!
+//! A handler runs inline on its worker while another worker is free of handler code: nothing
+//! is handed off, which is what a handler that returns promptly costs. That alone is not
+//! enough: tokio's workers take turns at the I/O driver, and a parked worker that did not get
+//! it sleeps until something wakes it. A worker that blocks in a handler right after its turn
+//! at the driver would leave every other socket unwatched, with the free worker asleep. So a
+//! watchdog thread wakes a parked worker (it spawns an empty task from outside the runtime)
+//! once a handler has run inline for [`POKE_AFTER_TICKS`] ms; that worker then takes the
+//! driver and the queued connections. The watchdog ticks only while handlers run inline and
+//! sleeps after [`IDLE_TICKS`] ticks without one, so an idle process costs no CPU.
+use crate::runtime::{self, MAX_WORKERS};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Workers running handler code inline right now.
+static INLINE_CALLS: AtomicUsize = AtomicUsize::new(0);
+/// Workers waiting for a turn to run handler code inline, and where they wait.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+static TURN: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+
+/// How long a worker waits for a turn to run a handler inline before it hands its other
+/// connections off instead.
+const INLINE_WAIT: Duration = Duration::from_millis(1);
+
+/// Runs handler code, which may block (C callbacks can do anything), so that a blocking
+/// handler delays only its own connection:
+/// - inline on this worker while another worker is free of handler code. Should it block,
+///   the watchdog wakes a free worker within 2 ms, which takes over the I/O driver and this
+///   worker's queued connections (tokio's work stealing);
+/// - when every other worker is in a handler, after waiting up to [`INLINE_WAIT`] for one to
+///   return (handlers that return promptly then cost no thread), or else after handing this
+///   worker's other connections to another thread (`block_in_place`): one worker always
+///   stays free to serve every other connection, however many handlers block.
+pub(crate) fn call_handler<R>(f: impl FnOnce() -> R) -> R {
+    let workers = runtime::worker_count();
+    if workers > 1 && (try_inline(workers) || wait_inline(workers)) {
+        let _inline = Inline::start();
+        return f();
+    }
+    tokio::task::block_in_place(f)
+}
+
+/// Takes a turn to run inline if one is free.
+fn try_inline(workers: usize) -> bool {
+    if INLINE_CALLS.fetch_add(1, Ordering::AcqRel) + 1 < workers {
+        return true;
+    }
+    INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
+    false
+}
+
+/// Waits (parked, not spinning: the running handler may need this core) for a turn.
+fn wait_inline(workers: usize) -> bool {
+    let deadline = std::time::Instant::now() + INLINE_WAIT;
+    WAITING.fetch_add(1, Ordering::AcqRel);
+    let mut guard = TURN.0.lock().unwrap_or_else(|e| e.into_inner());
+    let got = loop {
+        // Under the lock: a handler that returns now notifies after this check.
+        if try_inline(workers) {
+            break true;
+        }
+        let now = std::time::Instant::now();
+        if now >= deadline {
+            break false;
+        }
+        guard = TURN
+            .1
+            .wait_timeout(guard, deadline - now)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    };
+    WAITING.fetch_sub(1, Ordering::AcqRel);
+    got
+}
+
+/// An inline turn, shown to the watchdog while it lasts and given back when the handler
+/// returns (or unwinds).
+struct Inline {
+    slot: Option<usize>,
+}
+
+impl Inline {
+    fn start() -> Inline {
+        let tick = TICK.load(Ordering::SeqCst);
+        // At most workers - 1 inline calls run at once, so a slot is free.
+        let slot = STARTED.iter().position(|s| {
+            s.compare_exchange(0, tick, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+        });
+        if ASLEEP.load(Ordering::SeqCst) && ASLEEP.swap(false, Ordering::SeqCst) {
+            let _guard = WATCHDOG.0.lock().unwrap_or_else(|e| e.into_inner());
+            WATCHDOG.1.notify_one();
+        }
+        watchdog_started();
+        Inline { slot }
+    }
+}
+
+impl Drop for Inline {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            STARTED[slot].store(0, Ordering::Release);
+        }
+        INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
+        if WAITING.load(Ordering::Acquire) > 0 {
+            let _guard = TURN.0.lock().unwrap_or_else(|e| e.into_inner());
+            TURN.1.notify_one();
+        }
+    }
+}
+
+/// The watchdog's clock, in ticks of 1 ms while it runs (it stands still while it sleeps).
+static TICK: AtomicU64 = AtomicU64::new(1);
+const TICK_LEN: Duration = Duration::from_millis(1);
+/// The tick at which each inline call now running started; 0 marks a free slot.
+static STARTED: [AtomicU64; MAX_WORKERS] = [const { AtomicU64::new(0) }; MAX_WORKERS];
+/// A handler that has run inline this many ticks gets a parked worker woken.
+const POKE_AFTER_TICKS: u64 = 2;
+/// The watchdog sleeps after this many ticks without an inline call running.
+const IDLE_TICKS: u32 = 100;
+/// Set while the watchdog sleeps; the next inline call clears it and wakes it.
+static ASLEEP: AtomicBool = AtomicBool::new(false);
+static WATCHDOG: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
+
+/// Starts the watchdog thread at the first inline call.
+fn watchdog_started() {
+    static STARTED_ONCE: OnceLock<()> = OnceLock::new();
+    STARTED_ONCE.get_or_init(|| {
+        // Without the thread blocking handlers still work, only with longer stalls.
+        if let Err(e) = std::thread::Builder::new()
+            .name("net_websocket-watch".into())
+            .spawn(watchdog)
+        {
+            log::warn!("cannot start the callback watchdog thread: {e}");
+        }
+    });
+}
+
+fn watchdog() {
+    // The start tick of the call each slot was last poked for.
+    let mut poked = [0u64; MAX_WORKERS];
+    let mut idle = 0;
+    loop {
+        std::thread::sleep(TICK_LEN);
+        let now = TICK.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut running = false;
+        for (slot, poked) in STARTED.iter().zip(poked.iter_mut()) {
+            let started = slot.load(Ordering::Acquire);
+            if started == 0 {
+                continue;
+            }
+            running = true;
+            if now - started >= POKE_AFTER_TICKS && *poked != started {
+                *poked = started;
+                wake_a_worker();
+            }
+        }
+        idle = if running { 0 } else { idle + 1 };
+        if idle >= IDLE_TICKS {
+            sleep_until_needed();
+            idle = 0;
+        }
+    }
+}
+
+/// Sleeps until an inline call starts. An inline call that started before it saw ASLEEP
+/// set is seen here in its slot.
+fn sleep_until_needed() {
+    ASLEEP.store(true, Ordering::SeqCst);
+    if STARTED.iter().any(|s| s.load(Ordering::SeqCst) != 0) {
+        ASLEEP.store(false, Ordering::SeqCst);
+        return;
+    }
+    let mut guard = WATCHDOG.0.lock().unwrap_or_else(|e| e.into_inner());
+    while ASLEEP.load(Ordering::SeqCst) {
+        guard = WATCHDOG.1.wait(guard).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// A task spawned from outside the runtime goes to its shared queue and wakes a parked
+/// worker, which runs it and then parks at the I/O driver if no worker is there.
+fn wake_a_worker() {
+    if let Ok(runtime) = runtime::shared() {
+        drop(runtime.spawn(async {}));
+    }
+}
