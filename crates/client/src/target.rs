@@ -101,7 +101,8 @@ impl Target {
     }
 
     /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
-    /// scheme (= ws). Refuses userinfo, fragments, port 0, and URLs over [`MAX_URL_LEN`].
+    /// scheme (= ws). Refuses userinfo, fragments, port 0, and URLs over [`MAX_URL_LEN`], as
+    /// given and as sent (percent-encoding can triple a path).
     pub fn parse(input: &str) -> Result<Target, UrlError> {
         if input.is_empty() {
             return Err(bad("empty"));
@@ -155,6 +156,17 @@ impl Target {
             resource.push('?');
             resource.push_str(q);
         }
+        // What goes on the wire (and what a redirect or a log line repeats) is bounded too.
+        let scheme_len = if secure {
+            "wss://".len()
+        } else {
+            "ws://".len()
+        };
+        if scheme_len + host_header.len() + resource.len() > MAX_URL_LEN {
+            return Err(bad(format!(
+                "longer than {MAX_URL_LEN} bytes once percent-encoded"
+            )));
+        }
         Ok(Target {
             secure,
             host,
@@ -168,6 +180,18 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_length_limit_holds_for_the_encoded_form() {
+        // 3,000 bytes of 'é' (2 bytes each in UTF-8, 6 once percent-encoded): 6,000 bytes as
+        // given, 18,000 on the wire. Found by the url fuzz target.
+        let long = format!("ws://h/{}", "é".repeat(3000));
+        assert!(long.len() <= MAX_URL_LEN);
+        let err = Target::parse(&long).unwrap_err().to_string();
+        assert!(err.contains("once percent-encoded"), "{err}");
+        let fits = format!("ws://h/{}", "é".repeat(1000));
+        assert_eq!(ok(&fits).resource.len(), 1 + 6000);
+    }
 
     fn ok(s: &str) -> Target {
         Target::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
