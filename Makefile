@@ -73,7 +73,7 @@ test-fuzz:
 	scripts/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 # The release build as it is (no rebuild when it is up to date), the headers and a pkg-config
-# file; see docs/install-section.md.
+# file; see README.md, Installing.
 install: build
 	@test -n "$(VERSION)" || { echo "install: no version = \"...\" line in Cargo.toml" >&2; exit 1; }
 	$(INSTALL) -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(PKGCONFIGDIR)" \
