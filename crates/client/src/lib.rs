@@ -30,9 +30,10 @@
 //! Threading of the handler API: every connection runs on [`runtime::shared`], a multi-thread
 //! runtime with a small fixed number of workers (`NET_WEBSOCKET_THREADS`, default 2). Handler
 //! methods run on those workers, serialized per connection: inline while another worker is
-//! free of handler code, else after the worker hands its other connections to a fresh thread,
-//! so a handler that blocks delays only its own connection (up to
-//! [`runtime::MAX_BLOCKING_THREADS`] handlers blocking at once).
+//! free of handler code (a watchdog wakes that worker if the handler runs for over 2 ms), else
+//! after the worker hands its other connections to a fresh thread, so a handler that blocks
+//! delays only its own connection (up to [`runtime::MAX_BLOCKING_THREADS`] handlers blocking at
+//! once).
 #![deny(missing_docs)]
 
 mod connection;

@@ -27,9 +27,10 @@
  * A connection that fails before it opens gets exactly one onError and no onOpen or onClose;
  * one that fails after it opened gets onError and then onClose. A NULL callback drops its
  * event. A callback that blocks delays only its own client. A library thread runs a callback
- * itself while another library thread is free to serve every other client; when every other
- * one is in a callback, it waits up to 1 ms for one to return, then hands its clients to a
- * fresh thread before it calls back. Up to 64 callbacks may block at once (the extra threads
+ * itself while another library thread is free to serve every other client (should the callback
+ * run for over 2 ms, a watchdog thread wakes that free thread); when every other one is in a
+ * callback, it waits up to 1 ms for one to return, then hands its clients to a fresh thread
+ * before it calls back. Up to 64 callbacks may block at once (the extra threads
  * are made on demand and exit after 10 s idle); beyond that, other clients wait. Keep
  * callbacks short anyway: a blocked client does not read its socket meanwhile.
  *
