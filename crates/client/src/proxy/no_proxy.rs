@@ -79,6 +79,10 @@ fn parse_entry(entry: &str) -> Option<(Pattern, Option<u16>)> {
         .trim_start_matches('.')
         .trim_end_matches('.')
         .to_ascii_lowercase();
+    // "10.0.0.1." names an address, as a host written so does (`matches` trims it too).
+    if let Ok(ip) = domain.parse::<IpAddr>() {
+        return Some((Pattern::Ip(ip), port));
+    }
     let valid = !domain.is_empty()
         && domain
             .bytes()
@@ -154,6 +158,15 @@ mod tests {
         assert!(!no_proxy.matches("::2", 10));
         // Names are not resolved: 10.0.0.0/8 says nothing about a name.
         assert!(!no_proxy.matches("ten.example", 1));
+    }
+
+    #[test]
+    fn an_address_with_trailing_dots_is_an_address() {
+        // Found by the url fuzz target: the host "0.3.4.4.." is the address 0.3.4.4 here,
+        // so the entry written the same way must be one too.
+        assert!(NoProxy::parse("0.3.4.4..").matches("0.3.4.4..", 80));
+        assert!(NoProxy::parse("0.3.4.4.").matches("0.3.4.4", 80));
+        assert!(NoProxy::parse("0.3.4.4").matches("0.3.4.4.", 80));
     }
 
     #[test]
