@@ -8,9 +8,9 @@ use crate::error::{Cause, Error};
 use crate::handler::Reporter;
 use crate::inline::call_handler;
 use crate::outbox::{Interrupt, Outgoing};
-use crate::timers::{next_deadline, Due, Keepalive, FAR_FUTURE};
+use crate::timers::{give_up, next_deadline, Due, Keepalive, FAR_FUTURE};
 use crate::wire::{holds_large_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
-use net_websocket_protocol::{Connection as Protocol, Event, State};
+use net_websocket_protocol::{Connection as Protocol, Event};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -109,8 +109,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 Ok(wrote) => progress |= wrote,
                 Err(e) => return self.lost("connection lost while writing", e),
             }
-            self.used
-                .extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
+            self.take_written_buffers();
             if self.wire.is_drained(&self.protocol) {
                 self.report_unreported();
             }
@@ -310,22 +309,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             }
             Due::Ping => {
                 log::debug!("{}: idle, sending a keepalive ping", self.endpoint);
-                if self.protocol.state() == State::Open {
-                    let _ = self.protocol.send_ping(b"keepalive");
-                }
-                self.timers.ping_outstanding = true;
+                self.timers.send_ping(&mut self.protocol);
                 None
             }
             Due::Dead => {
                 let options = &self.shared.options;
-                let interval = options.ping_interval.unwrap_or_default();
-                let cause = Cause::Keepalive {
-                    after: options.dead_after,
-                    unanswered: options.dead_after.saturating_sub(interval),
-                };
-                // RFC 6455 §7.4.1: 1011, the peer is of no use; attempted, not awaited.
-                self.wire
-                    .try_close_now(&mut self.protocol, 1011, "keepalive timeout", cx);
+                let (interval, dead_after) = (options.ping_interval, options.dead_after);
+                let cause = give_up(&mut self.wire, &mut self.protocol, interval, dead_after, cx);
                 Some(self.report_loss(cause))
             }
         }

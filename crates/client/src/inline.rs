@@ -91,10 +91,11 @@ impl Inline {
                 .is_ok()
         });
         if ASLEEP.load(Ordering::SeqCst) && ASLEEP.swap(false, Ordering::SeqCst) {
+            // Only here, off the common path: the first inline call finds it "asleep".
+            watchdog_started();
             let _guard = WATCHDOG.0.lock().unwrap_or_else(|e| e.into_inner());
             WATCHDOG.1.notify_one();
         }
-        watchdog_started();
         Inline { slot }
     }
 }
@@ -121,11 +122,12 @@ static STARTED: [AtomicU64; MAX_WORKERS] = [const { AtomicU64::new(0) }; MAX_WOR
 const POKE_AFTER_TICKS: u64 = 2;
 /// The watchdog sleeps after this many ticks without an inline call running.
 const IDLE_TICKS: u32 = 100;
-/// Set while the watchdog sleeps; the next inline call clears it and wakes it.
-static ASLEEP: AtomicBool = AtomicBool::new(false);
+/// Set while the watchdog sleeps (and before it was started); the next inline call clears it
+/// and wakes it (or starts it).
+static ASLEEP: AtomicBool = AtomicBool::new(true);
 static WATCHDOG: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
 
-/// Starts the watchdog thread at the first inline call.
+/// Starts the watchdog thread, once: at the first inline call.
 fn watchdog_started() {
     static STARTED_ONCE: OnceLock<()> = OnceLock::new();
     STARTED_ONCE.get_or_init(|| {

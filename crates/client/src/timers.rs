@@ -1,7 +1,12 @@
 //! The one place connection timers are computed: the close wait, keepalive (a ping after an
 //! idle interval, the connection lost after a longer one) and the release of buffers grown for
 //! large messages. Both APIs (the handler's driver and [`crate::WebSocket`]) use it.
+use crate::error::Cause;
+use crate::wire::Wire;
+use net_websocket_protocol::{Connection as Protocol, State};
+use std::task::Context;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
 /// Buffers that grew for large messages (the read buffer, the outbox's spares) are kept while
@@ -70,6 +75,30 @@ impl Keepalive {
     pub(crate) fn received(&mut self, now: Instant) {
         self.last_received = now;
         self.ping_outstanding = false;
+    }
+
+    /// [`Due::Ping`]: a ping (while the connection is open), then the wait for any answer.
+    pub(crate) fn send_ping(&mut self, protocol: &mut Protocol) {
+        if protocol.state() == State::Open {
+            let _ = protocol.send_ping(b"keepalive");
+        }
+        self.ping_outstanding = true;
+    }
+}
+
+/// [`Due::Dead`]: a close frame 1011 is attempted, not awaited (RFC 6455 §7.4.1: the peer is
+/// of no use), and the cause to report is returned.
+pub(crate) fn give_up<S: AsyncRead + AsyncWrite + Unpin>(
+    wire: &mut Wire<S>,
+    protocol: &mut Protocol,
+    interval: Option<Duration>,
+    dead_after: Duration,
+    cx: &mut Context<'_>,
+) -> Cause {
+    wire.try_close_now(protocol, 1011, "keepalive timeout", cx);
+    Cause::Keepalive {
+        after: dead_after,
+        unanswered: dead_after.saturating_sub(interval.unwrap_or_default()),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::message::{CloseFrame, Message};
 use crate::options::Options;
 use crate::proxy::ProxyEnvironment;
 use crate::target::Target;
-use crate::timers::{next_deadline, Due, Keepalive, FAR_FUTURE};
+use crate::timers::{give_up, next_deadline, Due, Keepalive, FAR_FUTURE};
 use crate::transport::Stream as Transport;
 use crate::wire::{holds_large_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
 use futures_core::{FusedStream, Stream};
@@ -239,21 +239,20 @@ impl WebSocket {
                     self.phase = Phase::Ended;
                     return Poll::Ready(None);
                 }
-                Some(Due::Ping) => {
-                    if self.protocol.state() == State::Open {
-                        let _ = self.protocol.send_ping(b"keepalive");
-                    }
-                    self.keepalive.ping_outstanding = true;
-                }
+                Some(Due::Ping) => self.keepalive.send_ping(&mut self.protocol),
                 Some(Due::Dead) => {
-                    let interval = self.settings.ping_interval.unwrap_or_default();
-                    let cause = Cause::Keepalive {
-                        after: self.settings.dead_after,
-                        unanswered: self.settings.dead_after.saturating_sub(interval),
-                    };
-                    // RFC 6455 §7.4.1: 1011, the peer is of no use; attempted, not awaited.
-                    self.wire
-                        .try_close_now(&mut self.protocol, 1011, "keepalive timeout", cx);
+                    let Settings {
+                        ping_interval,
+                        dead_after,
+                        ..
+                    } = self.settings;
+                    let cause = give_up(
+                        &mut self.wire,
+                        &mut self.protocol,
+                        ping_interval,
+                        dead_after,
+                        cx,
+                    );
                     self.phase = Phase::Ended;
                     return Poll::Ready(Some(Err(self.error(cause))));
                 }
