@@ -71,7 +71,9 @@ fn parse_entry(entry: &str) -> Option<(Pattern, Option<u16>)> {
         let max = if network.is_ipv4() { 32 } else { 128 };
         return (bits <= max).then_some((Pattern::Range(network, bits), port));
     }
-    if let Ok(ip) = address.parse::<IpAddr>() {
+    // "10.0.0.1." names an address, as a host written so does (`matches` trims it too); a
+    // leading dot (".1.2.3.4") makes a domain suffix on both sides.
+    if let Ok(ip) = address.trim_end_matches('.').parse::<IpAddr>() {
         return Some((Pattern::Ip(ip), port));
     }
     let domain = address
@@ -79,10 +81,6 @@ fn parse_entry(entry: &str) -> Option<(Pattern, Option<u16>)> {
         .trim_start_matches('.')
         .trim_end_matches('.')
         .to_ascii_lowercase();
-    // "10.0.0.1." names an address, as a host written so does (`matches` trims it too).
-    if let Ok(ip) = domain.parse::<IpAddr>() {
-        return Some((Pattern::Ip(ip), port));
-    }
     let valid = !domain.is_empty()
         && domain
             .bytes()
@@ -167,6 +165,8 @@ mod tests {
         assert!(NoProxy::parse("0.3.4.4..").matches("0.3.4.4..", 80));
         assert!(NoProxy::parse("0.3.4.4.").matches("0.3.4.4", 80));
         assert!(NoProxy::parse("0.3.4.4").matches("0.3.4.4.", 80));
+        // With a leading dot both are names, the entry a suffix of the host (found next).
+        assert!(NoProxy::parse(".9.2.3.4..").matches(".9.2.3.4..", 80));
     }
 
     #[test]
