@@ -1,17 +1,18 @@
 //! The six functions of net_websocket.h (SPEC §3).
 use crate::codes::*;
 use crate::dispatch::CallbackHandler;
-use crate::entry::{Callbacks, ClientEntry};
+use crate::entry::{Callbacks, ClientEntry, Current};
 use crate::headers;
 use crate::registry;
 use crate::types::*;
 use net_websocket_client::{connect, CloseError, ConnectError, MessageKind, SendError};
 use std::ffi::CStr;
 use std::os::raw::c_char;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 ffi_fn! {
-    /// Creates a client; NULL callbacks drop their events.
+    /// Creates a client; NULL callbacks drop their events; NULL when out of memory.
     fn OH_WebSocketClient_Constructor(
         onOpen: WebSocket_OnOpenCallback,
         onMessage: WebSocket_OnMessageCallback,
@@ -20,14 +21,19 @@ ffi_fn! {
     ) -> *mut WebSocket {
         // The C program has no logger of its own: NET_WEBSOCKET_LOG turns ours on.
         net_websocket_client::logging::init_from_env();
-        let entry = Arc::new(ClientEntry::new(Callbacks {
+        let Some(entry) = ClientEntry::new(Callbacks {
             on_open: onOpen,
             on_message: onMessage,
             on_error: onError,
             on_close: onclose,
-        }));
+        }) else {
+            return std::ptr::null_mut();
+        };
+        let entry = Arc::new(entry);
         let client = entry.ffi_ptr();
-        registry::insert(entry);
+        if !registry::insert(entry) {
+            return std::ptr::null_mut();
+        }
         client
     }
 }
@@ -36,7 +42,7 @@ ffi_fn! {
     /// Appends a copy of `header` to `client->requestOptions.headers`.
     fn OH_WebSocketClient_AddHeader(client: *mut WebSocket, header: WebSocket_Header) -> i32 {
         let entry = try_code!(registry::lookup(client));
-        let mut state = entry.state();
+        let mut state = try_code!(entry.live_state());
         if let Some(head) = try_code!(state.headers.push(header.fieldName, header.fieldValue)) {
             entry.set_header_head(head);
         }
@@ -62,17 +68,26 @@ ffi_fn! {
         if net_websocket_client::Target::parse(url).is_err() {
             return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
         }
-        let mut state = entry.state();
+        // Held until the connection is stored: a Destroy that begins meanwhile waits for it,
+        // and one that began before makes this 1002.
+        let mut state = try_code!(entry.live_state());
         // SAFETY: the caller's list is valid during the call per the API contract.
         let headers = try_code!(unsafe { headers::for_connect(&state.headers, options.headers) });
-        if state.connection.as_ref().is_some_and(|c| c.is_active()) {
+        if state.connection.as_ref().is_some_and(Current::is_busy) {
             return WEBSOCKET_CONNECTION_ERROR;
         }
         entry.clear_subprotocols();
-        let handler = Box::new(CallbackHandler { entry: entry.clone() });
+        let end_reported = Arc::new(AtomicBool::new(false));
+        let handler = Box::new(CallbackHandler {
+            entry: entry.clone(),
+            end_reported: end_reported.clone(),
+        });
         match connect(url, &headers, state.options.clone(), handler) {
             Ok(connection) => {
-                state.connection = Some(connection);
+                state.connection = Some(Current {
+                    connection,
+                    end_reported,
+                });
                 WEBSOCKET_OK
             }
             Err(ConnectError::Url(_)) => WEBSOCKET_CONNECTION_PARSE_URL_ERROR,
@@ -111,13 +126,15 @@ pub(crate) unsafe fn send(
     if length == 0 && matches!(send_as, SendAs::Standard) {
         return WEBSOCKET_OK;
     }
-    // SAFETY: the caller passes `length` readable bytes at `data`.
-    let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
-    let state = entry.state();
-    if length > state.options.max_send_size {
+    let state = try_code!(entry.live_state());
+    // Before the slice is made: no buffer is longer than isize::MAX bytes (a length such as
+    // SIZE_MAX must not reach `from_raw_parts`).
+    if length > state.options.max_send_size || length > isize::MAX as usize {
         return WEBSOCKET_DATA_LENGTH_EXCEEDED;
     }
-    let Some(connection) = state.connection.as_ref() else {
+    // SAFETY: the caller passes `length` readable bytes at `data`.
+    let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
+    let Some(Current { connection, .. }) = state.connection.as_ref() else {
         // Never connected: bad text is still reported as such (the check is otherwise made
         // once, by the connection).
         if matches!(send_as, SendAs::Text) && simdutf8::basic::from_utf8(data).is_err() {
@@ -139,6 +156,7 @@ pub(crate) unsafe fn send(
         Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
         Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
         Err(SendError::InvalidUtf8) => WEBSOCKET_PROTOCOL_ERROR,
+        Err(SendError::NoMemory) => WEBSOCKET_SEND_NO_MEMORY,
     }
 }
 
@@ -162,10 +180,13 @@ ffi_fn! {
                 Err(_) => return WEBSOCKET_CONNECTION_ERROR,
             }
         };
-        let state = entry.state();
-        let Some(connection) = state.connection.as_ref().filter(|c| c.is_active()) else {
+        let state = try_code!(entry.live_state());
+        let Some(Current { connection, .. }) = state.connection.as_ref() else {
             return WEBSOCKET_NO_CONNECTION;
         };
+        if !connection.is_active() {
+            return WEBSOCKET_NO_CONNECTION;
+        }
         let Ok(code) = u16::try_from(code) else {
             return WEBSOCKET_CONNECTION_ERROR;
         };
@@ -183,10 +204,11 @@ ffi_fn! {
     /// Ends the connection at once and frees the client.
     fn OH_WebSocketClient_Destroy(client: *mut WebSocket) -> i32 {
         let entry = try_code!(registry::remove(client));
-        entry.mark_destroyed();
-        let connection = entry.state().connection.take();
-        if let Some(connection) = connection {
-            connection.abort();
+        entry.mark_destroying();
+        entry.wait_for_callbacks();
+        let current = entry.state().connection.take();
+        if let Some(current) = current {
+            current.connection.abort();
         }
         // The last reference (ours, or the running task's handler) frees the memory.
         WEBSOCKET_OK
@@ -199,10 +221,10 @@ ffi_fn! {
 #[doc(hidden)]
 pub fn panic_in_task_for_tests(client: *mut WebSocket) -> i32 {
     let entry = try_code!(registry::lookup(client));
-    let state = entry.state();
+    let state = try_code!(entry.live_state());
     match state.connection.as_ref() {
-        Some(connection) => {
-            connection.panic_in_task_for_tests();
+        Some(current) => {
+            current.connection.panic_in_task_for_tests();
             WEBSOCKET_OK
         }
         None => WEBSOCKET_NO_CONNECTION,

@@ -9,12 +9,22 @@ use net_websocket_client::{
 use std::ffi::CString;
 use std::os::raw::c_char;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// The handler of one connection of one client. It keeps the client's memory alive while a
 /// callback may still run (Destroy inside a callback defers the free until it returns).
 pub(crate) struct CallbackHandler {
     pub(crate) entry: Arc<ClientEntry>,
+    /// Set when the end starts being reported (see `entry::Current`), or when the connection
+    /// goes without a report (Destroy).
+    pub(crate) end_reported: Arc<AtomicBool>,
+}
+
+impl Drop for CallbackHandler {
+    fn drop(&mut self) {
+        self.end_reported.store(true, Ordering::Release);
+    }
 }
 
 /// A C string for a callback argument; interior NULs (impossible in valid close reasons,
@@ -176,9 +186,13 @@ impl Handler for CallbackHandler {
     fn on_end(&mut self, end: End<'_>) {
         let error = end.error.map(error_result);
         let close = end.close.map(|(code, reason)| (code, c_string(reason)));
-        // One dispatch for both, so no callback of a new connection slips between them.
+        // One dispatch for both, so no callback of a new connection slips between them; and
+        // a new Connect is allowed from here on, under the dispatch lock, so the new
+        // connection's callbacks come after these.
         let entry = &self.entry;
+        let end_reported = &self.end_reported;
         entry.dispatch(|client, callbacks| {
+            end_reported.store(true, Ordering::Release);
             if let Some(error) = &error {
                 report_error(client, callbacks.on_error, error);
             }

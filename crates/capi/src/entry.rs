@@ -1,6 +1,7 @@
 //! One client created by the Constructor: the C struct it handed out, its callbacks, its
 //! connection, and the dispatch lock that serializes its callbacks and lets Destroy wait for
 //! a running one.
+use crate::codes::WEBSOCKET_CLIENT_NOT_CREATED;
 use crate::ext::WebSocketEx_OnMessageCallback;
 use crate::headers::HeaderList;
 use crate::lifecycle::{
@@ -10,11 +11,12 @@ use crate::lifecycle::{
 use crate::types::*;
 use net_websocket_client::{Connection, Options};
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ffi::{c_void, CString};
 use std::os::raw::c_char;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, TryLockError};
 use std::time::Duration;
 
 thread_local! {
@@ -64,15 +66,34 @@ pub(crate) struct ExtCallbacks {
 /// What API calls change; never held while calling into C.
 #[derive(Default)]
 pub(crate) struct ClientState {
-    pub(crate) connection: Option<Connection>,
+    pub(crate) connection: Option<Current>,
     pub(crate) headers: HeaderList,
     pub(crate) options: Options,
+}
+
+/// The client's latest connection, and whether its end has been reported to the application
+/// (its last callback has started: set under the dispatch lock, by the connection's handler).
+pub(crate) struct Current {
+    pub(crate) connection: Connection,
+    pub(crate) end_reported: Arc<AtomicBool>,
+}
+
+impl Current {
+    /// Connecting, open or closing, or ended without the application told yet. Connect waits
+    /// for the report: then the old connection's last callback comes before the new one's
+    /// first (they share the dispatch lock, which the report holds).
+    pub(crate) fn is_busy(&self) -> bool {
+        self.connection.is_active() || !self.end_reported.load(Ordering::Acquire)
+    }
 }
 
 pub(crate) struct ClientEntry {
     ffi: *mut WebSocket,
     pub(crate) callbacks: Callbacks,
-    pub(crate) state: Mutex<ClientState>,
+    state: Mutex<ClientState>,
+    /// Serializes the setters' read-modify-write of the options (a file may be read meanwhile,
+    /// so not under the state lock, which Send takes).
+    options_writer: Mutex<()>,
     destroyed: AtomicBool,
     user_data: AtomicPtr<c_void>,
     ext_callbacks: Mutex<ExtCallbacks>,
@@ -90,8 +111,9 @@ unsafe impl Send for ClientEntry {}
 unsafe impl Sync for ClientEntry {}
 
 impl ClientEntry {
-    pub(crate) fn new(callbacks: Callbacks) -> ClientEntry {
-        let ffi = Box::into_raw(Box::new(WebSocket {
+    /// None when memory for the C struct cannot be had.
+    pub(crate) fn new(callbacks: Callbacks) -> Option<ClientEntry> {
+        let ffi = allocate_ffi(WebSocket {
             onOpen: callbacks.on_open,
             onMessage: callbacks.on_message,
             onError: callbacks.on_error,
@@ -99,25 +121,58 @@ impl ClientEntry {
             requestOptions: WebSocket_RequestOptions {
                 headers: std::ptr::null_mut(),
             },
-        }));
-        ClientEntry {
+        })?;
+        Some(ClientEntry {
             ffi,
             callbacks,
             state: Mutex::new(ClientState::default()),
+            options_writer: Mutex::new(()),
             destroyed: AtomicBool::new(false),
             user_data: AtomicPtr::new(std::ptr::null_mut()),
             ext_callbacks: Mutex::default(),
             subprotocols: Mutex::default(),
             dispatch: Mutex::new(()),
-        }
+        })
     }
 
     pub(crate) fn ffi_ptr(&self) -> *mut WebSocket {
         self.ffi
     }
 
+    /// The state, for Destroy (and tests): also once the client is being destroyed.
     pub(crate) fn state(&self) -> MutexGuard<'_, ClientState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state of a client that is not being destroyed; 1002 once Destroy has begun.
+    /// Destroy marks the client before it takes this lock, so a call that gets the state here
+    /// (Connect, say) either finishes before Destroy looks, or sees the mark and starts
+    /// nothing: no connection is left behind a Destroy that returned.
+    pub(crate) fn live_state(&self) -> Result<MutexGuard<'_, ClientState>, i32> {
+        let state = self.state();
+        if self.is_destroyed() {
+            return Err(WEBSOCKET_CLIENT_NOT_CREATED);
+        }
+        Ok(state)
+    }
+
+    /// Changes the options as the setters do: `change` works on a copy, which replaces them
+    /// unless it refused; setters of the same client take turns, so none loses another's
+    /// change. 1002 once Destroy has begun.
+    pub(crate) fn change_options<E>(
+        &self,
+        change: impl FnOnce(&mut Options) -> Result<(), E>,
+    ) -> Result<Result<(), E>, i32> {
+        let _turn = self
+            .options_writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut options = self.live_state()?.options.clone();
+        if let Err(refused) = change(&mut options) {
+            return Ok(Err(refused));
+        }
+        self.live_state()?.options = options;
+        Ok(Ok(()))
     }
 
     /// Points `requestOptions.headers` at the first AddHeader node.
@@ -181,6 +236,11 @@ impl ClientEntry {
         self.destroyed.load(Ordering::Acquire)
     }
 
+    /// Destroy begins: calls that look the client up from now on start nothing.
+    pub(crate) fn mark_destroying(&self) {
+        self.destroyed.store(true, Ordering::Release);
+    }
+
     /// Runs `call` as one of this client's callbacks: serialized with its other callbacks,
     /// skipped once the client is destroyed.
     pub(crate) fn dispatch(&self, call: impl FnOnce(*mut WebSocket, &Callbacks)) {
@@ -195,12 +255,12 @@ impl ClientEntry {
         call(self.ffi, &self.callbacks);
     }
 
-    /// Destroy: no callback starts after this returns, and one running on another thread has
-    /// finished, also when called inside another client's callback (unless the two wait for each
-    /// other). From inside this client's own callback it returns at once (the memory lives until
-    /// that callback returns).
-    pub(crate) fn mark_destroyed(&self) {
-        self.destroyed.store(true, Ordering::Release);
+    /// Destroy, after [`ClientEntry::mark_destroying`]: no callback starts after this
+    /// returns, and one running on another thread has finished, also when called inside
+    /// another client's callback (unless the two wait for each other). From inside this
+    /// client's own callback it returns at once (the memory lives until that callback
+    /// returns).
+    pub(crate) fn wait_for_callbacks(&self) {
         let current = IN_CALLBACK.with(Cell::get);
         let target = self.ffi as usize;
         if current == target {
@@ -253,9 +313,59 @@ fn leaves_cycle(start: usize) -> bool {
     false
 }
 
+/// The C struct on the heap; None when it cannot be allocated (instead of aborting the
+/// process, as `Box::new` would).
+fn allocate_ffi(value: WebSocket) -> Option<*mut WebSocket> {
+    let layout = std::alloc::Layout::new::<WebSocket>();
+    // SAFETY: the layout has a non-zero size; the memory is written before it is used and
+    // freed as a Box of the same type (see `Quarantine`).
+    let memory = NonNull::new(unsafe { std::alloc::alloc(layout) } as *mut WebSocket)?;
+    unsafe { memory.as_ptr().write(value) };
+    Some(memory.as_ptr())
+}
+
+/// How many destroyed client structs are kept before their memory goes back to malloc.
+pub(crate) const QUARANTINE: usize = 4096;
+
+/// The structs of the last [`QUARANTINE`] destroyed clients (40 bytes each, 160 KiB in all).
+/// The registry is keyed by a struct's address, and malloc hands a freed address to the next
+/// allocation of that size: without this, Destroy(a); b = Constructor(); Destroy(a) would
+/// destroy b. Kept, an address cannot be handed out again, so a stale pointer still finds no
+/// live client (1002) until 4096 more clients have been destroyed.
+struct Quarantine(VecDeque<StructBox>);
+
+/// A destroyed client's struct, owned by the quarantine.
+struct StructBox(NonNull<WebSocket>);
+
+// SAFETY: the struct is plain data nobody else refers to once its client is destroyed.
+unsafe impl Send for StructBox {}
+
+impl Drop for StructBox {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `allocate_ffi` with the layout of a Box<WebSocket>, freed once.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
+fn quarantine(ffi: *mut WebSocket) {
+    static KEPT: Mutex<Quarantine> = Mutex::new(Quarantine(VecDeque::new()));
+    let Some(ffi) = NonNull::new(ffi) else {
+        return;
+    };
+    let released = {
+        let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+        kept.0.push_back(StructBox(ffi));
+        (kept.0.len() > QUARANTINE).then(|| kept.0.pop_front())
+    };
+    drop(released);
+}
+
 impl Drop for ClientEntry {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with Box::into_raw and freed only here.
-        drop(unsafe { Box::from_raw(self.ffi) });
+        // The header list goes with the state: a careless reader of the dead struct sees
+        // NULL, not freed nodes.
+        // SAFETY: `ffi` is ours and no API call can reach it any more (it left the registry).
+        unsafe { (*self.ffi).requestOptions.headers = std::ptr::null_mut() };
+        quarantine(self.ffi);
     }
 }

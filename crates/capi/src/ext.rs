@@ -96,16 +96,17 @@ pub(crate) fn set_option_checked(
             return code;
         }
     };
-    // Changed on a copy, so a refused change leaves the options as they were.
-    let mut options = entry.state().options.clone();
-    match change(&mut options) {
-        Ok(()) => {
-            entry.state().options = options;
+    match entry.change_options(change) {
+        Ok(Ok(())) => {
             last_error::set(None);
             WEBSOCKET_OK
         }
-        Err((code, message)) => {
+        Ok(Err((code, message))) => {
             last_error::set(Some(&message));
+            code
+        }
+        Err(code) => {
+            last_error::set(Some("the client is being destroyed"));
             code
         }
     }
@@ -152,6 +153,6 @@ ffi_fn! {
             return 0;
         };
         let state = entry.state();
-        state.connection.as_ref().map_or(0, |c| c.queued_bytes())
+        state.connection.as_ref().map_or(0, |c| c.connection.queued_bytes())
     }
 }

@@ -158,6 +158,17 @@ ffi_fn! {
     }
 }
 
+ffi_fn! {
+    /// Sends the caller's headers to every origin a redirect leads to (trusted != 0), or only
+    /// to the URL's origin (0, the default).
+    fn WebSocketEx_SetRedirectTrusted(client: *mut WebSocket, trusted: i32) -> i32 {
+        set_option_checked(client, |o| {
+            o.redirect_trusted = trusted != 0;
+            Ok(())
+        })
+    }
+}
+
 /// "a, b" → ["a", "b"]; every entry an HTTP token (RFC 6455 §4.1, RFC 7230 §3.2.6).
 fn parse_subprotocols(list: &str) -> Result<Vec<String>, String> {
     if list.trim().is_empty() {

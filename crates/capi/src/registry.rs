@@ -46,9 +46,14 @@ pub(crate) fn lookup(client: *mut WebSocket) -> Result<Arc<ClientEntry>, i32> {
         .ok_or(WEBSOCKET_CLIENT_NOT_CREATED)
 }
 
-pub(crate) fn insert(entry: Arc<ClientEntry>) {
+/// Adds a handle; false when memory for the table cannot be had.
+pub(crate) fn insert(entry: Arc<ClientEntry>) -> bool {
     let mut map = map().write().unwrap_or_else(|e| e.into_inner());
+    if map.try_reserve(1).is_err() {
+        return false;
+    }
     map.insert(entry.ffi_ptr() as usize, entry);
+    true
 }
 
 /// Removes a handle; the one that removes it is the one that destroys it.

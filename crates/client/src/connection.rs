@@ -7,6 +7,7 @@ use crate::proxy::ProxyEnvironment;
 use crate::runtime;
 use crate::target::{Target, UrlError};
 use crate::task::Task;
+use crate::tls::TrustPaths;
 use net_websocket_protocol::close::is_valid_wire_code;
 use net_websocket_protocol::{HandshakeError, MessageKind, Utf8Text};
 use std::fmt;
@@ -17,6 +18,12 @@ use std::sync::Arc;
 const MAX_CONTROL_PAYLOAD: usize = 125;
 /// Longest close reason: a close frame's payload is at most 125 bytes, 2 of them the code.
 const MAX_CLOSE_REASON: usize = MAX_CONTROL_PAYLOAD - 2;
+
+/// What a queued ping counts in the send queue: its frame, a 2-byte header, the 4-byte mask
+/// and the payload (RFC 6455 §5.2).
+pub(crate) fn ping_cost(payload_len: usize) -> usize {
+    6 + payload_len
+}
 
 /// Where a connection stands, as seen by callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +136,8 @@ pub enum SendError {
     NotConnected,
     /// A text message that is not UTF-8.
     InvalidUtf8,
+    /// Memory for the copy could not be had.
+    NoMemory,
 }
 
 /// Why `close` was refused. Nothing changed.
@@ -149,6 +158,7 @@ impl fmt::Display for SendError {
             SendError::QueueFull => "the send queue is full",
             SendError::NotConnected => "the connection is closing or closed",
             SendError::InvalidUtf8 => "a text message must be valid UTF-8",
+            SendError::NoMemory => "out of memory for a copy of the message",
         })
     }
 }
@@ -179,16 +189,15 @@ pub fn connect(
     handler: Box<dyn Handler>,
 ) -> Result<Connection, ConnectError> {
     let target = Target::parse(url).map_err(ConnectError::Url)?;
-    let headers =
-        with_subprotocols(headers, &options.subprotocols).map_err(ConnectError::Header)?;
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
-    handshake_for(&target, &headers, &options).map_err(ConnectError::Header)?;
+    handshake_for(&target, headers, &options).map_err(ConnectError::Header)?;
     let request = Request {
         target,
-        headers,
+        headers: headers.to_vec(),
         // Read here, on the caller's thread, where the caller's own setenv calls cannot race
         // with it.
         proxy_environment: ProxyEnvironment::capture(),
+        trust: TrustPaths::from_environment(),
     };
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
     let shared = Arc::new(Shared {
@@ -204,31 +213,9 @@ pub fn connect(
         reporter,
     };
     runtime.spawn(task.run());
+    crate::inline::started_from_handler(0);
     Ok(Connection { shared })
 }
-
-/// The user headers plus the subprotocol offer of the options, which may not be made twice.
-pub(crate) fn with_subprotocols(
-    headers: &[(String, String)],
-    subprotocols: &[String],
-) -> Result<Vec<(String, String)>, HandshakeError> {
-    let mut headers = headers.to_vec();
-    if subprotocols.is_empty() {
-        return Ok(headers);
-    }
-    if headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case(SUBPROTOCOL_FIELD))
-    {
-        return Err(HandshakeError::ForbiddenHeader(format!(
-            "{SUBPROTOCOL_FIELD} given as a header and as subprotocols"
-        )));
-    }
-    headers.push((SUBPROTOCOL_FIELD.to_string(), subprotocols.join(", ")));
-    Ok(headers)
-}
-
-const SUBPROTOCOL_FIELD: &str = "Sec-WebSocket-Protocol";
 
 impl Connection {
     /// Queues a copy of `data` as one message; sent after open when still connecting. A text
@@ -260,7 +247,8 @@ impl Connection {
             return Err(SendError::TooLarge);
         }
         let outbox = &self.shared.outbox;
-        let item = make(outbox.copy(data)).map_err(|(error, buffer)| {
+        let copy = outbox.copy(data).ok_or(SendError::NoMemory)?;
+        let item = make(copy).map_err(|(error, buffer)| {
             outbox.give_back(buffer);
             error
         })?;
@@ -279,6 +267,7 @@ impl Connection {
     }
 
     /// Counts `len` bytes into the queue, if the connection takes messages and they fit.
+    /// Given back by the task when it encodes the item.
     fn reserve(&self, len: usize) -> Result<(), SendError> {
         if !matches!(self.shared.phase(), Phase::Connecting | Phase::Open) {
             return Err(SendError::NotConnected);
@@ -293,16 +282,20 @@ impl Connection {
     }
 
     /// Queues a ping with up to 125 bytes of payload (RFC 6455 §5.5), sent in order with the
-    /// messages; its pong reaches [`Handler::on_pong`].
+    /// messages; its pong reaches [`Handler::on_pong`]. It counts against the send-queue limit
+    /// and in [`Connection::queued_bytes`] as its frame's size (6 bytes and the payload), so
+    /// that even empty pings cannot pile up without bound.
     pub fn ping(&self, payload: &[u8]) -> Result<(), SendError> {
         if payload.len() > MAX_CONTROL_PAYLOAD {
             return Err(SendError::TooLarge);
         }
-        if !matches!(self.shared.phase(), Phase::Connecting | Phase::Open) {
-            return Err(SendError::NotConnected);
-        }
         let outbox = &self.shared.outbox;
-        outbox.push(Outgoing::Ping(outbox.copy(payload)));
+        let copy = outbox.copy(payload).ok_or(SendError::NoMemory)?;
+        if let Err(error) = self.reserve(ping_cost(payload.len())) {
+            outbox.give_back(copy);
+            return Err(error);
+        }
+        outbox.push(Outgoing::Ping(copy));
         Ok(())
     }
 

@@ -3,13 +3,13 @@
 //! keepalive). Reading never waits for writing, so a peer that echoes while we send large
 //! messages cannot deadlock us. Generic over the stream: TCP and TLS (direct or through a
 //! proxy tunnel) share this code.
-use crate::connection::Shared;
+use crate::connection::{ping_cost, Shared};
 use crate::error::{Cause, Error};
 use crate::handler::Reporter;
 use crate::inline::call_handler;
 use crate::outbox::{Interrupt, Outgoing};
 use crate::timers::{give_up, next_deadline, Due, Keepalive, FAR_FUTURE};
-use crate::wire::{holds_large_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
+use crate::wire::{holds_releasable_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
 use net_websocket_protocol::{Connection as Protocol, Event};
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
@@ -43,8 +43,8 @@ pub(crate) struct Driver<'a, S> {
     unreported: Option<Ending>,
     /// A handler asked for Abort while events were dispatched (taken off the queue early).
     aborted: bool,
-    /// When we sent our close frame (waiting for the reply) or when the end was reported
-    /// (waiting for EOF): give up at this instant.
+    /// The close timeout after the Close call (waiting for our close frame to go out and for
+    /// the reply), or after the end (waiting for EOF): give up at this instant.
     close_deadline: Option<Instant>,
     timers: Keepalive,
     timer: Pin<Box<Sleep>>,
@@ -140,7 +140,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 &self.timers,
                 options.ping_interval,
                 options.dead_after,
-                holds_large_buffer(&self.protocol) || self.shared.outbox.holds_large(),
+                holds_releasable_buffer(&self.protocol) || self.shared.outbox.holds_large(),
             );
             if self.timer.deadline() != deadline {
                 self.timer.as_mut().reset(deadline);
@@ -157,9 +157,15 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         }
     }
 
-    /// Takes what the outbox holds into the batch (and registers for the next push).
+    /// Takes what the outbox holds into the batch (and registers for the next push). Once
+    /// Close was called, the close timeout runs from that call, however much is queued before
+    /// the close frame.
     fn take_outbox(&mut self, cx: &mut Context<'_>) -> Result<(), Interrupt> {
-        self.shared.outbox.take(self.batch, &mut self.used, cx)
+        let close_requested = self.shared.outbox.take(self.batch, &mut self.used, cx)?;
+        if let (Some(at), None) = (close_requested, self.close_deadline) {
+            self.close_deadline = Some(at + self.shared.options.close_timeout);
+        }
+        Ok(())
     }
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
@@ -200,17 +206,15 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 self.protocol.send_binary_owned(data)
             }
             Outgoing::Ping(payload) => {
+                let cost = ping_cost(payload.len());
+                self.shared.queued.fetch_sub(cost, Ordering::AcqRel);
                 let sent = self.protocol.send_ping(&payload);
                 self.used.push(payload);
                 sent
             }
             Outgoing::Close(code, reason) => {
                 log::debug!("{}: sending close {code} {reason}", self.endpoint);
-                let sent = self.protocol.send_close(Some(code), &reason);
-                if sent.is_ok() {
-                    self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
-                }
-                sent
+                self.protocol.send_close(Some(code), &reason)
             }
             Outgoing::Panic => panic!("test hook: a panic in the connection's task"),
         };
@@ -231,7 +235,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             while self.protocol.poll_event().is_some() {}
             return;
         }
-        call_handler(|| self.dispatch_ready_events(cx));
+        let owner = self.shared.outbox.address();
+        call_handler(owner, || self.dispatch_ready_events(cx));
     }
 
     fn dispatch_ready_events(&mut self, cx: &mut Context<'_>) {
@@ -298,9 +303,16 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             }
             Due::CloseDeadline => {
                 self.ended = true;
-                self.reporter
-                    .end(None, Some((1006, "close handshake timed out")));
-                Some(Poll::Ready(Finish::Shutdown))
+                let reason = self.close_timed_out();
+                self.reporter.end(None, Some((1006, &reason)));
+                // Frames still unwritten are given up: cut the connection rather than wait
+                // for the socket to take them.
+                let backed_up = self.protocol.pending_output_len() > 0;
+                Some(Poll::Ready(if backed_up {
+                    Finish::Drop
+                } else {
+                    Finish::Shutdown
+                }))
             }
             Due::ReleaseBuffer => {
                 reclaim_read_buffer(&mut self.protocol, true);
@@ -319,6 +331,26 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 Some(self.report_loss(cause))
             }
         }
+    }
+
+    /// The close reason when the close timeout ran out before the close handshake completed,
+    /// with what was given up: the messages still queued, and bytes of frames not written.
+    fn close_timed_out(&mut self) -> String {
+        let mut reason = String::from("close handshake timed out");
+        let (mut messages, mut bytes) = self.shared.outbox.queued_messages();
+        for len in self.batch.iter().filter_map(Outgoing::message_len) {
+            messages += 1;
+            bytes += len;
+        }
+        let unwritten = self.protocol.pending_output_len();
+        if messages > 0 || unwritten > 0 {
+            reason.push_str(&format!(
+                " after {} s; not sent: {messages} queued messages ({bytes} bytes) and \
+                 {unwritten} bytes of encoded frames",
+                self.shared.options.close_timeout.as_secs_f32()
+            ));
+        }
+        reason
     }
 
     /// A transport failure: reported unless the end already was.

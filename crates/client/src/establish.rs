@@ -3,8 +3,10 @@
 //! by the connect timeout.
 use crate::error::{Cause, Error, Stage};
 use crate::options::Options;
-use crate::proxy::{self, Proxy, ProxyEnvironment};
+use crate::proxy::{self, ProxyEnvironment};
+use crate::socket::Socket;
 use crate::target::{RedirectProblem, Target};
+use crate::tls::TrustPaths;
 use crate::transport::{tls_cause, Attempt, Stream};
 use net_websocket_protocol::handshake::{
     parse_head, Accepted, ClientHandshake, ResponseHead, MAX_HEAD_SIZE,
@@ -13,23 +15,20 @@ use net_websocket_protocol::{Config, Connection as Protocol, HandshakeError, Rol
 use rand::Rng;
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 
 /// The most redirects followed in a row.
 pub const MAX_REDIRECTS: usize = 5;
 
-/// Header fields that carry credentials: not sent to another host after a redirect (as curl
-/// and browsers do).
-const CREDENTIAL_FIELDS: [&str; 2] = ["Authorization", "Cookie"];
-
 /// What every attempt of a connection starts from: the URL and headers given to connect, and
-/// the proxy environment read then.
+/// what the environment said then (read on the caller's thread).
 pub(crate) struct Request {
     pub(crate) target: Target,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) proxy_environment: ProxyEnvironment,
+    /// Where the system trust store is, as the environment said then.
+    pub(crate) trust: TrustPaths,
 }
 
 /// A stream after a successful opening handshake, with the bytes read past the response.
@@ -43,8 +42,8 @@ pub(crate) struct Opened<S> {
 
 /// The two kinds of stream a connection can run on; each gets its own driver.
 pub(crate) enum Established {
-    Plain(Opened<TcpStream>),
-    Tls(Opened<Box<TlsStream<TcpStream>>>),
+    Plain(Opened<Socket>),
+    Tls(Opened<Box<TlsStream<Socket>>>),
 }
 
 impl Established {
@@ -86,33 +85,59 @@ impl<S> Opened<S> {
     }
 }
 
-/// The opening handshake for `target`, with a fresh key (RFC 6455 §4.1: "randomly selected
-/// for each connection", from the thread's CSPRNG).
+/// The opening handshake for `target`: the caller's `headers` and the subprotocol offer of
+/// the options, with a fresh key (RFC 6455 §4.1: "randomly selected for each connection",
+/// from the thread's CSPRNG).
 pub(crate) fn handshake_for(
     target: &Target,
     headers: &[(String, String)],
     options: &Options,
 ) -> Result<ClientHandshake, HandshakeError> {
+    let headers = with_subprotocols(headers, &options.subprotocols)?;
     let mut key = [0u8; 16];
     rand::rng().fill_bytes(&mut key);
     ClientHandshake::new(
         key,
         &target.host_header,
         &target.resource,
-        headers,
+        &headers,
         options.deflate.as_ref(),
     )
+}
+
+/// The caller's headers plus the subprotocol offer of the options, which may not be made
+/// twice.
+fn with_subprotocols(
+    headers: &[(String, String)],
+    subprotocols: &[String],
+) -> Result<Vec<(String, String)>, HandshakeError> {
+    const FIELD: &str = "Sec-WebSocket-Protocol";
+    let mut headers = headers.to_vec();
+    if subprotocols.is_empty() {
+        return Ok(headers);
+    }
+    if headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case(FIELD))
+    {
+        return Err(HandshakeError::ForbiddenHeader(format!(
+            "{FIELD} given as a header and as subprotocols"
+        )));
+    }
+    headers.push((FIELD.to_string(), subprotocols.join(", ")));
+    Ok(headers)
 }
 
 /// Sees each handshake response before it is judged (the handler's `on_response`).
 pub(crate) type OnResponse<'a> = &'a mut (dyn FnMut(&ResponseHead) + Send);
 
-/// Connects to the request's URL, following redirects.
+/// Connects to the request's URL, following redirects, all within one connect timeout.
 pub(crate) async fn establish(
     request: &Request,
     options: &Options,
     on_response: OnResponse<'_>,
 ) -> Result<Established, Error> {
+    let deadline = Instant::now() + options.connect_timeout;
     let mut target = request.target.clone();
     let mut headers = request.headers.clone();
     let mut visited: Vec<Target> = Vec::new();
@@ -127,7 +152,15 @@ pub(crate) async fn establish(
             Some(proxy) => log::debug!("{endpoint}: connecting through {proxy}"),
             None => log::debug!("{endpoint}: connecting"),
         }
-        let attempted = attempt(&target, proxy.as_ref(), options, &handshake, on_response);
+        let attempt = Attempt {
+            target: &target,
+            proxy: proxy.as_ref(),
+            tls: &options.tls,
+            trust: &request.trust,
+            deadline,
+            timeout: options.connect_timeout,
+        };
+        let attempted = open(attempt, &handshake, on_response);
         let (code, location) = match attempted.await {
             Ok(established) => return Ok(established),
             Err(Cause::Handshake(HandshakeError::Redirect { code, location })) => (code, location),
@@ -151,33 +184,23 @@ pub(crate) async fn establish(
             return Err(refuse(RedirectProblem::Loop));
         }
         log::debug!("{endpoint}: redirect {code} to {}", next.endpoint());
-        if !next.same_host(&target) {
-            headers.retain(|(name, _)| {
-                !CREDENTIAL_FIELDS
-                    .iter()
-                    .any(|f| f.eq_ignore_ascii_case(name))
-            });
+        // The caller's headers may carry credentials (Authorization, Cookie, API keys, tokens
+        // in Sec-WebSocket-Protocol): another origin gets none of them, as browsers and curl
+        // do, unless the caller trusts every redirect.
+        if !next.same_origin(&target) && !options.redirect_trusted {
+            headers.clear();
         }
         visited.push(std::mem::replace(&mut target, next));
     }
 }
 
-/// The transport, then the opening handshake on it, within the connect timeout.
-async fn attempt(
-    target: &Target,
-    proxy: Option<&Proxy>,
-    options: &Options,
+/// The transport, then the opening handshake on it, within the attempt's deadline.
+async fn open(
+    attempt: Attempt<'_>,
     handshake: &ClientHandshake,
     on_response: OnResponse<'_>,
 ) -> Result<Established, Cause> {
-    let attempt = Attempt {
-        target,
-        proxy,
-        tls: &options.tls,
-        deadline: Instant::now() + options.connect_timeout,
-        timeout: options.connect_timeout,
-    };
-    let endpoint = target.endpoint();
+    let endpoint = attempt.target.endpoint();
     match attempt.open().await? {
         Stream::Plain(stream) => attempt
             .within(

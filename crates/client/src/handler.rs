@@ -81,13 +81,17 @@ impl Reporter {
     }
 
     pub(crate) fn response(&mut self, head: &ResponseHead) {
-        call_handler(|| self.handler.on_response(head));
+        call_handler(self.shared.outbox.address(), || {
+            self.handler.on_response(head)
+        });
     }
 
     pub(crate) fn opened(&mut self, accepted: &Accepted) {
         self.shared.set_open();
         self.attempts = 0;
-        call_handler(|| self.handler.on_open(accepted));
+        call_handler(self.shared.outbox.address(), || {
+            self.handler.on_open(accepted)
+        });
     }
 
     /// A connection or attempt ended: reports the end, or schedules the next attempt (see
@@ -128,7 +132,9 @@ impl Reporter {
             attempt: self.attempts,
             delay,
         };
-        call_handler(|| self.handler.on_reconnecting(lost));
+        call_handler(self.shared.outbox.address(), || {
+            self.handler.on_reconnecting(lost)
+        });
         self.retry = Some(delay);
     }
 
@@ -167,7 +173,7 @@ impl Reporter {
     /// Reports the end: sends are refused from now on, then the handler hears it.
     fn finish(&mut self, end: End<'_>) {
         self.shared.set_ended();
-        call_handler(|| self.handler.on_end(end));
+        call_handler(self.shared.outbox.address(), || self.handler.on_end(end));
     }
 }
 

@@ -10,7 +10,11 @@
 //! once a handler has run inline for [`POKE_AFTER_TICKS`] ms; that worker then takes the
 //! driver and the queued connections. The watchdog ticks only while handlers run inline and
 //! sleeps after [`IDLE_TICKS`] ticks without one, so an idle process costs no CPU.
+//!
+//! Work a handler starts for other connections (a send, close or destroy of another client, a
+//! new connection) must not wait for it either: see [`started_from_handler`].
 use crate::runtime::{self, MAX_WORKERS};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Duration;
@@ -25,6 +29,12 @@ static TURN: (Mutex<()>, Condvar) = (Mutex::new(()), Condvar::new());
 /// connections off instead.
 const INLINE_WAIT: Duration = Duration::from_millis(1);
 
+thread_local! {
+    /// The connection (its outbox's address) whose handler runs inline on this worker; 0 when
+    /// none does.
+    static INLINE_OWNER: Cell<usize> = const { Cell::new(0) };
+}
+
 /// Runs handler code, which may block (C callbacks can do anything), so that a blocking
 /// handler delays only its own connection:
 /// - inline on this worker while another worker is free of handler code. Should it block,
@@ -34,13 +44,29 @@ const INLINE_WAIT: Duration = Duration::from_millis(1);
 ///   return (handlers that return promptly then cost no thread), or else after handing this
 ///   worker's other connections to another thread (`block_in_place`): one worker always
 ///   stays free to serve every other connection, however many handlers block.
-pub(crate) fn call_handler<R>(f: impl FnOnce() -> R) -> R {
+///
+/// `owner` identifies the connection (its outbox's address), for [`started_from_handler`].
+pub(crate) fn call_handler<R>(owner: usize, f: impl FnOnce() -> R) -> R {
     let workers = runtime::worker_count();
     if workers > 1 && (try_inline(workers) || wait_inline(workers)) {
-        let _inline = Inline::start();
+        let _inline = Inline::start(owner);
         return f();
     }
     tokio::task::block_in_place(f)
+}
+
+/// Called after a task was woken or spawned for the connection `target` (its outbox's
+/// address, 0 for a new one). Handler code running inline still holds its worker's
+/// scheduler: a task it wakes or spawns goes to that worker's LIFO slot, which no other
+/// worker may steal, so a handler that then blocks would hold up that other connection too.
+/// An empty task spawned after it takes the slot and pushes the real one into the worker's
+/// run queue, from which a free worker steals it (tokio wakes one for it). Nothing is done for
+/// the handler's own connection (its task is the one running) or outside inline handlers.
+pub(crate) fn started_from_handler(target: usize) {
+    let owner = INLINE_OWNER.with(Cell::get);
+    if owner != 0 && owner != target {
+        drop(tokio::spawn(async {}));
+    }
 }
 
 /// Takes a turn to run inline if one is free.
@@ -80,10 +106,14 @@ fn wait_inline(workers: usize) -> bool {
 /// returns (or unwinds).
 struct Inline {
     slot: Option<usize>,
+    /// The owner this thread had before (a handler may run another's inline: a Destroy that
+    /// waits, say).
+    outer_owner: usize,
 }
 
 impl Inline {
-    fn start() -> Inline {
+    fn start(owner: usize) -> Inline {
+        let outer_owner = INLINE_OWNER.with(|o| o.replace(owner));
         let tick = TICK.load(Ordering::SeqCst);
         // At most workers - 1 inline calls run at once, so a slot is free.
         let slot = STARTED.iter().position(|s| {
@@ -96,12 +126,13 @@ impl Inline {
             let _guard = WATCHDOG.0.lock().unwrap_or_else(|e| e.into_inner());
             WATCHDOG.1.notify_one();
         }
-        Inline { slot }
+        Inline { slot, outer_owner }
     }
 }
 
 impl Drop for Inline {
     fn drop(&mut self) {
+        INLINE_OWNER.with(|o| o.set(self.outer_owner));
         if let Some(slot) = self.slot {
             STARTED[slot].store(0, Ordering::Release);
         }

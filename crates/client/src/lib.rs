@@ -49,6 +49,7 @@ mod outbox;
 pub mod proxy;
 mod reconnect;
 pub mod runtime;
+mod socket;
 mod target;
 mod task;
 mod timers;

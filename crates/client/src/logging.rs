@@ -64,17 +64,47 @@ impl Log for Stderr {
             Level::Debug => "DEBUG",
             Level::Trace => "TRACE",
         };
-        // One write per line, so lines of concurrent connections do not interleave.
-        let line = format!("net_websocket {level} {}\n", record.args());
+        // One write per line, so lines of concurrent connections do not interleave. Messages
+        // quote what servers sent (close reasons, status lines, header values): escaped, so
+        // that a server cannot forge log lines with a newline.
+        let line = format!(
+            "net_websocket {level} {}\n",
+            escape_controls(&record.args().to_string())
+        );
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 
     fn flush(&self) {}
 }
 
+/// `text` with control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`, ...).
+fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(escape_controls("plain text é"), "plain text é");
+        assert_eq!(
+            escape_controls("bye\nnet_websocket WARN forged\r\u{1b}[31m"),
+            "bye\\nnet_websocket WARN forged\\r\\u{1b}[31m"
+        );
+    }
 
     #[test]
     fn levels_parse_in_any_case_and_unknown_values_are_refused() {

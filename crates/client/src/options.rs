@@ -33,8 +33,13 @@ pub struct Options {
     pub proxy: ProxySetting,
     /// Reconnect after failures and losses (off by default).
     pub reconnect: Option<Reconnect>,
-    /// Follow redirects of the opening handshake (on by default, at most 5 in a row).
+    /// Follow redirects of the opening handshake (on by default, at most 5 in a row, all
+    /// within `connect_timeout`).
     pub follow_redirects: bool,
+    /// Send the caller's headers to every origin a redirect leads to (curl's
+    /// `--location-trusted`). Off by default: after a redirect to another scheme, host or
+    /// port none of them is sent, since any may carry credentials.
+    pub redirect_trusted: bool,
     /// Subprotocols to offer, most preferred first (none by default).
     pub subprotocols: Vec<String>,
 }
@@ -54,6 +59,7 @@ impl Default for Options {
             proxy: ProxySetting::Environment,
             reconnect: None,
             follow_redirects: true,
+            redirect_trusted: false,
             subprotocols: Vec::new(),
         }
     }

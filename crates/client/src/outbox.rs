@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use tokio::time::Instant;
 
 /// Emptied buffers kept for reuse, at most this many...
 const MAX_SPARE: usize = 64;
@@ -30,6 +31,15 @@ pub(crate) enum Outgoing {
 }
 
 impl Outgoing {
+    /// The length of a message (None for pings and the close).
+    pub(crate) fn message_len(&self) -> Option<usize> {
+        match self {
+            Outgoing::Text(text) => Some(text.len()),
+            Outgoing::Binary(data) => Some(data.len()),
+            _ => None,
+        }
+    }
+
     /// The buffer to recycle once the item is encoded.
     pub(crate) fn into_buffer(self) -> Option<Vec<u8>> {
         match self {
@@ -60,7 +70,9 @@ pub(crate) struct Outbox {
 #[derive(Default)]
 struct State {
     queue: VecDeque<Outgoing>,
-    close_queued: bool,
+    /// When Close was called: from then on it cancels any attempt or wait, however far the
+    /// task has taken the close frame itself, and the close timeout counts from it.
+    close_requested: Option<Instant>,
     aborted: bool,
     spare: Vec<Vec<u8>>,
     large_spare: Vec<Vec<u8>>,
@@ -73,8 +85,9 @@ impl Outbox {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A buffer holding a copy of `data`: a recycled one when there is one.
-    pub(crate) fn copy(&self, data: &[u8]) -> Vec<u8> {
+    /// A buffer holding a copy of `data`: a recycled one when there is one; None when memory
+    /// for it cannot be had.
+    pub(crate) fn copy(&self, data: &[u8]) -> Option<Vec<u8>> {
         let recycled = {
             let mut state = self.lock();
             if data.len() > MAX_SPARE_CAPACITY {
@@ -88,8 +101,12 @@ impl Outbox {
             }
         };
         let mut buffer = recycled.unwrap_or_default();
+        if buffer.try_reserve_exact(data.len()).is_err() {
+            self.give_back(buffer);
+            return None;
+        }
         buffer.extend_from_slice(data);
-        buffer
+        Some(buffer)
     }
 
     /// Gives a buffer back without queueing it (a send that was refused after the copy).
@@ -108,17 +125,29 @@ impl Outbox {
         drop(released);
     }
 
+    /// Identifies the connection this outbox belongs to (see `inline::started_from_handler`).
+    pub(crate) fn address(&self) -> usize {
+        self as *const Outbox as usize
+    }
+
     /// Queues `item` and wakes the task.
     pub(crate) fn push(&self, item: Outgoing) {
         let waker = {
             let mut state = self.lock();
-            state.close_queued |= matches!(item, Outgoing::Close(..));
+            if matches!(item, Outgoing::Close(..)) && state.close_requested.is_none() {
+                state.close_requested = Some(Instant::now());
+            }
             state.queue.push_back(item);
             self.dirty.store(true, Ordering::Release);
             state.waker.take()
         };
+        self.wake(waker);
+    }
+
+    fn wake(&self, waker: Option<Waker>) {
         if let Some(waker) = waker {
             waker.wake();
+            crate::inline::started_from_handler(self.address());
         }
     }
 
@@ -130,19 +159,18 @@ impl Outbox {
             self.dirty.store(true, Ordering::Release);
             state.waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        self.wake(waker);
     }
 
     /// The task takes everything queued, after what `batch` still holds, and gives back the
-    /// buffers in `used`. With nothing queued it is woken by the next push. `Err` once aborted.
+    /// buffers in `used`. With nothing queued it is woken by the next push. `Err` once aborted;
+    /// otherwise when Close was called, if it was.
     pub(crate) fn take(
         &self,
         batch: &mut VecDeque<Outgoing>,
         used: &mut Vec<Vec<u8>>,
         cx: &mut Context<'_>,
-    ) -> Result<(), Interrupt> {
+    ) -> Result<Option<Instant>, Interrupt> {
         let mut state = self.lock();
         self.dirty.store(false, Ordering::Release);
         for buffer in used.drain(..) {
@@ -151,7 +179,6 @@ impl Outbox {
         if state.aborted {
             return Err(Interrupt::Aborted);
         }
-        state.close_queued = false;
         if state.queue.is_empty() {
             state.waker = Some(cx.waker().clone());
         } else if batch.is_empty() {
@@ -159,7 +186,14 @@ impl Outbox {
         } else {
             batch.append(&mut state.queue);
         }
-        Ok(())
+        Ok(state.close_requested)
+    }
+
+    /// How many messages are queued, and their bytes.
+    pub(crate) fn queued_messages(&self) -> (usize, usize) {
+        let state = self.lock();
+        let lengths = state.queue.iter().filter_map(Outgoing::message_len);
+        lengths.fold((0, 0), |(n, bytes), len| (n + 1, bytes + len))
     }
 
     /// Whether something may have been pushed since the last [`Outbox::take`] (a hint for
@@ -168,14 +202,15 @@ impl Outbox {
         self.dirty.load(Ordering::Acquire)
     }
 
-    /// While connecting or waiting to reconnect: ready when a Close is queued or Destroy was
-    /// called. Messages stay queued for the next connection.
+    /// While connecting or waiting to reconnect: ready once Close was called (also when the
+    /// task already took its close frame) or Destroy. Messages stay queued for the next
+    /// connection.
     pub(crate) fn poll_interrupt(&self, cx: &mut Context<'_>) -> Poll<Interrupt> {
         let mut state = self.lock();
         if state.aborted {
             return Poll::Ready(Interrupt::Aborted);
         }
-        if state.close_queued {
+        if state.close_requested.is_some() {
             return Poll::Ready(Interrupt::Cancelled);
         }
         state.waker = Some(cx.waker().clone());
@@ -208,7 +243,7 @@ mod tests {
     #[test]
     fn items_come_out_in_order_and_buffers_are_reused() {
         let outbox = Outbox::default();
-        let first = outbox.copy(b"one");
+        let first = outbox.copy(b"one").unwrap();
         let address = first.as_ptr();
         outbox.push(Outgoing::Binary(first));
         outbox.push(Outgoing::Close(1000, String::new()));
@@ -218,7 +253,7 @@ mod tests {
         assert!(matches!(batch[1], Outgoing::Close(1000, _)));
         used.extend(batch.pop_front().unwrap().into_buffer());
         outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
-        let again = outbox.copy(b"two");
+        let again = outbox.copy(b"two").unwrap();
         assert_eq!(again.as_ptr(), address, "the buffer was reused");
         assert_eq!(again, b"two");
     }
@@ -230,14 +265,14 @@ mod tests {
         outbox.give_back(Vec::with_capacity(large));
         assert!(outbox.holds_large());
         assert!(
-            outbox.copy(b"x").capacity() < MAX_SPARE_CAPACITY,
+            outbox.copy(b"x").unwrap().capacity() < MAX_SPARE_CAPACITY,
             "small data, small buffer"
         );
         outbox.give_back(Vec::with_capacity(100));
-        assert_eq!(outbox.copy(b"x").capacity(), 100);
+        assert_eq!(outbox.copy(b"x").unwrap().capacity(), 100);
         let big = vec![7u8; large];
         assert_eq!(
-            outbox.copy(&big).capacity(),
+            outbox.copy(&big).unwrap().capacity(),
             large,
             "the large buffer was reused"
         );

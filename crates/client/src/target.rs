@@ -95,9 +95,12 @@ impl Target {
         Ok(next)
     }
 
-    /// Whether `other` is the same origin host and port (credentials may go there).
-    pub fn same_host(&self, other: &Target) -> bool {
-        self.host.eq_ignore_ascii_case(&other.host) && self.port == other.port
+    /// Whether `other` has the same origin: scheme, host and port (RFC 6454 §4). The
+    /// caller's headers, which may carry credentials, go only there after a redirect.
+    pub fn same_origin(&self, other: &Target) -> bool {
+        self.secure == other.secure
+            && self.host.eq_ignore_ascii_case(&other.host)
+            && self.port == other.port
     }
 
     /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
@@ -247,9 +250,11 @@ mod tests {
         assert!(secure.secure);
         assert_eq!((secure.port, secure.resource.as_str()), (443, "/y"));
         assert!(!to("http://plain/").secure);
-        assert!(from.same_host(&to("/x")));
-        assert!(!from.same_host(&to("ws://h:8081/")));
-        assert!(!from.same_host(&to("ws://other:8080/")));
+        assert!(from.same_origin(&to("/x")));
+        assert!(from.same_origin(&to("ws://H:8080/y")));
+        assert!(!from.same_origin(&to("ws://h:8081/")));
+        assert!(!from.same_origin(&to("ws://other:8080/")));
+        assert!(!from.same_origin(&to("wss://h:8080/")));
     }
 
     #[test]

@@ -36,14 +36,16 @@ pub(crate) enum Due {
 
 /// The one place timer deadlines are computed: the close deadline when one is set, else the
 /// keepalive deadline (a ping after `interval` idle, dead after `dead_after` idle); and, when
-/// the connection holds a read buffer grown for large messages, its release after
-/// [`RELEASE_AFTER`] of quiet, if that comes first.
+/// the connection holds buffers grown for large messages that can be given back now
+/// (`releasable`), their release after [`RELEASE_AFTER`] of quiet, if that comes first. A
+/// release that could do nothing is never scheduled: its deadline, already past, would be
+/// chosen again at once, spinning and starving the others.
 pub(crate) fn next_deadline(
     close_deadline: Option<Instant>,
     keepalive: &Keepalive,
     interval: Option<Duration>,
     dead_after: Duration,
-    holds_large_buffer: bool,
+    releasable: bool,
 ) -> (Instant, Option<Due>) {
     let main = if let Some(deadline) = close_deadline {
         (deadline, Some(Due::CloseDeadline))
@@ -57,7 +59,7 @@ pub(crate) fn next_deadline(
         }
     };
     let release = keepalive.last_received + RELEASE_AFTER;
-    if holds_large_buffer && release < main.0 {
+    if releasable && release < main.0 {
         return (release, Some(Due::ReleaseBuffer));
     }
     main

@@ -1,6 +1,8 @@
 //! TLS for `wss://` (SPEC §6): rustls with the ring provider, server certificates verified by
-//! default against the system trust store (loaded once per process, honouring `SSL_CERT_FILE`
-//! and `SSL_CERT_DIR`), host names and IP addresses checked, SNI sent.
+//! default against the system trust store (honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` as
+//! the caller's environment had them at connect, see [`TrustPaths`]; each store loaded once
+//! and kept, a failed load tried again at the next connection), host names and IP addresses
+//! checked, SNI sent.
 //!
 //! [`TlsOptions`] holds what a caller may change: CA certificates instead of the system store,
 //! a client certificate, and skipping verification. Files are read and checked when they are
@@ -15,10 +17,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct};
 use rustls::{RootCertStore, SignatureScheme};
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// TLS settings of a connection; `TlsOptions::default()` verifies against the system store.
 #[derive(Clone, Debug)]
@@ -27,9 +30,14 @@ pub struct TlsOptions {
     ca_dir: Option<Vec<CertificateDer<'static>>>,
     identity: Option<Arc<CertifiedKey>>,
     verify: bool,
-    /// The configuration built from the fields above; replaced whenever one changes.
-    config: Arc<OnceLock<Result<Arc<ClientConfig>, TlsError>>>,
+    /// The configuration built from the fields above (and, with the system store, the trust
+    /// paths it was built for); dropped whenever a field changes. Shared by every connection
+    /// made with these options.
+    config: Arc<Mutex<Option<BuiltConfig>>>,
 }
+
+/// A configuration and the system trust paths it was built for (None: built without them).
+type BuiltConfig = (Option<TrustPaths>, Arc<ClientConfig>);
 
 impl Default for TlsOptions {
     fn default() -> Self {
@@ -114,29 +122,47 @@ impl TlsOptions {
         self.config = Arc::default();
     }
 
-    /// Whether [`TlsOptions::client_config`] returns without reading the system store.
-    pub(crate) fn is_ready(&self) -> bool {
-        self.config.get().is_some() || !self.uses_system_store() || SYSTEM_ROOTS.get().is_some()
+    /// The system trust store these options would read: None when they do not use it.
+    fn system_store<'a>(&self, trust: &'a TrustPaths) -> Option<&'a TrustPaths> {
+        let uses = self.verify && self.ca_file.is_none() && self.ca_dir.is_none();
+        uses.then_some(trust)
     }
 
-    fn uses_system_store(&self) -> bool {
-        self.verify && self.ca_file.is_none() && self.ca_dir.is_none()
+    fn cached(&self, key: Option<&TrustPaths>) -> Option<Arc<ClientConfig>> {
+        let config = self.config.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*config {
+            Some((built_for, config)) if built_for.as_ref() == key => Some(config.clone()),
+            _ => None,
+        }
     }
 
-    /// The rustls configuration for these options, built on first use. With the system store
-    /// this reads it, once per process: call it off the runtime's workers when not
-    /// [`TlsOptions::is_ready`].
-    pub(crate) fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
-        self.config.get_or_init(|| self.build()).clone()
+    /// Whether [`TlsOptions::client_config`] returns without reading a trust store from disk.
+    pub(crate) fn is_ready(&self, trust: &TrustPaths) -> bool {
+        let key = self.system_store(trust);
+        self.cached(key).is_some() || key.is_none_or(system_roots_loaded)
     }
 
-    fn build(&self) -> Result<Arc<ClientConfig>, TlsError> {
+    /// The rustls configuration for these options, built on first use, with `trust` for the
+    /// system store. Reading a store from disk is slow: call it off the runtime's workers
+    /// when not [`TlsOptions::is_ready`]. A failure is not kept: the next call tries again.
+    pub(crate) fn client_config(&self, trust: &TrustPaths) -> Result<Arc<ClientConfig>, TlsError> {
+        let key = self.system_store(trust);
+        if let Some(config) = self.cached(key) {
+            return Ok(config);
+        }
+        let config = self.build(key)?;
+        *self.config.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((key.cloned(), config.clone()));
+        Ok(config)
+    }
+
+    fn build(&self, system_store: Option<&TrustPaths>) -> Result<Arc<ClientConfig>, TlsError> {
         let provider = provider();
         let verifier: Arc<dyn ServerCertVerifier> = if !self.verify {
             Arc::new(NoVerification(provider.clone()))
         } else {
-            let roots = if self.uses_system_store() {
-                system_roots()?
+            let roots = if let Some(paths) = system_store {
+                system_roots(paths)?
             } else {
                 let mut roots = RootCertStore::empty();
                 let certs = self.ca_file.iter().chain(&self.ca_dir).flatten().cloned();
@@ -169,30 +195,104 @@ fn provider() -> &'static Arc<CryptoProvider> {
     PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
-static SYSTEM_ROOTS: OnceLock<Result<Arc<RootCertStore>, TlsError>> = OnceLock::new();
+/// Where the system trust store is read from: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
+/// separated by `:`) when either is set, else the platform's usual places.
+///
+/// [`TrustPaths::from_environment`] reads the environment, and must be called on the
+/// caller's thread (at connect, as the proxy variables are read): a C program may call
+/// `setenv` on its own threads, and reading the environment on a library thread meanwhile is
+/// undefined behaviour in libc.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TrustPaths {
+    file: Option<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
 
-/// The system trust store (or `SSL_CERT_FILE` / `SSL_CERT_DIR`), read once per process.
-fn system_roots() -> Result<Arc<RootCertStore>, TlsError> {
-    SYSTEM_ROOTS
-        .get_or_init(|| {
-            let loaded = rustls_native_certs::load_native_certs();
-            let mut roots = RootCertStore::empty();
-            roots.add_parsable_certificates(loaded.certs);
-            if roots.is_empty() {
-                let errors: Vec<String> = loaded.errors.iter().map(|e| e.to_string()).collect();
-                let detail = if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", errors.join("; "))
-                };
-                return Err(TlsError::Setup(format!(
-                    "no trusted CA certificate found in the system store{detail}; install \
-                     ca-certificates, set SSL_CERT_FILE, or set a CA file"
-                )));
-            }
-            Ok(Arc::new(roots))
-        })
-        .clone()
+impl TrustPaths {
+    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` as the environment has them now, or the platform's
+    /// places (probed once per process, on the first thread that needs them).
+    pub fn from_environment() -> TrustPaths {
+        let file = std::env::var_os("SSL_CERT_FILE")
+            .filter(|f| !f.is_empty())
+            .map(PathBuf::from);
+        let dirs: Vec<PathBuf> = std::env::var_os("SSL_CERT_DIR")
+            .map(|d| {
+                std::env::split_paths(&d)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if file.is_some() || !dirs.is_empty() {
+            return TrustPaths { file, dirs };
+        }
+        static PLATFORM: OnceLock<TrustPaths> = OnceLock::new();
+        PLATFORM
+            .get_or_init(|| {
+                // Reads the same two variables (unset, as just seen), then looks for the usual
+                // bundle files and directories.
+                let probed = openssl_probe::probe();
+                TrustPaths {
+                    file: probed.cert_file,
+                    dirs: probed.cert_dir,
+                }
+            })
+            .clone()
+    }
+
+    fn load(&self) -> Result<Arc<RootCertStore>, TlsError> {
+        let mut certs = Vec::new();
+        let mut errors = Vec::new();
+        let mut add = |loaded: rustls_native_certs::CertificateResult| {
+            certs.extend(loaded.certs);
+            errors.extend(loaded.errors.iter().map(|e| e.to_string()));
+        };
+        add(rustls_native_certs::load_certs_from_paths(
+            self.file.as_deref(),
+            None,
+        ));
+        for dir in &self.dirs {
+            add(rustls_native_certs::load_certs_from_paths(None, Some(dir)));
+        }
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(certs);
+        if roots.is_empty() {
+            let detail = if errors.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", errors.join("; "))
+            };
+            return Err(TlsError::Setup(format!(
+                "no trusted CA certificate found in the system store{detail}; install \
+                 ca-certificates, set SSL_CERT_FILE, or set a CA file"
+            )));
+        }
+        Ok(Arc::new(roots))
+    }
+}
+
+/// The trust stores loaded so far, by where they were read from. Only successes are kept: a
+/// store that could not be read is tried again at the next connection.
+fn loaded_roots() -> std::sync::MutexGuard<'static, HashMap<TrustPaths, Arc<RootCertStore>>> {
+    static ROOTS: OnceLock<Mutex<HashMap<TrustPaths, Arc<RootCertStore>>>> = OnceLock::new();
+    ROOTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+fn system_roots_loaded(paths: &TrustPaths) -> bool {
+    loaded_roots().contains_key(paths)
+}
+
+/// The system trust store read from `paths`, loaded once.
+fn system_roots(paths: &TrustPaths) -> Result<Arc<RootCertStore>, TlsError> {
+    if let Some(roots) = loaded_roots().get(paths) {
+        return Ok(roots.clone());
+    }
+    // Read without the lock: two first connections may both read it, which is harmless.
+    let roots = paths.load()?;
+    loaded_roots().insert(paths.clone(), roots.clone());
+    Ok(roots)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, SetupError> {

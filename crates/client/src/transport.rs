@@ -3,8 +3,9 @@
 //! and fails with the [`Cause`] that names it.
 use crate::error::{io_reason, Cause, Stage};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind, Socks5Target};
+use crate::socket::Socket;
 use crate::target::Target;
-use crate::tls::{self, TlsOptions};
+use crate::tls::{self, TlsOptions, TrustPaths};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, IoSlice};
@@ -22,8 +23,8 @@ use tokio_rustls::TlsConnector;
 /// The byte stream a connection runs on. The TLS stream is boxed: it is large, and a plain
 /// connection should not pay for its size.
 pub(crate) enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Plain(Socket),
+    Tls(Box<TlsStream<Socket>>),
 }
 
 // One stream type for [`crate::WebSocket`], which is not generic; the handler's driver is
@@ -91,6 +92,7 @@ pub(crate) struct Attempt<'a> {
     pub(crate) target: &'a Target,
     pub(crate) proxy: Option<&'a Proxy>,
     pub(crate) tls: &'a TlsOptions,
+    pub(crate) trust: &'a TrustPaths,
     /// When the whole attempt (through the WebSocket handshake) must be done.
     pub(crate) deadline: Instant,
     /// The connect timeout the deadline came from, for messages.
@@ -123,10 +125,13 @@ impl Attempt<'_> {
             }
             Some(proxy) => self.within(Stage::Proxy, self.tunnel(proxy)).await?,
         };
+        let tcp = Socket::new(tcp);
         if !self.target.secure {
             return Ok(Stream::Plain(tcp));
         }
-        let config = self.within(Stage::Tls, tls_config(self.tls)).await?;
+        let config = self
+            .within(Stage::Tls, tls_config(self.tls, self.trust))
+            .await?;
         let name = tls::server_name(&self.target.host).map_err(Cause::Tls)?;
         log::debug!("TLS handshake with {}", self.target.host);
         let handshake = async {
@@ -207,14 +212,17 @@ impl Attempt<'_> {
     }
 }
 
-/// The rustls configuration; reading the system trust store (once per process) runs on a
+/// The rustls configuration; reading a trust store from disk (once for each) runs on a
 /// blocking thread, not on a worker that other connections share.
-async fn tls_config(options: &TlsOptions) -> Result<std::sync::Arc<rustls::ClientConfig>, Cause> {
-    let config = if options.is_ready() {
-        options.client_config()
+async fn tls_config(
+    options: &TlsOptions,
+    trust: &TrustPaths,
+) -> Result<std::sync::Arc<rustls::ClientConfig>, Cause> {
+    let config = if options.is_ready(trust) {
+        options.client_config(trust)
     } else {
-        let options = options.clone();
-        tokio::task::spawn_blocking(move || options.client_config())
+        let (options, trust) = (options.clone(), trust.clone());
+        tokio::task::spawn_blocking(move || options.client_config(&trust))
             .await
             .map_err(|e| Cause::Tls(tls::TlsError::Setup(e.to_string())))?
     };
@@ -412,10 +420,12 @@ mod tests {
     fn a_stage_past_the_deadline_names_itself() {
         let target = Target::parse("ws://127.0.0.1:1/").unwrap();
         let tls = TlsOptions::default();
+        let trust = TrustPaths::from_environment();
         let attempt = Attempt {
             target: &target,
             proxy: None,
             tls: &tls,
+            trust: &trust,
             deadline: Instant::now(),
             timeout: Duration::from_secs(3),
         };

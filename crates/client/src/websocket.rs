@@ -3,16 +3,16 @@
 //! task, queue or callback hand-off of its own: each poll runs the protocol state machine on
 //! the stream directly, in the caller's task, with the same byte-moving steps and timers as
 //! the handler API's driver.
-use crate::connection::with_subprotocols;
 use crate::error::{Cause, Error};
-use crate::establish::{establish, Request};
+use crate::establish::{establish, handshake_for, Request};
 use crate::message::{CloseFrame, Message};
 use crate::options::Options;
 use crate::proxy::ProxyEnvironment;
 use crate::target::Target;
 use crate::timers::{give_up, next_deadline, Due, Keepalive, FAR_FUTURE};
+use crate::tls::TrustPaths;
 use crate::transport::Stream as Transport;
-use crate::wire::{holds_large_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
+use crate::wire::{holds_releasable_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
 use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
 use net_websocket_protocol::handshake::Accepted;
@@ -64,13 +64,14 @@ pub async fn connect_async_with_headers(
     options: Options,
 ) -> Result<WebSocket, Error> {
     let target = Target::parse(url).map_err(|e| Error::new("", Cause::Url(e)))?;
-    let endpoint = target.endpoint();
-    let headers = with_subprotocols(headers, &options.subprotocols)
-        .map_err(|e| Error::new(&endpoint, Cause::Handshake(e)))?;
+    // Refuse bad headers before connecting.
+    handshake_for(&target, headers, &options)
+        .map_err(|e| Error::new(&target.endpoint(), Cause::Handshake(e)))?;
     let request = Request {
         target,
-        headers,
+        headers: headers.to_vec(),
         proxy_environment: ProxyEnvironment::capture(),
+        trust: TrustPaths::from_environment(),
     };
     let opened = establish(&request, &options, &mut |_| {})
         .await?
@@ -226,7 +227,7 @@ impl WebSocket {
                 &self.keepalive,
                 self.settings.ping_interval,
                 self.settings.dead_after,
-                holds_large_buffer(&self.protocol),
+                holds_releasable_buffer(&self.protocol),
             );
             if self.timer.deadline() != deadline {
                 self.timer.as_mut().reset(deadline);

@@ -120,8 +120,15 @@ thread_local! {
     static READ_BUFFERS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
-pub(crate) fn holds_large_buffer(protocol: &Protocol) -> bool {
+fn holds_large_buffer(protocol: &Protocol) -> bool {
     protocol.read_buffer_len() > READ_BUFFER_SIZE
+}
+
+/// Whether `protocol` holds a read buffer grown for large messages that [`reclaim_read_buffer`]
+/// would free now: not while part of a frame waits in it (a peer that stalls mid-frame must
+/// not make the release due, and then due again, forever).
+pub(crate) fn holds_releasable_buffer(protocol: &Protocol) -> bool {
+    holds_large_buffer(protocol) && !protocol.holds_partial_input()
 }
 
 /// Gives `protocol` a read buffer of this worker's, when it has none.

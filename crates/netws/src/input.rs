@@ -90,6 +90,9 @@ pub fn send_lines(
                     "stdin line {number} makes a message over the limit of {max_message} bytes"
                 ))
             }
+            Err(SendError::NoMemory) => {
+                return Event::InputFailed(format!("stdin line {number}: out of memory"))
+            }
         }
     }
 }

@@ -275,6 +275,12 @@ impl Connection {
         self.reader.buffer_len()
     }
 
+    /// Whether received bytes wait in the read buffer for the rest of their frame: then
+    /// [`Connection::take_idle_read_buffer`] returns None until more arrives.
+    pub fn holds_partial_input(&self) -> bool {
+        self.reader.holds_input()
+    }
+
     fn takes_input(&self) -> bool {
         !self.closing.stops_reading() && !self.closing.eof
     }

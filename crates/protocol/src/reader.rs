@@ -215,6 +215,11 @@ impl Reader {
         !self.buf.is_empty()
     }
 
+    /// Whether bytes wait in the input buffer (part of a frame): it cannot be taken now.
+    pub(crate) fn holds_input(&self) -> bool {
+        self.start != self.filled
+    }
+
     /// Makes `buf[filled..len - 1]` at least `need` bytes: moves the held bytes to the front,
     /// then grows (to at least double) when that is not enough.
     fn make_room(&mut self, need: usize) {

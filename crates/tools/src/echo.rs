@@ -20,6 +20,8 @@
 //!   `/redirect/302?/redirect/302?/` redirects twice, then `/` echoes); without a `?` there is
 //!   no Location field; any other CODE is an echo path;
 //! - `/redirect-loop`: refuses with `302 Found` and `Location: /redirect-loop`;
+//! - `/slow-redirect/MS?LOCATION`: waits MS milliseconds, then refuses with `302 Found` and
+//!   `Location: LOCATION` (`/` when there is no query);
 //! - `/subprotocol/first`: accepts with the first subprotocol the client offered in
 //!   `Sec-WebSocket-Protocol` (none if it offered none), then echoes;
 //! - `/subprotocol/NAME` (any other NAME): accepts with `Sec-WebSocket-Protocol: NAME`
@@ -176,6 +178,11 @@ async fn answer<S: Stream>(
                 Some(location) => send(stream, &with_field(&refusal, "Location", location)).await?,
                 None => send(stream, &refusal).await?,
             }
+        }
+        Script::SlowRedirect { delay_ms, location } => {
+            tokio::time::sleep(Duration::from_millis(u64::from(delay_ms))).await;
+            let refusal = reject_response(302, "Found");
+            send(stream, &with_field(&refusal, "Location", location)).await?;
         }
         Script::BadExtension => {
             let response = with_extensions(

@@ -4,9 +4,10 @@
  * /redirect-loop paths: relative, absolute, http:// and wss:// locations are followed for
  * every redirect code; 5 in a row are followed and a 6th fails with onError(1009, "too many
  * redirects"); a loop and a redirect from wss:// to ws:// are refused; with following off a
- * redirect fails the attempt with its code and location; the AddHeader headers are sent again,
- * except Authorization and Cookie once the redirect leads to another host; the handshake
- * response callback sees every response in order, before onOpen.
+ * redirect fails the attempt with its code and location; the AddHeader headers are sent again
+ * to the same origin (scheme, host, port) and to no other (WebSocketEx_SetRedirectTrusted
+ * sends them everywhere); one connect timeout bounds the whole chain (/slow-redirect/MS); the
+ * handshake response callback sees every response in order, before onOpen.
  */
 #include "common.h"
 
@@ -143,40 +144,79 @@ static const char *headers_after(struct WebSocket *c, const char *url)
     return ev->text;
 }
 
-static void test_credentials_stay_on_the_same_host(void)
+/* Adds the headers a caller may carry credentials in. */
+static void add_credential_headers(struct WebSocket *c)
+{
+    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("Authorization", "Bearer secret")),
+             WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("Cookie", "session=1")), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("X-Api-Key", "k-123")), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("Sec-WebSocket-Protocol", "token.abc")),
+             WEBSOCKET_OK);
+}
+
+/* How many of the four headers of add_credential_headers the report holds. */
+static int credential_headers_in(const char *lines)
+{
+    return (int)(count_fields(lines, "Authorization", "Bearer secret") +
+                 count_fields(lines, "Cookie", "session=1") +
+                 count_fields(lines, "X-Api-Key", "k-123") +
+                 count_fields(lines, "Sec-WebSocket-Protocol", "token.abc"));
+}
+
+static void test_headers_stay_with_the_origin(void)
 {
     char url[SIZE], location[SIZE], host[SIZE];
     struct WebSocket *c = rec_client();
     const char *lines;
-    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("Authorization", "Bearer secret")),
-             WEBSOCKET_OK);
-    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("Cookie", "session=1")), WEBSOCKET_OK);
-    CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("X-Keep", "1")), WEBSOCKET_OK);
+    add_credential_headers(c);
 
-    /* Same host and port (relative, then absolute): everything again, once. */
+    /* Same origin (relative, then absolute): every header again, once each. */
     lines = headers_after(c, echo_url("/redirect/302?/headers"));
-    CHECK_EQ(count_fields(lines, "Authorization", "Bearer secret"), 1);
-    CHECK_EQ(count_fields(lines, "Cookie", "session=1"), 1);
-    CHECK_EQ(count_fields(lines, "X-Keep", "1"), 1);
+    CHECK_MSG(credential_headers_in(lines) == 4, "headers:\n%s", lines);
     url_of(location, "%s%s", echo_base, "/headers");
     lines = headers_after(c, url_of(url, "%s/redirect/307?%s", echo_base, location));
-    CHECK_EQ(count_fields(lines, "Authorization", "Bearer secret"), 1);
-    CHECK_EQ(count_fields(lines, "X-Keep", "1"), 1);
+    CHECK_MSG(credential_headers_in(lines) == 4, "headers:\n%s", lines);
 
-    /* Another host name for the same server: no credentials. */
+    /* Another host name for the same server: none of the caller's headers. */
     url_of(location, "ws://localhost%s%s", echo_port, "/headers");
     lines = headers_after(c, url_of(url, "%s/redirect/302?%s", echo_base, location));
     url_of(host, "localhost%s%s", echo_port, "");
     CHECK_MSG(count_fields(lines, "Host", host) == 1, "not a request for %s:\n%s", host, lines);
-    CHECK_EQ(count_fields(lines, "X-Keep", "1"), 1);
-    CHECK_MSG(count_fields(lines, "Authorization", NULL) == 0,
-              "Authorization sent to another host:\n%s", lines);
-    CHECK_MSG(count_fields(lines, "Cookie", NULL) == 0, "Cookie sent to another host:\n%s",
+    CHECK_MSG(credential_headers_in(lines) == 0, "a caller's header went to another host:\n%s",
               lines);
+
+    /* Trusted redirects: every header goes to the other host too. */
+    CHECK_EQ(WebSocketEx_SetRedirectTrusted(c, 1), WEBSOCKET_OK);
+    lines = headers_after(c, url);
+    CHECK_MSG(credential_headers_in(lines) == 4, "headers:\n%s", lines);
+    CHECK_EQ(WebSocketEx_SetRedirectTrusted(c, 0), WEBSOCKET_OK);
 
     /* The next Connect (no redirect) sends them again. */
     lines = headers_after(c, echo_url("/headers"));
-    CHECK_EQ(count_fields(lines, "Authorization", "Bearer secret"), 1);
+    CHECK_MSG(credential_headers_in(lines) == 4, "headers:\n%s", lines);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(WebSocketEx_SetRedirectTrusted(c, 1), WEBSOCKET_CLIENT_NOT_CREATED);
+    CHECK_EQ(WebSocketEx_SetRedirectTrusted(NULL, 1), WEBSOCKET_CLIENT_NULL);
+}
+
+/* Three hops of 400 ms each under a 1 s connect timeout: the chain times out, although no
+ * single hop takes a second. */
+static void test_one_timeout_for_the_whole_chain(void)
+{
+    struct WebSocket *c = rec_client();
+    const char *message;
+    long long started;
+    CHECK_EQ(WebSocketEx_SetConnectTimeout(c, 1000), WEBSOCKET_OK);
+    /* Two hops fit. */
+    open_echo_close(c, echo_url("/slow-redirect/300?/slow-redirect/300?/"));
+    rec_forget(c);
+    started = now_ms();
+    message = CONNECT_FAIL(c, echo_url("/slow-redirect/400?/slow-redirect/400?/slow-redirect/400?/"),
+                           WEBSOCKET_CONNECTION_ERROR);
+    CHECK_CONTAINS(message, "timed out after 1 s");
+    CHECK_MSG(now_ms() - started < scaled_ms(1100) + 400,
+              "the chain failed after %lld ms", now_ms() - started);
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -221,7 +261,8 @@ int main(void)
     test_loop_is_refused();
     test_tls_downgrade_is_refused_upgrade_followed();
     test_following_off();
-    test_credentials_stay_on_the_same_host();
+    test_headers_stay_with_the_origin();
+    test_one_timeout_for_the_whole_chain();
     test_handshake_responses_in_order();
     printf("test_redirects: all passed\n");
     return 0;

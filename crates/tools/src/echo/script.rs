@@ -11,6 +11,11 @@ pub(super) enum Script<'a> {
         reason: &'static str,
         location: Option<&'a str>,
     },
+    /// Wait this many milliseconds, then redirect (302) to the location.
+    SlowRedirect {
+        delay_ms: u16,
+        location: &'a str,
+    },
     Close(u16),
     Drop,
     Raw(&'static [u8]),
@@ -92,6 +97,11 @@ pub(super) fn script(resource: &str) -> Script<'_> {
                     reason,
                     location: query,
                 }
+            } else if let Some(delay_ms) = number("/slow-redirect/") {
+                Script::SlowRedirect {
+                    delay_ms,
+                    location: query.unwrap_or("/"),
+                }
             } else if let Some(name) = path.strip_prefix("/subprotocol/").filter(|n| !n.is_empty())
             {
                 Script::Subprotocol(Subprotocol::Named(name))
@@ -132,6 +142,17 @@ mod tests {
         assert_eq!(script("/mute"), Script::Mute);
         assert_eq!(script("/pong"), Script::Raw(b"\x8a\x0bunsolicited"));
         assert_eq!(script("/mute/more"), Script::Echo);
+    }
+
+    #[test]
+    fn slow_redirects_wait_then_redirect() {
+        assert_eq!(
+            script("/slow-redirect/400?/slow-redirect/400?/"),
+            Script::SlowRedirect {
+                delay_ms: 400,
+                location: "/slow-redirect/400?/"
+            }
+        );
     }
 
     #[test]

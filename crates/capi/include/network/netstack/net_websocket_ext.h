@@ -481,16 +481,34 @@ int WebSocketEx_SetReconnectCallback(struct WebSocket *client, WebSocketEx_OnRec
  * Redirects (301, 302, 303, 307, 308 with a Location) are followed by default, up to 5 in a
  * row, each with a new handshake: relative locations are resolved against the URL that
  * answered, http:// and https:// mean ws:// and wss://, and a redirect from wss:// to ws:// is
- * refused, as is a loop. The headers of AddHeader and Connect are sent again, except
- * Authorization and Cookie when the redirect leads to another host or port (as curl and
- * browsers do). When not followed, a redirect fails the attempt with onError(1009, "...
- * redirect 302 to /new not followed: redirects are off").
+ * refused, as is a loop. The whole chain is bounded by one connect timeout
+ * (WebSocketEx_SetConnectTimeout), not one per hop. The headers of AddHeader and Connect are
+ * sent again to the same origin (scheme, host and port); a redirect to another origin gets
+ * none of them, since any may carry credentials (Authorization, Cookie, an API key, a token
+ * in Sec-WebSocket-Protocol), as browsers and curl do, unless WebSocketEx_SetRedirectTrusted
+ * says otherwise. Subprotocols set with WebSocketEx_SetSubprotocols are offered at every hop.
+ * When not followed, a redirect fails the attempt with onError(1009, "... redirect 302 to
+ * /new not followed: redirects are off").
  *
  * @param client The client.
  * @param enable Non-zero to follow redirects (the default), 0 not to.
  * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
  */
 int WebSocketEx_SetFollowRedirects(struct WebSocket *client, int enable);
+
+/**
+ * @brief Sends the caller's headers to every origin a redirect leads to, or only to the URL's.
+ *
+ * By default (0) the headers added with AddHeader and given to Connect go only to the origin
+ * (scheme, host and port) of the URL given to Connect and of redirects within it. Non-zero
+ * trusts every redirect with them, as curl's --location-trusted does: use it only when every
+ * server a redirect may lead to should see your credentials. From the next Connect.
+ *
+ * @param client The client.
+ * @param trusted Non-zero to send the headers to every origin, 0 (the default) not to.
+ * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
+ */
+int WebSocketEx_SetRedirectTrusted(struct WebSocket *client, int trusted);
 
 /**
  * @brief The subprotocols to offer (Sec-WebSocket-Protocol), most preferred first.
