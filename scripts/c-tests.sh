@@ -8,6 +8,7 @@
 #   TOOLS_DIR    ws-echo-server, ws-hostile-server, ws-test-proxy and ws-test-pki (default
 #                target/release)
 #   (relative paths are taken from the repository root)
+#   C_TESTS_ONLY comma-separated test names to run (default: all), e.g. test_hostile
 #
 # Builds every crates/capi/tests/c/test_*.c as strict C99 (plus test_cpp.c and test_abi.c as
 # C++11, and the example echo_demo.c) into build/c-tests/, checks the library's export list,
@@ -26,6 +27,8 @@
 #                            path (ws-hostile-server; --list prints them)
 #   WS_HOSTILE_LOG           its log: one line `SCENARIO <name> <outcome>` per connection
 #   WS_HOSTILE_SERVER        the ws-hostile-server binary (absolute path), for its --list
+#   WS_HOSTILE_TLS_URL, WS_HOSTILE_TLS_LOG: the same server over TLS (wss://localhost:PORT,
+#                            a certificate of the test CA) and its log
 #   WS_HTTP_PROXY, WS_HTTP_AUTH_PROXY, WS_HTTP_DENY_PROXY: HTTP CONNECT proxies (plain; user
 #                            "user" and password "p@ss word"; answering 403)
 #   WS_SOCKS_PROXY, WS_SOCKS_AUTH_PROXY, WS_SOCKS_DENY_PROXY: SOCKS5 proxies (the same three)
@@ -222,6 +225,10 @@ start_servers() {
     export WS_HOSTILE_URL="ws://$listening" WS_HOSTILE_LOG=$BUILD_DIR/hostile-server.out
     WS_HOSTILE_SERVER=$(cd "$TOOLS_DIR" && pwd)/ws-hostile-server
     export WS_HOSTILE_SERVER
+    start hostile-tls-server "$TOOLS_DIR/ws-hostile-server" --tls-cert "$pki/server.pem" \
+        --tls-key "$pki/server-key.pem" || return
+    export WS_HOSTILE_TLS_URL="wss://localhost:${listening##*:}"
+    export WS_HOSTILE_TLS_LOG=$BUILD_DIR/hostile-tls-server.out
     start tls-server "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" || return
     export WS_TLS_URL="wss://localhost:${listening##*:}"
     start tls-wrong-name "$echo" --tls-cert "$pki/wrong-name.pem" \
@@ -256,7 +263,11 @@ run() { # run NAME COMMAND...; output in $BUILD_DIR/NAME.log
     local name=$1 log=$BUILD_DIR/$1.log status=0
     shift
     timeout "$time_limit" "${runner[@]}" "$@" >"$log" 2>&1 || status=$?
-    if ((status == 124)); then echo "timed out after ${time_limit} s" >>"$log"; fi
+    if ((status == 124)); then
+        echo "timed out after ${time_limit} s" >>"$log"
+    elif ((status > 128)); then
+        echo "killed by signal $((status - 128)) (exit status $status)" >>"$log"
+    fi
     local pid
     for pid in "${server_pids[@]}"; do
         if ! kill -0 "$pid" 2>/dev/null; then
@@ -267,6 +278,7 @@ run() { # run NAME COMMAND...; output in $BUILD_DIR/NAME.log
 }
 
 for entry in "${tests[@]}"; do
+    if [[ -n ${C_TESTS_ONLY:-} && ,$C_TESTS_ONLY, != *",${entry%%:*},"* ]]; then continue; fi
     run "${entry%%:*}" "./${entry#*:}"
     # With two workers a callback runs inline on one while the other stays free.
     if [[ ${entry%%:*} == test_blocking_callback ]]; then
@@ -274,7 +286,7 @@ for entry in "${tests[@]}"; do
     fi
 done
 
-if ((demo_built)); then
+if ((demo_built)) && [[ -z ${C_TESTS_ONLY:-} ]]; then
     run echo_demo "./$BUILD_DIR/echo_demo" "${WS_ECHO_URL:-}/demo"
     # Its output is part of its contract.
     status=0

@@ -156,3 +156,43 @@ ffi_fn! {
         state.connection.as_ref().map_or(0, |c| c.connection.queued_bytes())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{OH_WebSocketClient_Constructor, OH_WebSocketClient_Destroy};
+    use crate::lifecycle::WebSocketEx_SetCloseTimeout;
+    use std::time::Duration;
+
+    /// Two setters of one client at once never lose each other's change: each thread sets
+    /// its own option to a rising value, and in the end both hold their last one.
+    #[test]
+    fn concurrent_setters_keep_both_changes() {
+        const ROUNDS: usize = 20_000;
+        // SAFETY: the C API as documented; the client outlives both threads.
+        let client = unsafe { OH_WebSocketClient_Constructor(None, None, None, None) } as usize;
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for n in 1..=ROUNDS {
+                    let c = client as *mut WebSocket;
+                    assert_eq!(unsafe { WebSocketEx_SetMaxSendSize(c, n) }, WEBSOCKET_OK);
+                }
+            });
+            scope.spawn(|| {
+                for n in 1..=ROUNDS as u32 {
+                    let c = client as *mut WebSocket;
+                    assert_eq!(unsafe { WebSocketEx_SetCloseTimeout(c, n) }, WEBSOCKET_OK);
+                }
+            });
+        });
+        let entry = registry::lookup(client as *mut WebSocket).unwrap();
+        let options = entry.state().options.clone();
+        assert_eq!(options.max_send_size, ROUNDS);
+        assert_eq!(options.close_timeout, Duration::from_millis(ROUNDS as u64));
+        drop(entry);
+        assert_eq!(
+            unsafe { OH_WebSocketClient_Destroy(client as *mut WebSocket) },
+            WEBSOCKET_OK
+        );
+    }
+}

@@ -163,7 +163,7 @@ impl Outbox {
     }
 
     /// The task takes everything queued, after what `batch` still holds, and gives back the
-    /// buffers in `used`. With nothing queued it is woken by the next push. `Err` once aborted;
+    /// buffers in `used`. It is woken by the next push. `Err` once aborted;
     /// otherwise when Close was called, if it was.
     pub(crate) fn take(
         &self,
@@ -179,9 +179,16 @@ impl Outbox {
         if state.aborted {
             return Err(Interrupt::Aborted);
         }
-        if state.queue.is_empty() {
+        // Always registered, also when items are taken: a task that cannot write them yet
+        // (the socket is full) must still be woken by a Close or an Abort.
+        if !state
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
             state.waker = Some(cx.waker().clone());
-        } else if batch.is_empty() {
+        }
+        if batch.is_empty() {
             std::mem::swap(&mut state.queue, batch);
         } else {
             batch.append(&mut state.queue);
@@ -279,6 +286,39 @@ mod tests {
         outbox.give_back(Vec::with_capacity(large));
         outbox.release_large();
         assert!(!outbox.holds_large());
+    }
+
+    /// Counts its wake-ups.
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Counter {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_task_that_took_items_is_still_woken_by_close_and_abort() {
+        let outbox = Outbox::default();
+        let counter = std::sync::Arc::new(Counter(Default::default()));
+        let waker = Waker::from(counter.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (mut batch, mut used) = (VecDeque::new(), Vec::new());
+        outbox.push(Outgoing::Binary(vec![1]));
+        // The task takes the message and cannot write it yet (it stays in the batch).
+        assert_eq!(outbox.take(&mut batch, &mut used, &mut cx), Ok(None));
+        assert_eq!(batch.len(), 1);
+        outbox.push(Outgoing::Close(1000, String::new()));
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "Close woke the task");
+        let requested = outbox.take(&mut batch, &mut used, &mut cx).unwrap();
+        assert!(requested.is_some(), "the Close call's time");
+        // Taken, the Close still interrupts an attempt or a wait (reconnection).
+        assert_eq!(
+            outbox.poll_interrupt(&mut cx),
+            Poll::Ready(Interrupt::Cancelled)
+        );
+        outbox.abort();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2, "Abort woke the task");
     }
 
     #[test]

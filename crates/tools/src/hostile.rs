@@ -9,6 +9,9 @@
 //! SCENARIO <name> <outcome>
 //! ```
 //!
+//! The server speaks plain TCP ([`serve`]) or TLS ([`serve_tls`], as a TLS-terminating proxy
+//! in front of a server would: its FIN and reset reach the client under TLS).
+//!
 //! where the outcome is what the client did at the end ([`Outcome`]): `close CODE` (the first
 //! close frame it sent, with its code; `close none` for an empty one), `eof` (it ended TCP
 //! without a close frame), `reset` (it reset TCP, or a write found it gone), `timeout` (it did
@@ -30,6 +33,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{timeout_at, Instant};
+use tokio_rustls::TlsAcceptor;
 
 mod catalogue;
 pub mod frames;
@@ -92,6 +96,23 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// A connection the server plays on, plain or TLS: either way its TCP socket can be reset.
+trait Link: AsyncRead + AsyncWrite + Unpin + Send {
+    fn tcp(&self) -> &TcpStream;
+}
+
+impl Link for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+}
+
+impl Link for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+}
+
 /// Accepts connections forever, one task each.
 pub async fn serve(listener: TcpListener, log: Log) {
     loop {
@@ -102,8 +123,24 @@ pub async fn serve(listener: TcpListener, log: Log) {
     }
 }
 
+/// [`serve`] over TLS: the scenarios play inside the TLS session.
+pub async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor, log: Log) {
+    loop {
+        if let Ok((stream, _)) = listener.accept().await {
+            let _ = stream.set_nodelay(true);
+            let (acceptor, log) = (acceptor.clone(), log.clone());
+            tokio::spawn(async move {
+                match acceptor.accept(stream).await {
+                    Ok(tls) => connection(tls, log).await,
+                    Err(e) => log(&format!("SCENARIO - tls-failed {e}")),
+                }
+            });
+        }
+    }
+}
+
 /// One connection: the request, the scenario, the log line, the end.
-async fn connection(mut stream: TcpStream, log: Log) {
+async fn connection<S: Link>(mut stream: S, log: Log) {
     let (name, outcome) = match read_request(&mut stream).await {
         Ok(Some((scenario, accepted, buf))) => {
             let leftover = buf.get(accepted.consumed..).unwrap_or_default();
@@ -123,7 +160,7 @@ type Request = (&'static Scenario, ServerAccepted, Vec<u8>);
 
 /// Reads the request head and finds its scenario: `Ok(None)` when the client left first;
 /// `Err` (name and outcome to log) when it is answered with an error status.
-async fn read_request(stream: &mut TcpStream) -> Result<Option<Request>, (String, Outcome)> {
+async fn read_request<S: Link>(stream: &mut S) -> Result<Option<Request>, (String, Outcome)> {
     let deadline = Instant::now() + PATIENCE;
     let mut buf = Vec::with_capacity(4096);
     let refuse = |name: &str, why: String| (name.to_string(), Outcome::BadRequest(why));
@@ -163,8 +200,8 @@ async fn read_request(stream: &mut TcpStream) -> Result<Option<Request>, (String
 
 /// Plays `scenario` on a connection whose request was `accepted` (with `leftover` bytes read
 /// past it); returns what the client did at the end.
-async fn play(
-    stream: &mut TcpStream,
+async fn play<S: Link>(
+    stream: &mut S,
     scenario: &Scenario,
     accepted: &ServerAccepted,
     leftover: &[u8],
@@ -186,6 +223,17 @@ async fn play(
         Play::NoResponse => None,
         Play::EofBeforeResponse => stream.shutdown().await.err(),
         Play::ResetBeforeResponse => return reset(stream),
+        Play::PartialResponse { bytes, then } => {
+            let head = &accepted.response[..bytes.min(accepted.response.len())];
+            match send(stream, head).await {
+                Ok(()) => match run(stream, &mut connection, then).await {
+                    Ok(Some(outcome)) => return outcome,
+                    Ok(None) => None,
+                    Err(e) => Some(e),
+                },
+                Err(e) => Some(e),
+            }
+        }
         Play::EndlessHeaders => {
             let first = format!("{SWITCHING}\r\n");
             let filler = "a".repeat(1000);
@@ -218,8 +266,8 @@ async fn play(
 
 /// The steps of an open connection. `Ok(Some)`: a step ended the connection (a reset, or a
 /// ping flood that saw the client's end); `Ok(None)`: watch the client now.
-async fn run(
-    stream: &mut TcpStream,
+async fn run<S: Link>(
+    stream: &mut S,
     connection: &mut Connection,
     steps: &[Step],
 ) -> io::Result<Option<Outcome>> {
@@ -229,6 +277,21 @@ async fn run(
             Step::Frame(first, payload) => out.extend(frame(first, payload, None)),
             Step::Masked(first, payload) => out.extend(frame(first, payload, Some(MASK_KEY))),
             Step::Bytes(bytes) => out.extend_from_slice(bytes),
+            Step::Zeros(n) => out.resize(out.len() + n, 0),
+            Step::Pause(ms) => {
+                send(stream, &std::mem::take(&mut out)).await?;
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            Step::PingsWithoutReading { count, every_ms } => {
+                send(stream, &std::mem::take(&mut out)).await?;
+                for i in 0..count {
+                    tokio::time::sleep(Duration::from_millis(every_ms)).await;
+                    let ping = frame(FIN | PING, format!("ping {i}").as_bytes(), None);
+                    if let Err(e) = send(stream, &ping).await {
+                        return Ok(Some(write_failure(&e)));
+                    }
+                }
+            }
             Step::Close(code, reason) => {
                 out.extend(frame(FIN | CLOSE, &close_payload(code, reason), None))
             }
@@ -314,7 +377,7 @@ fn fragments(out: &mut Vec<u8>, opcode: u8, payload: &[u8], size: usize) {
 
 /// `n` pings at once, every pong awaited (in order), then a close frame saying how it went;
 /// then what the client does.
-async fn ping_flood(stream: &mut TcpStream, connection: &mut Connection, n: usize) -> Outcome {
+async fn ping_flood<S: Link>(stream: &mut S, connection: &mut Connection, n: usize) -> Outcome {
     let mut pings = Vec::with_capacity(n * 7);
     for i in 0..n {
         pings.extend(frame(FIN | PING, i.to_string().as_bytes(), None));
@@ -324,8 +387,7 @@ async fn ping_flood(stream: &mut TcpStream, connection: &mut Connection, n: usiz
         received: 0,
         wrong: None,
     };
-    let (reader, mut writer) = stream.split();
-    let mut reader = reader;
+    let (mut reader, mut writer) = tokio::io::split(&mut *stream);
     let (sent, seen) = tokio::join!(
         send(&mut writer, &pings),
         observe(&mut reader, connection, Some(&mut tally))
@@ -409,8 +471,8 @@ async fn observe<R: AsyncRead + Unpin>(
 
 /// Header bytes for as long as the client takes them (at most [`ENDLESS_LIMIT`] and
 /// [`PATIENCE`]): `first`, then `next(0)`, `next(1)`, …
-async fn endless(
-    stream: &mut TcpStream,
+async fn endless<S: Link>(
+    stream: &mut S,
     first: &[u8],
     mut next: impl FnMut(usize) -> Vec<u8>,
 ) -> Outcome {
@@ -432,8 +494,8 @@ async fn endless(
 }
 
 /// SO_LINGER 0: the close that follows sends a reset.
-fn reset(stream: &TcpStream) -> Outcome {
-    match stream.set_zero_linger() {
+fn reset<S: Link>(stream: &S) -> Outcome {
+    match stream.tcp().set_zero_linger() {
         Ok(()) => Outcome::SentReset,
         Err(e) => Outcome::Error(e.kind()),
     }

@@ -10,6 +10,8 @@
  *   - reconnection off: onError then onClose(1006);
  *   - Destroy during a backoff: returns at once, and no callback follows;
  *   - Close during a backoff: onClose(1006, "reconnection cancelled by Close");
+ *   - Close from onError (of a failed attempt, or of a connection lost while the library still
+ *     waits for the server's end): no further attempt, and onClose(1006) after the callback;
  *   - giving up: the first attempt and maxAttempts retries fail, then
  *     onClose(1006, "gave up after N reconnection attempts");
  *   - a protocol violation by the server and a keepalive timeout are retried too;
@@ -446,6 +448,54 @@ static void test_redirects_are_followed_again(void)
     CHECK_QUIET(c, 300);
 }
 
+static int close_in_on_error_result = -1;
+
+/* onError that records, then calls Close. */
+static void closing_on_error(struct WebSocket *client, WebSocket_ErrorResult result)
+{
+    rec_on_error(client, result);
+    if (close_in_on_error_result == -1)
+        close_in_on_error_result =
+            OH_WebSocketClient_Close(client, close_option(1000, "stop from onError"));
+}
+
+/* Close called from onError stops the reconnection that the failure scheduled: after a
+ * connection that failed (the library lingers for the server's end meanwhile) and after an
+ * attempt that failed. */
+static void test_close_from_on_error_stops_reconnection(void)
+{
+    static const char *const paths[] = {"/violate", NULL};
+    size_t i;
+    for (i = 0; i < 2; i++) {
+        struct WebSocket *c = OH_WebSocketClient_Constructor(rec_on_open, rec_on_message,
+                                                             closing_on_error, rec_on_close);
+        const rec_event *ev;
+        char url[256];
+        CHECK(c != NULL);
+        rec_forget(c);
+        CHECK_EQ(WebSocketEx_SetReconnect(c, 5, 50, 100, 0), WEBSOCKET_OK);
+        CHECK_EQ(WebSocketEx_SetReconnectCallback(c, rec_on_reconnect), WEBSOCKET_OK);
+        close_in_on_error_result = -1;
+        if (paths[i] != NULL)
+            snprintf(url, sizeof url, "%s", echo_url(paths[i]));
+        else
+            snprintf(url, sizeof url, "%s", REFUSED_URL);
+        CHECK_EQ(OH_WebSocketClient_Connect(c, url, no_headers()), WEBSOCKET_OK);
+        WAIT_FOR(c, EV_CLOSE, 1, 5000);
+        CHECK_EQ(close_in_on_error_result, WEBSOCKET_OK);
+        /* Backoffs are at most 100 ms: an attempt would have come by now. */
+        CHECK_QUIET(c, 600);
+        CHECK_MSG(rec_count(c, EV_OPEN) == (paths[i] != NULL ? 1u : 0u),
+                  "%s: the client reconnected after Close", url);
+        CHECK_EQ(rec_count(c, EV_ERROR), 1);
+        ev = rec_nth(c, EV_CLOSE, 0);
+        CHECK_EQ(ev->code, 1006);
+        CHECK_CONTAINS(ev->text, "cancelled by Close");
+        rec_check_sequence(c, 1);
+        CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    }
+}
+
 /* Close after an open never reconnects, even with afterServerClose. */
 static void test_close_does_not_reconnect(void)
 {
@@ -486,6 +536,7 @@ int main(void)
     test_violation_and_keepalive_are_retried();
     test_redirects_are_followed_again();
     test_close_does_not_reconnect();
+    test_close_from_on_error_stops_reconnection();
     test_bad_values();
     printf("test_reconnect: all passed\n");
     return 0;

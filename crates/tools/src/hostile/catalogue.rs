@@ -36,6 +36,8 @@ pub enum Play {
     EndlessHeaders,
     /// A 101 status line, then one header line that never ends.
     EndlessHeaderLine,
+    /// The first `bytes` of a valid 101 response, then `then`.
+    PartialResponse { bytes: usize, then: &'static [Step] },
     /// A valid 101 (with `extra` fields; accepting permessage-deflate when `deflate`, and
     /// then requiring an offer), then `steps`.
     Open {
@@ -55,6 +57,13 @@ pub enum Step {
     Masked(u8, &'static [u8]),
     /// Bytes as they are.
     Bytes(&'static [u8]),
+    /// This many zero bytes.
+    Zeros(usize),
+    /// Everything so far is sent, then nothing for this many milliseconds.
+    Pause(u64),
+    /// A ping every `every_ms` milliseconds, `count` times, without reading anything meanwhile
+    /// (a write that fails ends the connection: the client went away).
+    PingsWithoutReading { count: usize, every_ms: u64 },
     /// A close frame with this code (as given, allowed or not) and reason bytes.
     Close(u16, &'static [u8]),
     /// A header announcing this 64-bit length, and no payload.
@@ -586,6 +595,16 @@ pub static SCENARIOS: &[Scenario] = &[
         play: open(&[Step::Close(1000, b"normal")]),
     },
     Scenario {
+        name: "close-reason-newline",
+        does: "sends close 1000 whose reason holds a newline and what looks like a log line",
+        breaks: "nothing in the RFC (a reason is any UTF-8): the client's logger must escape \
+                 it, so that a server cannot forge log lines",
+        play: open(&[Step::Close(
+            1000,
+            b"bye\nnet_websocket ERROR forged by the server",
+        )]),
+    },
+    Scenario {
         name: "close-empty",
         does: "sends a close frame with an empty payload",
         breaks: "nothing: the client reports 1005 (RFC 6455 §7.1.5) and answers an empty close",
@@ -646,6 +665,68 @@ pub static SCENARIOS: &[Scenario] = &[
         does: "sends 5 text messages, then ends TCP without a close frame",
         breaks: "RFC 6455 §7.1.1: the 5 messages first, then onError and onClose(1006)",
         play: open(&[Step::Messages(5), Step::Eof]),
+    },
+    // ---- stalls: the client waits without spinning, and its timers still run ---------------
+    Scenario {
+        name: "partial-frame-stall",
+        does: "announces a 1 MiB binary frame, sends 200 KiB of it, then sends nothing more \
+               (but reads)",
+        breaks: "nothing in the RFC: the client waits without using the CPU, and its \
+                 keepalive still gives up (close 1011)",
+        play: open(&[
+            Step::Bytes(&[0x82, 127, 0, 0, 0, 0, 0, 0x10, 0, 0]),
+            Step::Zeros(200 << 10),
+        ]),
+    },
+    Scenario {
+        name: "partial-header-stall",
+        does: "sends a binary frame header cut inside its 64-bit length, then nothing more \
+               (but reads)",
+        breaks: "nothing in the RFC: the client waits without using the CPU, and its \
+                 keepalive still gives up (close 1011)",
+        play: open(&[Step::Bytes(&[0x82, 127, 0, 0, 0])]),
+    },
+    Scenario {
+        name: "pings-never-reads",
+        does: "sends a ping every second (60 at most) and never reads, so the client's sends \
+               back up",
+        breaks: "nothing in the RFC: Close's timeout counts from the call, and then the \
+                 connection is cut with what was not sent in onClose's reason",
+        play: open(&[Step::PingsWithoutReading {
+            count: 60,
+            every_ms: 1000,
+        }]),
+    },
+    // ---- the peer goes first: writes after it must fail quietly (no SIGPIPE) --------------
+    Scenario {
+        name: "half-response-eof-reset",
+        does: "sends half of a valid 101 response, ends TCP (FIN), resets it 50 ms later",
+        breaks: "RFC 6455 §4.1 (no complete response): onError(1003), no SIGPIPE",
+        play: Play::PartialResponse {
+            bytes: 40,
+            then: &[Step::Eof, Step::Pause(50), Step::Reset],
+        },
+    },
+    Scenario {
+        name: "message-eof-reset",
+        does: "sends a text message, ends TCP (FIN), resets it 50 ms later",
+        breaks: "RFC 6455 §7.1.1 (an abrupt end): a write after the reset fails with EPIPE, \
+                 which must not raise SIGPIPE in the client's process",
+        play: open(&[Step::Messages(1), Step::Eof, Step::Pause(50), Step::Reset]),
+    },
+    Scenario {
+        name: "close-eof-reset",
+        does: "sends a text message and close 1000 \"bye\", ends TCP (FIN), resets it 50 ms \
+               later",
+        breaks: "RFC 6455 §7.1.1 (the server closes TCP first): the client's close reply \
+                 meets the reset (EPIPE, never SIGPIPE), and onClose(1000) still comes",
+        play: open(&[
+            Step::Messages(1),
+            Step::Close(1000, b"bye"),
+            Step::Eof,
+            Step::Pause(50),
+            Step::Reset,
+        ]),
     },
 ];
 
