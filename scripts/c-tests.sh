@@ -10,7 +10,8 @@
 #   (relative paths are taken from the repository root)
 #
 # Builds every crates/capi/tests/c/test_*.c as strict C99 (plus test_cpp.c and test_abi.c as
-# C++11, and the example echo_demo.c) into build/c-tests/, checks the library's export list,
+# C++11, every test_*.cpp as C++17, and the example echo_demo.c) into build/c-tests/, checks
+# the library's export list,
 # generates a test PKI (ws-test-pki, plus an RSA client certificate and an encrypted key made by
 # openssl), starts the local servers every test may use and runs each test with their
 # addresses in the environment:
@@ -69,8 +70,12 @@ mkdir -p "$BUILD_DIR"
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
     SSL_CERT_FILE SSL_CERT_DIR
 
-CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -pthread "-I$INCLUDE_DIR")
+# -Werror=implicit-function-declaration: test_includes.c relies on what net_websocket.h
+# includes, as OpenHarmony code does (C++ has no implicit declarations at all).
+CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -Werror=implicit-function-declaration -pthread
+    "-I$INCLUDE_DIR")
 CXXFLAGS=(-std=c++11 -Wall -Wextra -Werror -pthread "-I$INCLUDE_DIR")
+CXX17FLAGS=(-std=c++17 -Wall -Wextra -Wpedantic -Werror -pthread "-I$INCLUDE_DIR")
 LDFLAGS=("-L$LIB_DIR" -lnet_websocket "-Wl,-rpath,$LIB_DIR")
 
 if ((valgrind)); then
@@ -143,6 +148,15 @@ for name in test_cpp test_abi; do
         c++ "${CXXFLAGS[@]}" -o "$BUILD_DIR/$name.cxx" -x c++ "$TEST_DIR/$name.c" -x none \
         "$common_obj" "${LDFLAGS[@]}"; then
         tests+=("$name.cxx:$BUILD_DIR/$name.cxx")
+    fi
+done
+
+# C++17 programs: the includes from C++ (test_includes.cpp).
+for src in "$TEST_DIR"/test_*.cpp; do
+    name=$(basename "$src" .cpp).cxx
+    if build "$name" "$BUILD_DIR/$name.build.log" \
+        c++ "${CXX17FLAGS[@]}" -o "$BUILD_DIR/$name" "$src" "$common_obj" "${LDFLAGS[@]}"; then
+        tests+=("$name:$BUILD_DIR/$name")
     fi
 done
 

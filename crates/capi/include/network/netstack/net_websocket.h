@@ -39,9 +39,18 @@
  * pointer passed to a callback (message data, reason, errorMessage) is owned by the library
  * and valid only during that callback. Every pointer passed to a function is read during the
  * call only: strings, header lists and message data are copied before it returns.
+ *
+ * @par Includes
+ * Like OpenHarmony's, this header includes `<signal.h>`, `<stdint.h>` and `<string.h>`, in C
+ * and in C++: code written for OpenHarmony may use what they declare without including them.
  */
 #ifndef NET_WEBSOCKET_H
 #define NET_WEBSOCKET_H
+
+/* What OpenHarmony's net_websocket.h includes. */
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "net_websocket_type.h"
 
