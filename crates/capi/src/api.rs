@@ -72,6 +72,7 @@ ffi_fn! {
         let handler = Box::new(CallbackHandler { entry: entry.clone() });
         match connect(url, &headers, state.options.clone(), handler) {
             Ok(connection) => {
+                state.pending.hand_to(&connection);
                 state.connection = Some(connection);
                 WEBSOCKET_OK
             }
@@ -113,17 +114,16 @@ pub(crate) unsafe fn send(
     }
     // SAFETY: the caller passes `length` readable bytes at `data`.
     let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
-    let state = entry.state();
+    let mut state = entry.state();
     if length > state.options.max_send_size {
         return WEBSOCKET_DATA_LENGTH_EXCEEDED;
     }
+    let state = &mut *state;
     let Some(connection) = state.connection.as_ref() else {
-        // Never connected: bad text is still reported as such (the check is otherwise made
-        // once, by the connection).
-        if matches!(send_as, SendAs::Text) && simdutf8::basic::from_utf8(data).is_err() {
-            return WEBSOCKET_PROTOCOL_ERROR;
-        }
-        return WEBSOCKET_NO_CONNECTION;
+        // Never connected: kept for the first connection (SPEC §3).
+        return state
+            .pending
+            .queue(data, &send_as, state.options.send_queue_limit);
     };
     let sent = match send_as {
         // SPEC §3: text when the bytes are valid UTF-8 without NUL, binary otherwise.
@@ -185,9 +185,11 @@ ffi_fn! {
         let entry = try_code!(registry::remove(client));
         entry.mark_destroyed();
         let connection = entry.state().connection.take();
-        if let Some(connection) = connection {
-            connection.abort();
-        }
+        let Some(connection) = connection else {
+            // Connect never started anything: the reference's value (SPEC §3).
+            return WEBSOCKET_NO_CONNECTION_CONTEXT;
+        };
+        connection.abort();
         // The last reference (ours, or the running task's handler) frees the memory.
         WEBSOCKET_OK
     }

@@ -7,6 +7,7 @@ use crate::lifecycle::{
     WebSocketEx_OnHandshakeResponseCallback, WebSocketEx_OnPongCallback,
     WebSocketEx_OnReconnectCallback,
 };
+use crate::pending::Pending;
 use crate::types::*;
 use net_websocket_client::{Connection, Options};
 use std::cell::Cell;
@@ -67,6 +68,7 @@ pub(crate) struct ClientState {
     pub(crate) connection: Option<Connection>,
     pub(crate) headers: HeaderList,
     pub(crate) options: Options,
+    pub(crate) pending: Pending,
 }
 
 pub(crate) struct ClientEntry {

@@ -152,6 +152,6 @@ ffi_fn! {
             return 0;
         };
         let state = entry.state();
-        state.connection.as_ref().map_or(0, |c| c.queued_bytes())
+        state.connection.as_ref().map_or(0, |c| c.queued_bytes()) + state.pending.bytes()
     }
 }

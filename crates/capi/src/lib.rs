@@ -15,6 +15,7 @@ mod headers;
 mod last_error;
 mod lifecycle;
 mod panic;
+mod pending;
 mod registry;
 mod tls_proxy;
 mod types;

@@ -108,7 +108,9 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
  * environment variables are read during the call (see net_websocket_ext.h); wss:// verifies
  * the server's certificate against the system trust store. Connecting again after a
  * connection ended is allowed, also from inside the onError or onClose that reported its
- * end. The URL is checked first, then the headers, then whether the client is busy.
+ * end. The URL is checked first, then the headers, then whether the client is busy. Messages
+ * sent before the client's first Connect are sent after this connection opens, ahead of
+ * anything sent later.
  *
  * @param client The client.
  * @param url The server: `ws://` or `wss://`, `http://` (means ws://) or `https://` (means
@@ -138,7 +140,10 @@ int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
  * otherwise a binary message (use WebSocketEx_SendText or WebSocketEx_SendBinary to choose).
  * Messages are sent in the order of the calls; while connecting (or waiting to reconnect)
  * they are sent after the open. A message accepted while the connection is failing is
- * dropped with it.
+ * dropped with it. Until a Connect started a connection attempt the message waits, as in
+ * OpenHarmony's implementation: it counts against the send-queue limit and in
+ * WebSocketEx_GetBufferedAmount, goes out after the first connection opens, and is freed by
+ * Destroy if it never does.
  *
  * @param client The client.
  * @param data The bytes, copied before the call returns (never written to). Must not be NULL,
@@ -152,8 +157,8 @@ int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
  *         default);
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED when the send queue would exceed its limit (64 MiB
  *         by default);
- *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was called, or the
- *         end of the connection was reported.
+ *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
+ *         was called or the end of the connection was reported.
  */
 int OH_WebSocketClient_Send(struct WebSocket *client, char *data, size_t length);
 
@@ -193,10 +198,15 @@ int OH_WebSocketClient_Close(struct WebSocket *client, struct WebSocket_CloseOpt
  *   running callback of this client to return (two callbacks that destroy each other's
  *   clients at the same moment do not deadlock: the second Destroy sees the cycle and
  *   returns without waiting).
- * Destroying a client that never connected is fine.
+ * A client on which no Connect started a connection attempt is freed all the same, and
+ * Destroy returns WEBSOCKET_NO_CONNECTION_CONTEXT for it, as OpenHarmony's implementation does
+ * (a Close that returned WEBSOCKET_NO_CONNECTION changes nothing); the messages it queued are
+ * freed unsent.
  *
  * @param client The client.
- * @return WEBSOCKET_OK;
+ * @return WEBSOCKET_OK for a client on which Connect started a connection attempt (whatever
+ *         became of it);
+ *         WEBSOCKET_NO_CONNECTION_CONTEXT for one on which none did;
  *         WEBSOCKET_CLIENT_NULL for NULL;
  *         WEBSOCKET_CLIENT_NOT_CREATED for a pointer that is not a live client (destroying
  *         twice is therefore harmless).

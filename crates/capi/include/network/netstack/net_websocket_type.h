@@ -290,14 +290,17 @@ typedef enum WebSocket_ErrCode {
     /** More than 8192 headers, or more than 64 KiB of names and values, in one request. */
     WEBSOCKET_HEADER_EXCEEDED = (E_BASE + 16),
     /**
-     * Send, Close and the extension's send functions: no connection attempt in progress and
-     * no open connection: never connected, Close already called, or the end of the connection
-     * already reported (its onError or onClose has started).
+     * Close: no connection attempt in progress and no open connection (never connected, Close
+     * already called, or the end of the connection already reported: its onError or onClose
+     * has started). Send and the extension's send functions: the same after the client's
+     * first connection attempt (before it, messages are queued); WebSocketEx_SendPing also
+     * before it.
      */
     WEBSOCKET_NO_CONNECTION = (E_BASE + 17),
     /**
-     * No connection context. Not returned: Destroy of a client that never connected gives
-     * WEBSOCKET_OK.
+     * Destroy of a client on which no Connect started a connection attempt: the client is
+     * freed all the same. OpenHarmony's implementation returns this value there, and its
+     * conformance tests expect it.
      */
     WEBSOCKET_NO_CONNECTION_CONTEXT = (E_BASE + 18),
 } WebSocket_ErrCode;
