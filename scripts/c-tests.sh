@@ -33,7 +33,9 @@
 #   WS_..._PROXY_LOG         each proxy's log: one line per tunnel request
 # The proxy variables are host:port; the tests add the scheme and credentials. Proxy and
 # trust-store variables of the caller's environment are cleared first, so they cannot send
-# the tests' traffic elsewhere. Prints `ok NAME` or `FAILED NAME` per test and ends with
+# the tests' traffic elsewhere, and NET_WEBSOCKET_COMPAT is cleared: the tests that check both
+# modes (test_compat, test_xts.cxx) run twice, the second time as NAME.openharmony with
+# NET_WEBSOCKET_COMPAT=openharmony. Prints `ok NAME` or `FAILED NAME` per test and ends with
 # `c-tests: N passed, M failed`; exits non-zero if anything failed. --valgrind runs each test
 # under valgrind (definite leaks and memory errors fail the test).
 set -euo pipefail
@@ -68,7 +70,7 @@ LIB_DIR=$(cd "$LIB_DIR" && pwd) # absolute, for the rpath
 lib=$LIB_DIR/libnet_websocket.so
 mkdir -p "$BUILD_DIR"
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
-    SSL_CERT_FILE SSL_CERT_DIR
+    SSL_CERT_FILE SSL_CERT_DIR NET_WEBSOCKET_COMPAT
 
 # -Werror=implicit-function-declaration: test_includes.c relies on what net_websocket.h
 # includes, as OpenHarmony code does (C++ has no implicit declarations at all).
@@ -151,7 +153,8 @@ for name in test_cpp test_abi; do
     fi
 done
 
-# C++17 programs: the includes from C++ (test_includes.cpp).
+# C++17 programs: OpenHarmony's conformance expectations (test_xts.cpp, written in C++ as
+# its suites are) and the includes from C++ (test_includes.cpp).
 for src in "$TEST_DIR"/test_*.cpp; do
     name=$(basename "$src" .cpp).cxx
     if build "$name" "$BUILD_DIR/$name.build.log" \
@@ -285,6 +288,10 @@ for entry in "${tests[@]}"; do
     # With two workers a callback runs inline on one while the other stays free.
     if [[ ${entry%%:*} == test_blocking_callback ]]; then
         WS_TEST_THREADS=2 run test_blocking_callback.2workers "./${entry#*:}"
+    fi
+    # Both modes: OpenHarmony's return values with the switch, ours without.
+    if [[ ${entry%%:*} == test_compat || ${entry%%:*} == test_xts.cxx ]]; then
+        NET_WEBSOCKET_COMPAT=openharmony run "${entry%%:*}.openharmony" "./${entry#*:}"
     fi
 done
 

@@ -1,5 +1,6 @@
 //! The six functions of net_websocket.h (SPEC §3).
 use crate::codes::*;
+use crate::compat;
 use crate::dispatch::CallbackHandler;
 use crate::entry::{Callbacks, ClientEntry};
 use crate::headers;
@@ -20,6 +21,9 @@ ffi_fn! {
     ) -> *mut WebSocket {
         // The C program has no logger of its own: NET_WEBSOCKET_LOG turns ours on.
         net_websocket_client::logging::init_from_env();
+        if compat::refuses_new_client() {
+            return std::ptr::null_mut();
+        }
         let entry = Arc::new(ClientEntry::new(Callbacks {
             on_open: onOpen,
             on_message: onMessage,
@@ -35,6 +39,10 @@ ffi_fn! {
 ffi_fn! {
     /// Appends a copy of `header` to `client->requestOptions.headers`.
     fn OH_WebSocketClient_AddHeader(client: *mut WebSocket, header: WebSocket_Header) -> i32 {
+        // SAFETY: the contract of AddHeader under the OpenHarmony switch (net_websocket.h).
+        if let Some(code) = unsafe { compat::add_header_to_foreign(client, &header) } {
+            return code;
+        }
         let entry = try_code!(registry::lookup(client));
         let mut state = entry.state();
         if let Some(head) = try_code!(state.headers.push(header.fieldName, header.fieldValue)) {
@@ -56,15 +64,19 @@ ffi_fn! {
             return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
         }
         // SAFETY: a non-NULL url is a C string per the API contract.
-        let Ok(url) = unsafe { CStr::from_ptr(url) }.to_str() else {
-            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
-        };
-        if net_websocket_client::Target::parse(url).is_err() {
-            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
+        let url = unsafe { CStr::from_ptr(url) }
+            .to_str()
+            .ok()
+            .filter(|url| net_websocket_client::Target::parse(url).is_ok());
+        if url.is_none() && !compat::headers_before_url() {
+            return compat::unusable_url();
         }
         let mut state = entry.state();
         // SAFETY: the caller's list is valid during the call per the API contract.
         let headers = try_code!(unsafe { headers::for_connect(&state.headers, options.headers) });
+        let Some(url) = url else {
+            return compat::unusable_url();
+        };
         if state.connection.as_ref().is_some_and(|c| c.is_active()) {
             return WEBSOCKET_CONNECTION_ERROR;
         }
@@ -76,7 +88,7 @@ ffi_fn! {
                 state.connection = Some(connection);
                 WEBSOCKET_OK
             }
-            Err(ConnectError::Url(_)) => WEBSOCKET_CONNECTION_PARSE_URL_ERROR,
+            Err(ConnectError::Url(_)) => compat::unusable_url(),
             Err(ConnectError::Header(_)) => WEBSOCKET_NO_HEADER_CONTEXT,
             Err(_) => WEBSOCKET_CONNECTION_ERROR,
         }
@@ -137,6 +149,11 @@ pub(crate) unsafe fn send(
         Ok(()) => WEBSOCKET_OK,
         Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
         Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
+        Err(SendError::NotConnected) if compat::queues_after_end(&send_as) => {
+            state
+                .pending
+                .queue(data, &send_as, state.options.send_queue_limit)
+        }
         Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
         Err(SendError::InvalidUtf8) => WEBSOCKET_PROTOCOL_ERROR,
     }
@@ -153,6 +170,10 @@ ffi_fn! {
     /// Starts the close handshake (or cancels a connection attempt).
     fn OH_WebSocketClient_Close(client: *mut WebSocket, options: WebSocket_CloseOption) -> i32 {
         let entry = try_code!(registry::lookup(client));
+        let state = entry.state();
+        if let Some(code) = compat::close_answer(&state) {
+            return code;
+        }
         let (code, reason) = if options.code == 0 || options.reason.is_null() {
             (1000, "")
         } else {
@@ -162,7 +183,6 @@ ffi_fn! {
                 Err(_) => return WEBSOCKET_CONNECTION_ERROR,
             }
         };
-        let state = entry.state();
         let Some(connection) = state.connection.as_ref().filter(|c| c.is_active()) else {
             return WEBSOCKET_NO_CONNECTION;
         };
@@ -174,7 +194,7 @@ ffi_fn! {
             Err(CloseError::InvalidCode(_) | CloseError::ReasonTooLong) => {
                 WEBSOCKET_CONNECTION_ERROR
             }
-            Err(CloseError::NotConnected) => WEBSOCKET_NO_CONNECTION,
+            Err(CloseError::NotConnected) => compat::close_again(),
         }
     }
 }

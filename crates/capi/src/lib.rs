@@ -8,6 +8,7 @@
 mod macros;
 mod api;
 mod codes;
+mod compat;
 mod dispatch;
 mod entry;
 mod ext;

@@ -1,19 +1,23 @@
 //! Messages sent while a client has no connection to take them (SPEC §3, Send): before its
-//! first Connect. They wait here,
+//! first Connect, or, under the OpenHarmony switch, after its connection ended. They wait here,
 //! counted against the send-queue limit, and go to the next connection right after Connect
 //! started it, in the order they were sent, ahead of anything sent later. The reference does
 //! the same: its queue belongs to the client and is emptied after the next open.
 use crate::api::SendAs;
 use crate::codes::*;
+use crate::entry::ClientEntry;
 use net_websocket_client::{Connection, MessageKind};
 use std::collections::VecDeque;
 
-/// The client's messages waiting for a connection.
+/// The client's messages waiting for a connection, and what the reference's Close answers
+/// depend on.
 #[derive(Default)]
 pub(crate) struct Pending {
     messages: VecDeque<(MessageKind, Vec<u8>)>,
     /// The bytes of `messages`, for the send-queue limit and GetBufferedAmount.
     bytes: usize,
+    /// A connection of this client opened once (recorded under the OpenHarmony switch only).
+    pub(crate) opened: bool,
 }
 
 impl Pending {
@@ -54,6 +58,12 @@ impl Pending {
         }
         self.bytes = 0;
     }
+}
+
+/// Records that a connection of `entry` opened, before its onOpen runs (so a Close from inside
+/// onOpen sees it).
+pub(crate) fn note_open(entry: &ClientEntry) {
+    entry.state().pending.opened = true;
 }
 
 #[cfg(test)]
