@@ -20,8 +20,8 @@ HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
 # A directory under $(PREFIX) is written as ${prefix}/... in the pkg-config file.
 pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
 
-.PHONY: all build demo test test-rust test-c test-install test-docs test-valgrind test-autobahn \
-	test-fuzz lint clean install uninstall
+.PHONY: all build demo test test-rust test-c test-napi test-install test-docs test-valgrind \
+	test-autobahn test-fuzz lint clean install uninstall
 
 all: build
 
@@ -31,7 +31,8 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-docs test-rust test-c test-install test-valgrind test-autobahn test-fuzz
+test: build lint test-docs test-rust test-c test-napi test-install test-valgrind test-autobahn \
+	test-fuzz
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -43,6 +44,12 @@ test-rust:
 
 test-c:
 	scripts/c-tests.sh
+
+# The OpenHarmony-style N-API module of crates/capi/examples/napi, built as a Node addon through
+# the porting kit and driven by Node against the echo server; a SKIP line where no Node or
+# node_api.h can be found or installed.
+test-napi: build
+	scripts/napi-example.sh
 
 # `make install` into build/install-test/ (staged with DESTDIR too), then C99, C++17, CMake
 # and static programs built against it through pkg-config, each run against the echo server.

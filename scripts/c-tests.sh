@@ -11,7 +11,8 @@
 #   C_TESTS_ONLY comma-separated test names to run (default: all), e.g. test_hostile
 #
 # Builds every crates/capi/tests/c/test_*.c as strict C99 (plus test_cpp.c and test_abi.c as
-# C++11, and the example echo_demo.c) into build/c-tests/, checks the library's export list,
+# C++11, every test_*.cpp as C++17, and the example echo_demo.c) into build/c-tests/, checks
+# the library's export list,
 # generates a test PKI (ws-test-pki, plus an RSA client certificate and an encrypted key made by
 # openssl), starts the local servers every test may use and runs each test with their
 # addresses in the environment:
@@ -35,7 +36,9 @@
 #   WS_..._PROXY_LOG         each proxy's log: one line per tunnel request
 # The proxy variables are host:port; the tests add the scheme and credentials. Proxy and
 # trust-store variables of the caller's environment are cleared first, so they cannot send
-# the tests' traffic elsewhere. Prints `ok NAME` or `FAILED NAME` per test and ends with
+# the tests' traffic elsewhere, and NET_WEBSOCKET_COMPAT is cleared: the tests that check both
+# modes (test_compat, test_xts.cxx) run twice, the second time as NAME.openharmony with
+# NET_WEBSOCKET_COMPAT=openharmony. Prints `ok NAME` or `FAILED NAME` per test and ends with
 # `c-tests: N passed, M failed`; exits non-zero if anything failed. --valgrind runs each test
 # under valgrind (definite leaks and memory errors fail the test).
 set -euo pipefail
@@ -70,10 +73,14 @@ LIB_DIR=$(cd "$LIB_DIR" && pwd) # absolute, for the rpath
 lib=$LIB_DIR/libnet_websocket.so
 mkdir -p "$BUILD_DIR"
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
-    SSL_CERT_FILE SSL_CERT_DIR
+    SSL_CERT_FILE SSL_CERT_DIR NET_WEBSOCKET_COMPAT
 
-CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -pthread "-I$INCLUDE_DIR")
+# -Werror=implicit-function-declaration: test_includes.c relies on what net_websocket.h
+# includes, as OpenHarmony code does (C++ has no implicit declarations at all).
+CFLAGS=(-std=c99 -Wall -Wextra -Wpedantic -Werror -Werror=implicit-function-declaration -pthread
+    "-I$INCLUDE_DIR")
 CXXFLAGS=(-std=c++11 -Wall -Wextra -Werror -pthread "-I$INCLUDE_DIR")
+CXX17FLAGS=(-std=c++17 -Wall -Wextra -Wpedantic -Werror -pthread "-I$INCLUDE_DIR")
 LDFLAGS=("-L$LIB_DIR" -lnet_websocket "-Wl,-rpath,$LIB_DIR")
 
 if ((valgrind)); then
@@ -146,6 +153,16 @@ for name in test_cpp test_abi; do
         c++ "${CXXFLAGS[@]}" -o "$BUILD_DIR/$name.cxx" -x c++ "$TEST_DIR/$name.c" -x none \
         "$common_obj" "${LDFLAGS[@]}"; then
         tests+=("$name.cxx:$BUILD_DIR/$name.cxx")
+    fi
+done
+
+# C++17 programs: OpenHarmony's conformance expectations (test_xts.cpp, written in C++ as
+# its suites are) and the includes from C++ (test_includes.cpp).
+for src in "$TEST_DIR"/test_*.cpp; do
+    name=$(basename "$src" .cpp).cxx
+    if build "$name" "$BUILD_DIR/$name.build.log" \
+        c++ "${CXX17FLAGS[@]}" -o "$BUILD_DIR/$name" "$src" "$common_obj" "${LDFLAGS[@]}"; then
+        tests+=("$name:$BUILD_DIR/$name")
     fi
 done
 
@@ -283,6 +300,10 @@ for entry in "${tests[@]}"; do
     # With two workers a callback runs inline on one while the other stays free.
     if [[ ${entry%%:*} == test_blocking_callback ]]; then
         WS_TEST_THREADS=2 run test_blocking_callback.2workers "./${entry#*:}"
+    fi
+    # Both modes: OpenHarmony's return values with the switch, ours without.
+    if [[ ${entry%%:*} == test_compat || ${entry%%:*} == test_xts.cxx ]]; then
+        NET_WEBSOCKET_COMPAT=openharmony run "${entry%%:*}.openharmony" "./${entry#*:}"
     fi
 done
 

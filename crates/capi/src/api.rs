@@ -1,5 +1,6 @@
 //! The six functions of net_websocket.h (SPEC §3).
 use crate::codes::*;
+use crate::compat;
 use crate::dispatch::CallbackHandler;
 use crate::entry::{Callbacks, ClientEntry, Current};
 use crate::headers;
@@ -21,6 +22,9 @@ ffi_fn! {
     ) -> *mut WebSocket {
         // The C program has no logger of its own: NET_WEBSOCKET_LOG turns ours on.
         net_websocket_client::logging::init_from_env();
+        if compat::refuses_new_client() {
+            return std::ptr::null_mut();
+        }
         let Some(entry) = ClientEntry::new(Callbacks {
             on_open: onOpen,
             on_message: onMessage,
@@ -41,6 +45,10 @@ ffi_fn! {
 ffi_fn! {
     /// Appends a copy of `header` to `client->requestOptions.headers`.
     fn OH_WebSocketClient_AddHeader(client: *mut WebSocket, header: WebSocket_Header) -> i32 {
+        // SAFETY: the contract of AddHeader under the OpenHarmony switch (net_websocket.h).
+        if let Some(code) = unsafe { compat::add_header_to_foreign(client, &header) } {
+            return code;
+        }
         let entry = try_code!(registry::lookup(client));
         let mut state = try_code!(entry.live_state());
         if let Some(head) = try_code!(state.headers.push(header.fieldName, header.fieldValue)) {
@@ -62,17 +70,21 @@ ffi_fn! {
             return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
         }
         // SAFETY: a non-NULL url is a C string per the API contract.
-        let Ok(url) = unsafe { CStr::from_ptr(url) }.to_str() else {
-            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
-        };
-        if net_websocket_client::Target::parse(url).is_err() {
-            return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
+        let url = unsafe { CStr::from_ptr(url) }
+            .to_str()
+            .ok()
+            .filter(|url| net_websocket_client::Target::parse(url).is_ok());
+        if url.is_none() && !compat::headers_before_url() {
+            return compat::unusable_url();
         }
         // Held until the connection is stored: a Destroy that begins meanwhile waits for it,
         // and one that began before makes this 1002.
         let mut state = try_code!(entry.live_state());
         // SAFETY: the caller's list is valid during the call per the API contract.
         let headers = try_code!(unsafe { headers::for_connect(&state.headers, options.headers) });
+        let Some(url) = url else {
+            return compat::unusable_url();
+        };
         if state.connection.as_ref().is_some_and(Current::is_busy) {
             return WEBSOCKET_CONNECTION_ERROR;
         }
@@ -84,13 +96,14 @@ ffi_fn! {
         });
         match connect(url, &headers, state.options.clone(), handler) {
             Ok(connection) => {
+                state.pending.hand_to(&connection);
                 state.connection = Some(Current {
                     connection,
                     end_reported,
                 });
                 WEBSOCKET_OK
             }
-            Err(ConnectError::Url(_)) => WEBSOCKET_CONNECTION_PARSE_URL_ERROR,
+            Err(ConnectError::Url(_)) => compat::unusable_url(),
             Err(ConnectError::Header(_)) => WEBSOCKET_NO_HEADER_CONTEXT,
             Err(_) => WEBSOCKET_CONNECTION_ERROR,
         }
@@ -126,7 +139,7 @@ pub(crate) unsafe fn send(
     if length == 0 && matches!(send_as, SendAs::Standard) {
         return WEBSOCKET_OK;
     }
-    let state = try_code!(entry.live_state());
+    let mut state = try_code!(entry.live_state());
     // Before the slice is made: no buffer is longer than isize::MAX bytes (a length such as
     // SIZE_MAX must not reach `from_raw_parts`).
     if length > state.options.max_send_size || length > isize::MAX as usize {
@@ -134,13 +147,12 @@ pub(crate) unsafe fn send(
     }
     // SAFETY: the caller passes `length` readable bytes at `data`.
     let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
+    let state = &mut *state;
     let Some(Current { connection, .. }) = state.connection.as_ref() else {
-        // Never connected: bad text is still reported as such (the check is otherwise made
-        // once, by the connection).
-        if matches!(send_as, SendAs::Text) && simdutf8::basic::from_utf8(data).is_err() {
-            return WEBSOCKET_PROTOCOL_ERROR;
-        }
-        return WEBSOCKET_NO_CONNECTION;
+        // Never connected: kept for the first connection (SPEC §3).
+        return state
+            .pending
+            .queue(data, &send_as, state.options.send_queue_limit);
     };
     let sent = match send_as {
         // SPEC §3: text when the bytes are valid UTF-8 without NUL, binary otherwise.
@@ -154,6 +166,11 @@ pub(crate) unsafe fn send(
         Ok(()) => WEBSOCKET_OK,
         Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
         Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
+        Err(SendError::NotConnected) if compat::queues_after_end(&send_as) => {
+            state
+                .pending
+                .queue(data, &send_as, state.options.send_queue_limit)
+        }
         Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
         Err(SendError::InvalidUtf8) => WEBSOCKET_PROTOCOL_ERROR,
         Err(SendError::NoMemory) => WEBSOCKET_SEND_NO_MEMORY,
@@ -171,6 +188,10 @@ ffi_fn! {
     /// Starts the close handshake (or cancels a connection attempt).
     fn OH_WebSocketClient_Close(client: *mut WebSocket, options: WebSocket_CloseOption) -> i32 {
         let entry = try_code!(registry::lookup(client));
+        let state = try_code!(entry.live_state());
+        if let Some(code) = compat::close_answer(&state) {
+            return code;
+        }
         let (code, reason) = if options.code == 0 || options.reason.is_null() {
             (1000, "")
         } else {
@@ -180,7 +201,6 @@ ffi_fn! {
                 Err(_) => return WEBSOCKET_CONNECTION_ERROR,
             }
         };
-        let state = try_code!(entry.live_state());
         let Some(Current { connection, .. }) = state.connection.as_ref() else {
             return WEBSOCKET_NO_CONNECTION;
         };
@@ -195,7 +215,7 @@ ffi_fn! {
             Err(CloseError::InvalidCode(_) | CloseError::ReasonTooLong) => {
                 WEBSOCKET_CONNECTION_ERROR
             }
-            Err(CloseError::NotConnected) => WEBSOCKET_NO_CONNECTION,
+            Err(CloseError::NotConnected) => compat::close_again(),
         }
     }
 }
@@ -207,9 +227,11 @@ ffi_fn! {
         entry.mark_destroying();
         entry.wait_for_callbacks();
         let current = entry.state().connection.take();
-        if let Some(current) = current {
-            current.connection.abort();
-        }
+        let Some(current) = current else {
+            // Connect never started anything: the reference's value (SPEC §3).
+            return WEBSOCKET_NO_CONNECTION_CONTEXT;
+        };
+        current.connection.abort();
         // The last reference (ours, or the running task's handler) frees the memory.
         WEBSOCKET_OK
     }

@@ -1,7 +1,9 @@
 //! Connection events → the client's C callbacks.
 use crate::codes;
+use crate::compat;
 use crate::entry::ClientEntry;
 use crate::ext::{WEBSOCKET_EX_BINARY, WEBSOCKET_EX_TEXT};
+use crate::pending;
 use crate::types::*;
 use net_websocket_client::{
     Accepted, End, Error, Handler, Lost, MessageData, MessageKind, ResponseHead,
@@ -98,6 +100,9 @@ impl Handler for CallbackHandler {
     }
 
     fn on_open(&mut self, response: &Accepted) {
+        if compat::openharmony() {
+            pending::note_open(&self.entry);
+        }
         self.entry.set_subprotocol(response.subprotocol.as_deref());
         let reason = c_string(&response.reason);
         self.entry.dispatch(|client, callbacks| {

@@ -8,6 +8,7 @@ use crate::lifecycle::{
     WebSocketEx_OnHandshakeResponseCallback, WebSocketEx_OnPongCallback,
     WebSocketEx_OnReconnectCallback,
 };
+use crate::pending::Pending;
 use crate::types::*;
 use net_websocket_client::{Connection, Options};
 use std::cell::Cell;
@@ -69,6 +70,7 @@ pub(crate) struct ClientState {
     pub(crate) connection: Option<Current>,
     pub(crate) headers: HeaderList,
     pub(crate) options: Options,
+    pub(crate) pending: Pending,
 }
 
 /// The client's latest connection, and whether its end has been reported to the application
@@ -347,8 +349,15 @@ impl Drop for StructBox {
     }
 }
 
+static KEPT: Mutex<Quarantine> = Mutex::new(Quarantine(VecDeque::new()));
+
+/// Whether `client` is the struct of a client destroyed among the last [`QUARANTINE`].
+pub(crate) fn destroyed_recently(client: *mut WebSocket) -> bool {
+    let kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    kept.0.iter().any(|kept| kept.0.as_ptr() == client)
+}
+
 fn quarantine(ffi: *mut WebSocket) {
-    static KEPT: Mutex<Quarantine> = Mutex::new(Quarantine(VecDeque::new()));
     let Some(ffi) = NonNull::new(ffi) else {
         return;
     };

@@ -153,7 +153,7 @@ ffi_fn! {
             return 0;
         };
         let state = entry.state();
-        state.connection.as_ref().map_or(0, |c| c.connection.queued_bytes())
+        state.connection.as_ref().map_or(0, |c| c.connection.queued_bytes()) + state.pending.bytes()
     }
 }
 
@@ -190,9 +190,10 @@ mod tests {
         assert_eq!(options.max_send_size, ROUNDS);
         assert_eq!(options.close_timeout, Duration::from_millis(ROUNDS as u64));
         drop(entry);
+        // Never connected: the reference's 1018 (SPEC §3).
         assert_eq!(
             unsafe { OH_WebSocketClient_Destroy(client as *mut WebSocket) },
-            WEBSOCKET_OK
+            WEBSOCKET_NO_CONNECTION_CONTEXT
         );
     }
 }

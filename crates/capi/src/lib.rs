@@ -8,6 +8,7 @@
 mod macros;
 mod api;
 mod codes;
+mod compat;
 mod dispatch;
 mod entry;
 mod ext;
@@ -15,6 +16,7 @@ mod headers;
 mod last_error;
 mod lifecycle;
 mod panic;
+mod pending;
 mod registry;
 mod tls_proxy;
 mod types;

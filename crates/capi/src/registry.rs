@@ -46,6 +46,11 @@ pub(crate) fn lookup(client: *mut WebSocket) -> Result<Arc<ClientEntry>, i32> {
         .ok_or(WEBSOCKET_CLIENT_NOT_CREATED)
 }
 
+/// The number of live handles.
+pub(crate) fn len() -> usize {
+    map().read().unwrap_or_else(|e| e.into_inner()).len()
+}
+
 /// Adds a handle; false when memory for the table cannot be had.
 pub(crate) fn insert(entry: Arc<ClientEntry>) -> bool {
     let mut map = map().write().unwrap_or_else(|e| e.into_inner());

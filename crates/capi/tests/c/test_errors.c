@@ -1,7 +1,8 @@
 /*
  * test_errors.c — the error returns of every function (SPEC §3): NULL and foreign handles,
  * destroyed handles, header validation and limits, URL rules, forbidden handshake headers,
- * Send and Close argument checks, Connect while connected, Destroy of an idle client.
+ * Send and Close argument checks, Connect while connected, Destroy of an idle client (1018,
+ * the reference's value for a client without a connection).
  * Needs WS_ECHO_URL (scripts/c-tests.sh starts the echo server).
  */
 #include "common.h"
@@ -63,7 +64,7 @@ static void test_destroyed_client(void)
 {
     struct WebSocket *c = rec_client();
     CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("X-A", "b")), WEBSOCKET_OK);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
     check_all_functions(c, WEBSOCKET_CLIENT_NOT_CREATED, "a destroyed client");
 }
 
@@ -134,7 +135,7 @@ static void test_add_header_validation(void)
     CHECK(strcmp(third->fieldValue, "http://example.com") == 0);
     CHECK(third->next == NULL);
 
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
 }
 
 static void test_header_limits(void)
@@ -151,7 +152,7 @@ static void test_header_limits(void)
     }
     CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("X", "1")), WEBSOCKET_HEADER_EXCEEDED);
     CHECK_EQ(list_length(c), 8192);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
 
     /* 64 KiB in total: 1001-byte headers; 60 of them fit even with per-header overhead, and
      * the library must refuse before name + value bytes exceed 65536. */
@@ -170,7 +171,7 @@ static void test_header_limits(void)
     CHECK_MSG(accepted * 1001 <= 65536, "%zu headers of 1001 bytes (over 64 KiB) were accepted",
               accepted);
     CHECK_EQ(list_length(c), accepted);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
 
     /* One header over 64 KiB on its own. */
     memset(big, 'v', 70000);
@@ -178,7 +179,7 @@ static void test_header_limits(void)
     c = rec_client();
     CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("X", big)), WEBSOCKET_HEADER_EXCEEDED);
     CHECK(c->requestOptions.headers == NULL);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
     free(big);
 }
 
@@ -210,9 +211,10 @@ static void test_connect_bad_urls(void)
 
     CHECK_QUIET(c, 500);
     CHECK_EQ(rec_count(c, EV_ANY), 0);
-    /* None of them started a connection. */
-    CHECK_EQ(OH_WebSocketClient_Send(c, text_x, 1), WEBSOCKET_NO_CONNECTION);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    /* None of them started a connection: Send still queues for a first one, and Destroy says
+     * that no Connect started anything. */
+    CHECK_EQ(OH_WebSocketClient_Send(c, text_x, 1), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
 }
 
 /* wss:// and https:// (the same) to a port that refuses: one onError(1003) that names the
@@ -314,7 +316,10 @@ static void test_send_errors(void)
 
     CHECK(big != NULL);
     memset(big, 'a', over);
-    CHECK_EQ(OH_WebSocketClient_Send(c, text_x, 1), WEBSOCKET_NO_CONNECTION);
+    /* Before Connect: the same checks (a valid message would be queued, see test_pending). */
+    CHECK_EQ(OH_WebSocketClient_Send(c, big, over), WEBSOCKET_DATA_LENGTH_EXCEEDED);
+    CHECK_EQ(OH_WebSocketClient_Send(c, NULL, 5), WEBSOCKET_SEND_DATA_NULL);
+    CHECK_EQ(OH_WebSocketClient_Send(c, text_x, 0), WEBSOCKET_OK);
 
     /* While connecting. */
     CHECK_EQ(OH_WebSocketClient_Connect(c, echo_url("/"), no_headers()), WEBSOCKET_OK);
@@ -394,12 +399,14 @@ static void test_destroy_never_connected(void)
     CHECK(c->onOpen == rec_on_open && c->onMessage == rec_on_message);
     CHECK(c->onError == rec_on_error && c->onClose == rec_on_close);
     CHECK(c->requestOptions.headers == NULL);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
     c = OH_WebSocketClient_Constructor(NULL, NULL, NULL, NULL);
     CHECK(c != NULL);
     CHECK(c->onOpen == NULL && c->onMessage == NULL && c->onError == NULL && c->onClose == NULL);
     CHECK(c->requestOptions.headers == NULL);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    /* A Close refused with 1017 changes nothing. */
+    CHECK_EQ(OH_WebSocketClient_Close(c, close_option(1000, "bye")), WEBSOCKET_NO_CONNECTION);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
 }
 
 int main(void)

@@ -57,7 +57,7 @@ static void test_bad_handles(void)
                             "the unmapped address 16");
 
     dead = rec_client();
-    CHECK_EQ(OH_WebSocketClient_Destroy(dead), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(dead), WEBSOCKET_NO_CONNECTION_CONTEXT);
     check_all_ext_functions(dead, WEBSOCKET_CLIENT_NOT_CREATED, "a destroyed client");
 }
 
@@ -87,18 +87,25 @@ static void test_argument_errors(void)
         CHECK_MSG(WebSocketEx_SendText(c, invalid[i].bytes, invalid[i].length) ==
                       WEBSOCKET_PROTOCOL_ERROR,
                   "SendText of %s did not return 1009", invalid[i].what);
-    /* Valid data on a client that never connected. */
-    CHECK_EQ(WebSocketEx_SendText(c, text_x, 1), WEBSOCKET_NO_CONNECTION);
-    CHECK_EQ(WebSocketEx_SendBinary(c, text_x, 1), WEBSOCKET_NO_CONNECTION);
+    CHECK_EQ(WebSocketEx_GetBufferedAmount(c), 0);
+    /* Valid data on a client that never connected: queued for its first connection. */
+    CHECK_EQ(WebSocketEx_SendText(c, text_x, 1), WEBSOCKET_OK);
+    CHECK_EQ(WebSocketEx_SendBinary(c, text_x, 1), WEBSOCKET_OK);
+    CHECK_EQ(WebSocketEx_GetBufferedAmount(c), 2);
 
     CHECK_EQ(WebSocketEx_SetMaxSendSize(c, 32), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SendText(c, big, 33), WEBSOCKET_DATA_LENGTH_EXCEEDED);
     CHECK_EQ(WebSocketEx_SendBinary(c, big, 33), WEBSOCKET_DATA_LENGTH_EXCEEDED);
     CHECK_EQ(OH_WebSocketClient_Send(c, big, 33), WEBSOCKET_DATA_LENGTH_EXCEEDED);
-    CHECK_EQ(WebSocketEx_SendText(c, big, 32), WEBSOCKET_NO_CONNECTION);
+    CHECK_EQ(WebSocketEx_SendText(c, big, 32), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SetMaxSendSize(c, 0), WEBSOCKET_OK); /* back to 4 MiB */
-    CHECK_EQ(WebSocketEx_SendBinary(c, big, 33), WEBSOCKET_NO_CONNECTION);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(WebSocketEx_SendBinary(c, big, 33), WEBSOCKET_OK);
+    CHECK_EQ(WebSocketEx_GetBufferedAmount(c), 2 + 32 + 33);
+    /* Refused ones queued nothing. */
+    CHECK_EQ(WebSocketEx_SendText(c, "\xff", 1), WEBSOCKET_PROTOCOL_ERROR);
+    CHECK_EQ(WebSocketEx_GetBufferedAmount(c), 2 + 32 + 33);
+    /* Destroy frees them unsent; no Connect started anything. */
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
 }
 
 /* ---- typed messages and user data ---- */

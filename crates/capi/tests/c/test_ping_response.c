@@ -175,7 +175,7 @@ static void test_bad_handles(void)
     check_bad_handle(&fake, WEBSOCKET_CLIENT_NOT_CREATED, "a caller-allocated struct");
     CHECK_MSG(memcmp(&fake, &before, sizeof fake) == 0,
               "a lifecycle function wrote into a struct WebSocket it did not create");
-    CHECK_EQ(OH_WebSocketClient_Destroy(dead), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(dead), WEBSOCKET_NO_CONNECTION_CONTEXT);
     check_bad_handle(dead, WEBSOCKET_CLIENT_NOT_CREATED, "a destroyed client");
 }
 

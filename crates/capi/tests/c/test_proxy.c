@@ -279,7 +279,7 @@ static void test_set_proxy_errors(void)
     memset(&fake, 0, sizeof fake);
     CHECK_EQ(WebSocketEx_SetProxy(NULL, NULL), WEBSOCKET_CLIENT_NULL);
     CHECK_EQ(WebSocketEx_SetProxy(&fake, NULL), WEBSOCKET_CLIENT_NOT_CREATED);
-    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
     CHECK_EQ(WebSocketEx_SetProxy(c, WEBSOCKET_EX_NO_PROXY), WEBSOCKET_CLIENT_NOT_CREATED);
 }
 

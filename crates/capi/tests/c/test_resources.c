@@ -179,7 +179,7 @@ static void constructor_destroy_cycles(int n)
         struct WebSocket *c = new_client();
         CHECK(c->requestOptions.headers == NULL);
         if (i % 4 == 0) CHECK_EQ(OH_WebSocketClient_AddHeader(c, header("X-Cycle", "yes")), 0);
-        CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
+        CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_NO_CONNECTION_CONTEXT);
         CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_CLIENT_NOT_CREATED);
     }
 }

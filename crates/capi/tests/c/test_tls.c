@@ -248,7 +248,7 @@ static void test_bad_handles(void)
                        WEBSOCKET_CLIENT_NOT_CREATED};
     size_t i;
     memset(&fake, 0, sizeof fake);
-    CHECK_EQ(OH_WebSocketClient_Destroy(dead), WEBSOCKET_OK);
+    CHECK_EQ(OH_WebSocketClient_Destroy(dead), WEBSOCKET_NO_CONNECTION_CONTEXT);
     handles[0] = NULL;
     handles[1] = &fake;
     handles[2] = dead;

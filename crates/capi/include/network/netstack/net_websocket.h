@@ -12,7 +12,8 @@
  * @par Handles
  * Every function checks its client first: NULL gives WEBSOCKET_CLIENT_NULL (1001), a pointer
  * that OH_WebSocketClient_Constructor did not return, or that was destroyed, gives
- * WEBSOCKET_CLIENT_NOT_CREATED (1002) without being dereferenced.
+ * WEBSOCKET_CLIENT_NOT_CREATED (1002) without being dereferenced (one exception, under the
+ * OpenHarmony compatibility switch below: OH_WebSocketClient_AddHeader).
  *
  * @par Threading model
  * All network work runs on one runtime shared by every client of the process: a small fixed
@@ -39,9 +40,28 @@
  * pointer passed to a callback (message data, reason, errorMessage) is owned by the library
  * and valid only during that callback. Every pointer passed to a function is read during the
  * call only: strings, header lists and message data are copied before it returns.
+ *
+ * @par Includes
+ * Like OpenHarmony's, this header includes `<signal.h>`, `<stdint.h>` and `<string.h>`, in C
+ * and in C++: code written for OpenHarmony may use what they declare without including them.
+ *
+ * @par The OpenHarmony compatibility switch
+ * With the environment variable `NET_WEBSOCKET_COMPAT=openharmony` (read once, at the first
+ * OH_WebSocketClient_Constructor, or at an earlier AddHeader on a caller's struct), the six
+ * functions return what OpenHarmony's implementation returns for the same call, where ours
+ * differ: each function below says how. Any other value, or none, is the default mode (an
+ * unknown value is reported once on stderr). Where OpenHarmony's value only comes from a
+ * defect of it (reading past `length`, an unbounded queue, a close code that may not be sent,
+ * CR or LF in a header, a second connection started over the first), the default value stays.
+ * Certificates are verified in both modes.
  */
 #ifndef NET_WEBSOCKET_H
 #define NET_WEBSOCKET_H
+
+/* What OpenHarmony's net_websocket.h includes. */
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "net_websocket_type.h"
 
@@ -60,7 +80,8 @@ extern "C" {
  * @param onclose Called when a connection ended, or NULL to drop that event.
  * @return The new client, with `requestOptions.headers` NULL, to be freed with
  *         OH_WebSocketClient_Destroy. NULL only after an internal error (running out of
- *         memory aborts the process, as a failed allocation in Rust does).
+ *         memory aborts the process, as a failed allocation in Rust does), and, under
+ *         NET_WEBSOCKET_COMPAT=openharmony, while 100 clients are live (OpenHarmony's limit).
  */
 struct WebSocket *OH_WebSocketClient_Constructor(WebSocket_OnOpenCallback onOpen,
     WebSocket_OnMessageCallback onMessage, WebSocket_OnErrorCallback onError,
@@ -75,10 +96,22 @@ struct WebSocket *OH_WebSocketClient_Constructor(WebSocket_OnOpenCallback onOpen
  * headers it was given. Handshake fields
  * such as Host or Sec-WebSocket-Key are accepted here and refused by Connect.
  *
+ * Under NET_WEBSOCKET_COMPAT=openharmony, a non-NULL `client` that is not a live client is
+ * taken, as OpenHarmony's implementation takes it, for a `struct WebSocket` the caller
+ * allocated: a node is appended to the end of its `requestOptions.headers` list and
+ * WEBSOCKET_OK returned. That node belongs to the caller, who frees it with `free(node)`
+ * (one block holds it and copies of the name and value; a NULL name or value stays NULL);
+ * OpenHarmony's implementation frees such a node nowhere (its Destroy returns
+ * WEBSOCKET_CLIENT_NOT_CREATED for the struct before freeing anything). The pointer must then
+ * point to such a struct, never to a destroyed client, and its list must be NULL or a valid
+ * NULL-terminated list: this is the one case where the library dereferences a pointer that it
+ * did not make. Connect, Send, Close and Destroy still return WEBSOCKET_CLIENT_NOT_CREATED
+ * for it.
+ *
  * @param client The client.
  * @param header The field, by value: `fieldName` and `fieldValue` are copied during the call;
  *        `next` is ignored.
- * @return WEBSOCKET_OK;
+ * @return WEBSOCKET_OK (also for a caller's struct under the switch, see above);
  *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
  *         WEBSOCKET_NO_HEADER_CONTEXT for a NULL name or value, a name that is not an HTTP
  *         token, or CR or LF in the value;
@@ -99,7 +132,10 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
  * environment variables are read during the call (see net_websocket_ext.h); wss:// verifies
  * the server's certificate against the system trust store. Connecting again after a
  * connection ended is allowed, also from inside the onError or onClose that reported its
- * end. The URL is checked first, then the headers, then whether the client is busy.
+ * end. The URL is checked first, then the headers, then whether the client is busy (under
+ * NET_WEBSOCKET_COMPAT=openharmony the headers come first, as in OpenHarmony's). Messages
+ * sent before the client's first Connect are sent after this connection opens, ahead of
+ * anything sent later.
  *
  * @param client The client.
  * @param url The server: `ws://` or `wss://`, `http://` (means ws://) or `https://` (means
@@ -111,7 +147,8 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
  * @return WEBSOCKET_OK: the attempt started;
  *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
  *         WEBSOCKET_CONNECTION_PARSE_URL_ERROR for a URL that is NULL or cannot be used (no
- *         callback follows);
+ *         callback follows; under NET_WEBSOCKET_COMPAT=openharmony a URL that is not NULL
+ *         gives WEBSOCKET_CONNECTION_NO_MEMORY, OpenHarmony's value);
  *         WEBSOCKET_NO_HEADER_CONTEXT for a bad header, a handshake field (Host, Upgrade,
  *         Connection, Sec-WebSocket-Key, -Version, -Accept, -Extensions) or a
  *         Sec-WebSocket-Protocol header while WebSocketEx_SetSubprotocols is set;
@@ -129,7 +166,11 @@ int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
  * otherwise a binary message (use WebSocketEx_SendText or WebSocketEx_SendBinary to choose).
  * Messages are sent in the order of the calls; while connecting (or waiting to reconnect)
  * they are sent after the open. A message accepted while the connection is failing is
- * dropped with it.
+ * dropped with it. Until a Connect started a connection attempt the message waits, as in
+ * OpenHarmony's implementation: it counts against the send-queue limit and in
+ * WebSocketEx_GetBufferedAmount, goes out after the first connection opens, and is freed by
+ * Destroy if it never does. Under NET_WEBSOCKET_COMPAT=openharmony a message sent after Close
+ * or after the end of a connection waits in the same way for the next connection.
  *
  * @param client The client.
  * @param data The bytes, copied before the call returns (never written to). Must not be NULL,
@@ -143,8 +184,9 @@ int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
  *         default);
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED when the send queue would exceed its limit (64 MiB
  *         by default);
- *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was called, or the
- *         end of the connection was reported.
+ *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
+ *         was called or the end of the connection was reported (not under the switch: the
+ *         message waits).
  */
 int OH_WebSocketClient_Send(struct WebSocket *client, char *data, size_t length);
 
@@ -157,6 +199,13 @@ int OH_WebSocketClient_Send(struct WebSocket *client, char *data, size_t length)
  * time. While connecting, the attempt is cancelled and onClose(1006, "connection attempt
  * cancelled by Close") follows; while waiting to reconnect, onClose(1006, "reconnection
  * cancelled by Close"). After it returns WEBSOCKET_OK, Send returns WEBSOCKET_NO_CONNECTION.
+ *
+ * Under NET_WEBSOCKET_COMPAT=openharmony it answers as OpenHarmony's implementation does,
+ * from whether a connection of this client ever opened: WEBSOCKET_NO_CONNECTION while none
+ * did (a connection attempt in progress is cancelled all the same, as above); once one did,
+ * WEBSOCKET_OK also when no connection is active any more or Close was already called (then
+ * nothing happens); on an active connection an invalid code or reason still gives
+ * WEBSOCKET_CONNECTION_ERROR.
  *
  * @param client The client.
  * @param options The close code and reason (see WebSocket_CloseOption): code 0 or reason NULL
@@ -184,10 +233,15 @@ int OH_WebSocketClient_Close(struct WebSocket *client, struct WebSocket_CloseOpt
  *   running callback of this client to return (two callbacks that destroy each other's
  *   clients at the same moment do not deadlock: the second Destroy sees the cycle and
  *   returns without waiting).
- * Destroying a client that never connected is fine.
+ * A client on which no Connect started a connection attempt is freed all the same, and
+ * Destroy returns WEBSOCKET_NO_CONNECTION_CONTEXT for it, as OpenHarmony's implementation does
+ * (a Close that returned WEBSOCKET_NO_CONNECTION changes nothing); the messages it queued are
+ * freed unsent.
  *
  * @param client The client.
- * @return WEBSOCKET_OK;
+ * @return WEBSOCKET_OK for a client on which Connect started a connection attempt (whatever
+ *         became of it);
+ *         WEBSOCKET_NO_CONNECTION_CONTEXT for one on which none did;
  *         WEBSOCKET_CLIENT_NULL for NULL;
  *         WEBSOCKET_CLIENT_NOT_CREATED for a pointer that is not a live client (destroying
  *         twice is therefore harmless).

@@ -103,7 +103,8 @@ int WebSocketEx_SetMessageCallback(struct WebSocket *client, WebSocketEx_OnMessa
 /**
  * @brief Queues a text message.
  *
- * Sent in order with the other messages, as OH_WebSocketClient_Send does.
+ * Sent in order with the other messages, as OH_WebSocketClient_Send does; before the first
+ * Connect it waits for the first connection, as there.
  *
  * @param client The client.
  * @param data The UTF-8 text, copied before the call returns. Must not be NULL, even when
@@ -116,13 +117,16 @@ int WebSocketEx_SetMessageCallback(struct WebSocket *client, WebSocketEx_OnMessa
  *         sent; checked whether or not the client is connected);
  *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size;
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED over the send queue limit;
- *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was called, or the
- *         end of the connection was reported.
+ *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
+ *         was called or the end of the connection was reported.
  */
 int WebSocketEx_SendText(struct WebSocket *client, const char *data, size_t length);
 
 /**
  * @brief Queues a binary message.
+ *
+ * Sent in order with the other messages, as OH_WebSocketClient_Send does; before the first
+ * Connect it waits for the first connection, as there.
  *
  * @param client The client.
  * @param data The bytes, copied before the call returns. Must not be NULL, even when
@@ -133,8 +137,8 @@ int WebSocketEx_SendText(struct WebSocket *client, const char *data, size_t leng
  *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
  *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size;
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED over the send queue limit;
- *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was called, or the
- *         end of the connection was reported.
+ *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
+ *         was called or the end of the connection was reported.
  */
 int WebSocketEx_SendBinary(struct WebSocket *client, const char *data, size_t length);
 
@@ -200,10 +204,11 @@ int WebSocketEx_SetSendQueueLimit(struct WebSocket *client, size_t bytes);
 
 /**
  * @brief The bytes of messages accepted by the send functions and not yet handed to the
- *        encoder, for the client's current (or last) connection.
+ *        encoder, for the client's current (or last) connection, plus those waiting for a
+ *        connection (sent before the first Connect; see OH_WebSocketClient_Send).
  *
  * @param client The client.
- * @return The number of bytes; 0 when the client never connected, and for a bad handle.
+ * @return The number of bytes; 0 for a bad handle.
  */
 size_t WebSocketEx_GetBufferedAmount(struct WebSocket *client);
 
@@ -577,8 +582,8 @@ int WebSocketEx_SetHandshakeResponseCallback(struct WebSocket *client,
  *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
  *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
  *         WEBSOCKET_DATA_LENGTH_EXCEEDED (1012) for more than 125 bytes;
- *         WEBSOCKET_NO_CONNECTION when the client never connected, Close was called, or the
- *         end of the connection was reported.
+ *         WEBSOCKET_NO_CONNECTION when the client never connected (a ping does not wait for
+ *         a connection), Close was called, or the end of the connection was reported.
  */
 int WebSocketEx_SendPing(struct WebSocket *client, const char *data, size_t length);
 

@@ -232,7 +232,9 @@ typedef enum WebSocket_ErrCode {
     WEBSOCKET_CLIENT_NULL = (E_BASE + 1),
     /**
      * The client pointer was not returned by OH_WebSocketClient_Constructor, or was already
-     * destroyed (every function that takes a client). The pointer is not dereferenced.
+     * destroyed (every function that takes a client). The pointer is not dereferenced
+     * (except by OH_WebSocketClient_AddHeader under NET_WEBSOCKET_COMPAT=openharmony, which
+     * then returns WEBSOCKET_OK, as OpenHarmony's implementation does).
      */
     WEBSOCKET_CLIENT_NOT_CREATED = (E_BASE + 2),
     /**
@@ -245,11 +247,16 @@ typedef enum WebSocket_ErrCode {
     WEBSOCKET_CONNECTION_ERROR = (E_BASE + 3),
     /**
      * Connect: the URL is NULL, not UTF-8, malformed, over 8 KiB, has user information, or
-     * has a scheme other than ws, wss, http or https (no callback follows).
-     * WebSocketEx_SetProxy: a proxy URL it cannot use.
+     * has a scheme other than ws, wss, http or https (no callback follows); under
+     * NET_WEBSOCKET_COMPAT=openharmony a URL that is not NULL gives
+     * WEBSOCKET_CONNECTION_NO_MEMORY instead. WebSocketEx_SetProxy: a proxy URL it cannot use.
      */
     WEBSOCKET_CONNECTION_PARSE_URL_ERROR = (E_BASE + 5),
-    /** Out of memory while connecting. Not returned: a failed allocation aborts the process. */
+    /**
+     * Out of memory while connecting; a failed allocation aborts the process instead. Returned
+     * only under NET_WEBSOCKET_COMPAT=openharmony, by Connect for a URL it cannot use: the
+     * value OpenHarmony's implementation returns when it cannot start a connection.
+     */
     WEBSOCKET_CONNECTION_NO_MEMORY = (E_BASE + 6),
     /** As onError's code only: the server ended TCP without a close frame. */
     WEBSOCKET_CONNECTION_CLOSED_BY_PEER = (E_BASE + 7),
@@ -290,14 +297,17 @@ typedef enum WebSocket_ErrCode {
     /** More than 8192 headers, or more than 64 KiB of names and values, in one request. */
     WEBSOCKET_HEADER_EXCEEDED = (E_BASE + 16),
     /**
-     * Send, Close and the extension's send functions: no connection attempt in progress and
-     * no open connection: never connected, Close already called, or the end of the connection
-     * already reported (its onError or onClose has started).
+     * Close: no connection attempt in progress and no open connection (never connected, Close
+     * already called, or the end of the connection already reported: its onError or onClose
+     * has started). Send and the extension's send functions: the same after the client's
+     * first connection attempt (before it, messages are queued); WebSocketEx_SendPing also
+     * before it.
      */
     WEBSOCKET_NO_CONNECTION = (E_BASE + 17),
     /**
-     * No connection context. Not returned: Destroy of a client that never connected gives
-     * WEBSOCKET_OK.
+     * Destroy of a client on which no Connect started a connection attempt: the client is
+     * freed all the same. OpenHarmony's implementation returns this value there, and its
+     * conformance tests expect it.
      */
     WEBSOCKET_NO_CONNECTION_CONTEXT = (E_BASE + 18),
 } WebSocket_ErrCode;
