@@ -12,8 +12,10 @@ const ABOUT: &str = "A command-line WebSocket client. netws connects to URL, sen
     of standard input as a message and prints each message it receives on standard output: text \
     as a line, binary as hex (or as raw bytes). At the end of the input it closes the connection \
     with 1000 and exits once the server has answered the close. Failures, and with -v the \
-    handshake, go to standard error. --record writes the session to a file that --replay plays \
-    back as a test.";
+    handshake, go to standard error. When standard input and output are a terminal, netws is a \
+    console instead: line editing, a history, messages printed above the prompt, and commands \
+    (/help lists them). --record writes the session to a file that --replay plays back as a \
+    test.";
 
 const FORMATS: &str = "\
 Binary formats (--binary-format):
@@ -186,6 +188,14 @@ pub struct Args {
     /// The password of an encrypted --key (others can see it in ps)
     #[arg(long, value_name = "PASSWORD", requires = "key", help_heading = "TLS")]
     pub key_password: Option<String>,
+
+    /// The console even when stdin or stdout is not a terminal (no line editing then)
+    #[arg(short, long, conflicts_with = "replay", help_heading = "Console")]
+    pub interactive: bool,
+
+    /// Neither read nor write the console's history file
+    #[arg(long, help_heading = "Console")]
+    pub no_history: bool,
 
     /// Write the session to FILE as JSON Lines, credentials redacted
     #[arg(
@@ -427,6 +437,7 @@ mod tests {
         assert!(parse(&["netws", "--replay", "s", "--speed", "inf"]).is_err());
         assert!(parse(&["netws", "--replay", "s", "--ignore", "id"]).is_err());
         assert!(parse(&["netws", "--replay", "s", "--once"]).is_err());
+        assert!(parse(&["netws", "--replay", "s", "--interactive"]).is_err());
         assert!(parse(&["netws", "--record", "f", "--reconnect", "ws://127.0.0.1:1/"]).is_err());
     }
 

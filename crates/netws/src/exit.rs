@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Closed with 1000, by us (end of input, `--count`) or by the server; or a replay that
-    /// matched.
+    /// Closed with 1000, by us (end of input, `--count`, `/quit`) or by the server; or a
+    /// replay that matched.
     Normal = 0,
     /// The connection never opened.
     Connect = 1,
@@ -33,8 +33,8 @@ impl Exit {
     pub fn meaning(self) -> &'static str {
         match self {
             Exit::Normal => {
-                "normal end: closed with 1000 (end of input, --count, --once, the server); replay \
-                 matched"
+                "normal end: closed with 1000 (end of input, --count, --once, /quit, the server); \
+                 replay matched"
             }
             Exit::Connect => "connect failure: DNS, TCP, proxy, TLS, handshake or connect timeout",
             Exit::Usage => {

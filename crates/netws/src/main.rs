@@ -1,8 +1,9 @@
 //! `netws`: a command-line WebSocket client on net_websocket, in the spirit of websocat:
-//! stdin lines go out as messages, received messages come out on stdout; `--record` and
-//! `--replay` for sessions kept as tests. See `--help`.
+//! stdin lines go out as messages, received messages come out on stdout; on a terminal, a
+//! console; `--record` and `--replay` for sessions kept as tests. See `--help`.
 mod args;
 mod compare;
+mod console;
 mod exit;
 mod format;
 mod handler;

@@ -1,5 +1,5 @@
-//! Everything netws sends goes through the [`Outlet`]: stdin lines, a replay, the session's
-//! close. So `--record` sees each message, ping and close as it is queued.
+//! Everything netws sends goes through the [`Outlet`]: stdin lines, console commands, a replay,
+//! the session's close. So `--record` sees each message, ping and close as it is queued.
 use crate::record::{Frame, Recorder};
 use net_websocket_client::{CloseError, Connection, MessageKind, SendError};
 use std::sync::Arc;
@@ -9,6 +9,9 @@ use std::time::Duration;
 /// "queue drained" signal; this only happens when the input outruns the network by the whole
 /// queue (64 MiB), and then a short sleep per retry costs nothing that matters.
 const QUEUE_FULL_RETRY: Duration = Duration::from_millis(5);
+
+/// The close code of [`Connection::abort`] (RFC 6455 §7.4.1: going away).
+const GOING_AWAY: u16 = 1001;
 
 pub struct Outlet {
     connection: Connection,
@@ -53,6 +56,12 @@ impl Outlet {
         self.connection.close(code, reason)?;
         self.record(|| Frame::Close(code, reason.to_string()));
         Ok(())
+    }
+
+    /// Leaves at once: the client tries a close frame 1001 and reports nothing more.
+    pub fn abort(&self) {
+        self.connection.abort();
+        self.record(|| Frame::Close(GOING_AWAY, String::new()));
     }
 
     fn record(&self, frame: impl FnOnce() -> Frame) {

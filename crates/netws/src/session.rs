@@ -1,14 +1,15 @@
 //! One session, from connect to the exit status. The connection's events (from the handler,
-//! on a runtime worker) and those of what sends (stdin or a replay, each on a thread of its
-//! own) arrive on one channel, in order, and this thread alone decides when to close and how
-//! netws exits.
+//! on a runtime worker) and those of what sends (stdin, the console or a replay, each on a
+//! thread of its own) arrive on one channel, in order, and this thread alone decides when to
+//! close and how netws exits.
 //!
 //! Its waits are bounded by the client's own timers: the connect timeout before the open, the
 //! close timeout once closing, keepalive in between (or nothing, with `--ping-interval 0`,
 //! which asks for exactly that).
 use crate::args::{Args, ServerUrl};
+use crate::console::{self, Console};
 use crate::exit::Exit;
-use crate::handler::Printer;
+use crate::handler::{Output, Printer};
 use crate::input::{self, LineMode};
 use crate::json_pointer::JsonPointer;
 use crate::options::client_options;
@@ -34,12 +35,14 @@ pub enum Event {
     CountReached,
     /// Writing a message to stdout failed; nothing more is printed.
     OutputFailed(io::Error),
-    /// Stdin ended (or the connection stopped taking messages).
+    /// Stdin ended (or the connection stopped taking messages); the console's Ctrl-D or /quit.
     InputEnd,
     /// A stdin line cannot be sent, or stdin cannot be read: why, completing "netws: ".
     InputFailed(String),
-    /// Close with this code and reason: the end of a replay.
+    /// Close with this code and reason: the console's /close, or the end of a replay.
     Close(u16, String),
+    /// Ctrl-C twice in the console: leave at once.
+    Quit,
     /// The end of the connection, the last event.
     Ended(Ending),
 }
@@ -89,10 +92,18 @@ pub fn run(args: Args) -> Exit {
         },
         None => None,
     };
+    let console = (plan.is_none() && console::wanted(&args)).then(|| Console::open(&args));
+    let output = match &console {
+        Some(console) => Output::Console {
+            display: console.display(),
+            pings: console.pings(),
+        },
+        None => Output::Streams(args.binary_format),
+    };
     let (events, received) = mpsc::channel();
     let arrivals = Arc::new(Received::default());
     let handler = handlers(
-        Printer::new(&args, events.clone()),
+        Printer::new(&args, output, events.clone()),
         recorder.clone(),
         plan.is_some().then(|| arrivals.clone()),
     );
@@ -105,9 +116,9 @@ pub fn run(args: Args) -> Exit {
     };
     let outlet = Arc::new(Outlet::new(connection, recorder.clone()));
     let mut session = Session::new(&args, outlet.clone(), url.target.endpoint(), recorder);
-    // What sends: a replay or stdin, each on a thread of its own.
-    match plan {
-        Some(plan) => {
+    // What sends: a replay, the console or stdin, each on a thread of its own.
+    match (plan, console) {
+        (Some(plan), _) => {
             let pace = Pace::from_speed(args.speed);
             replay::spawn(
                 plan.clone(),
@@ -123,7 +134,10 @@ pub fn run(args: Args) -> Exit {
                 ignore: args.ignore,
             });
         }
-        None => {
+        (None, Some(console)) => {
+            session.console = Some(console.start(outlet, events, &session.endpoint));
+        }
+        (None, None) => {
             let mode = match args.binary {
                 true => LineMode::Binary(args.binary_format),
                 false => LineMode::Text,
@@ -235,6 +249,7 @@ struct Session {
     closed_with: Option<u16>,
     /// An exit decided before the end (stdin or stdout failed), and its message.
     verdict: Option<(Exit, Option<String>)>,
+    console: Option<console::Running>,
     replay: Option<ReplayCheck>,
     recorder: Option<Arc<Recorder>>,
 }
@@ -256,6 +271,7 @@ impl Session {
             close_when_open: None,
             closed_with: None,
             verdict: None,
+            console: None,
             replay: None,
             recorder,
         }
@@ -265,6 +281,7 @@ impl Session {
         loop {
             match events.recv() {
                 Ok(Event::Ended(ending)) => return self.finish(ending),
+                Ok(Event::Quit) => return self.quit(),
                 Ok(event) => self.on(event),
                 // Unreachable while the handler lives, and it sends the end before it goes.
                 Err(_) => return fail(Exit::Lost, "the connection ended without a report"),
@@ -295,7 +312,7 @@ impl Session {
             Event::OutputFailed(e) => {
                 self.stop(Exit::Usage, Some(format!("cannot write to stdout: {e}")))
             }
-            Event::Ended(_) => unreachable!("handled by run"),
+            Event::Ended(_) | Event::Quit => unreachable!("handled by run"),
         }
     }
 
@@ -320,13 +337,40 @@ impl Session {
         }
         self.closed_with = Some(code);
         if self.verbose {
-            eprintln!("* closing with {code}");
+            self.notice(format!("* closing with {code}"));
         }
         // Refused only when the end is already on its way.
         let _ = self.outlet.close(code, reason);
     }
 
-    fn finish(self, ending: Ending) -> Exit {
+    /// A `-v` line: on stderr, or above the console's prompt.
+    fn notice(&self, line: String) {
+        match &self.console {
+            Some(console) => console.display().line(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Ctrl-C twice: the connection is dropped (the client tries a close 1001) and netws
+    /// leaves without waiting.
+    fn quit(mut self) -> Exit {
+        self.outlet.abort();
+        self.leave_console();
+        match self.recorder.as_ref().and_then(|r| r.failure()) {
+            Some(failure) => fail(Exit::Usage, failure),
+            None => Exit::Normal,
+        }
+    }
+
+    /// The terminal is the user's again, with every line shown.
+    fn leave_console(&mut self) {
+        if let Some(console) = self.console.take() {
+            console.leave();
+        }
+    }
+
+    fn finish(mut self, ending: Ending) -> Exit {
+        self.leave_console();
         if let Some((exit, message)) = self.verdict {
             if let Some(message) = message {
                 eprintln!("netws: {message}");
@@ -362,7 +406,7 @@ impl Session {
                     true => String::new(),
                     false => format!(": {reason}"),
                 };
-                // A replay's close 4000 comes back as 4000: the same status, in its words.
+                // The console's /close 4000 comes back as 4000: the same status, in its words.
                 let message = match self.closed_with == Some(code) {
                     true => format!("{endpoint}: closed with code {code}{reason}, as netws asked"),
                     false => format!(
