@@ -2,19 +2,24 @@
 //! commands, one line each, printed above the prompt without breaking the line being typed
 //! (rustyline's `ExternalPrinter`), or on stdout when there is no line editor.
 //!
-//! One thread prints, fed by a channel that never blocks: the printer waits while the line
-//! editor is busy, and the connection's handler must not wait for the terminal.
+//! One thread prints, fed by a channel: the printer waits while the line editor is busy, and
+//! the connection's handler should not wait for each line. The channel is bounded, so a server
+//! that sends faster than the terminal shows is slowed down rather than queued in memory.
 use net_websocket_client::MessageKind;
 use rustyline::ExternalPrinter;
 use std::io::{self, Write};
-use std::sync::mpsc::{self, Sender};
-use std::time::Duration;
+use std::sync::mpsc::{self, Sender, SyncSender, TrySendError};
+use std::time::{Duration, Instant};
 
 pub type Printer = Box<dyn ExternalPrinter + Send>;
 
 /// A line that shows nothing: up one row, then down again. [`Display::flush`] sends it because
 /// rustyline shows a printed line only when the next one is handed over (its queue holds one).
 const INVISIBLE: &str = "\x1b[A\n";
+/// Lines waiting for the terminal before the senders wait.
+const BACKLOG: usize = 1024;
+/// How often [`Display::flush`] tries again to queue its request in a full channel.
+const FULL_RETRY: Duration = Duration::from_millis(5);
 
 enum Job {
     Line(String),
@@ -24,14 +29,14 @@ enum Job {
 
 #[derive(Clone)]
 pub struct Display {
-    jobs: Sender<Job>,
+    jobs: SyncSender<Job>,
 }
 
 impl Display {
     /// Starts the printing thread, printing through `printer` (above the prompt) or, without
     /// one, on stdout.
     pub fn spawn(printer: Option<Printer>) -> Display {
-        let (jobs, queue) = mpsc::channel();
+        let (jobs, queue) = mpsc::sync_channel(BACKLOG);
         let mut printer = printer;
         // Not joined: it ends with the process (or when every Display is gone).
         std::thread::spawn(move || {
@@ -67,10 +72,20 @@ impl Display {
 
     /// Waits (up to `limit`) until everything handed over so far is on the screen.
     pub fn flush(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
         let (done, shown) = mpsc::channel();
-        if self.jobs.send(Job::Flush(done)).is_ok() {
-            let _ = shown.recv_timeout(limit);
+        let mut job = Job::Flush(done);
+        loop {
+            match self.jobs.try_send(job) {
+                Ok(()) => break,
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    job = back;
+                    std::thread::sleep(FULL_RETRY);
+                }
+                Err(_) => return,
+            }
         }
+        let _ = shown.recv_timeout(deadline.saturating_duration_since(Instant::now()));
     }
 }
 
