@@ -50,7 +50,8 @@ eventually() {
 
 "$echo_server" --addr 127.0.0.1:0 >"$work/server.out" 2>&1 &
 server_pid=$!
-listening() { grep -q '^LISTENING ' "$work/server.out"; }
+# -s: the file may not exist yet when the first poll comes.
+listening() { grep -qs '^LISTENING ' "$work/server.out"; }
 eventually listening || { echo "netws-console: the echo server did not start" >&2; exit 2; }
 url="ws://$(sed -n 's/^LISTENING //p' "$work/server.out")"
 
