@@ -20,7 +20,8 @@ HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
 # A directory under $(PREFIX) is written as ${prefix}/... in the pkg-config file.
 pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
 
-.PHONY: all build demo test test-rust test-c test-napi test-install test-docs test-valgrind \
+.PHONY: all build demo test test-rust test-console test-c test-napi test-install test-docs \
+	test-valgrind \
 	test-autobahn test-fuzz lint clean install uninstall
 
 all: build
@@ -31,7 +32,8 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-docs test-rust test-c test-napi test-install test-valgrind test-autobahn \
+test: build lint test-docs test-rust test-console test-c test-napi test-install test-valgrind \
+	test-autobahn \
 	test-fuzz
 
 lint:
@@ -41,6 +43,11 @@ lint:
 test-rust:
 	$(CARGO) test --release --workspace
 	scripts/rust-example.sh
+
+# The netws console on a terminal: netws in tmux against the echo server, keys sent and the
+# screen read back (typing while messages arrive, history across runs, /ping, /close).
+test-console: build
+	scripts/netws-console-test.sh
 
 test-c:
 	scripts/c-tests.sh

@@ -2,6 +2,7 @@
 //! up front (clap then exits with 2 and names the flag).
 use crate::exit::Exit;
 use crate::format::BinaryFormat;
+use crate::json_pointer::JsonPointer;
 use clap::Parser;
 use net_websocket_client::{Proxy, Target};
 use std::path::PathBuf;
@@ -11,7 +12,10 @@ const ABOUT: &str = "A command-line WebSocket client. netws connects to URL, sen
     of standard input as a message and prints each message it receives on standard output: text \
     as a line, binary as hex (or as raw bytes). At the end of the input it closes the connection \
     with 1000 and exits once the server has answered the close. Failures, and with -v the \
-    handshake, go to standard error.";
+    handshake, go to standard error. When standard input and output are a terminal, netws is a \
+    console instead: line editing, a history, messages printed above the prompt, and commands \
+    (/help lists them). --record writes the session to a file that --replay plays back as a \
+    test.";
 
 const FORMATS: &str = "\
 Binary formats (--binary-format):
@@ -27,7 +31,11 @@ Examples:
   echo '{\"op\":\"status\"}' | netws --once --cacert ca.pem wss://api.example/ws
 
   # Binary messages as hex, both ways (prints 0001feff)
-  echo '00 01 fe ff' | netws --binary ws://127.0.0.1:8080/";
+  echo '00 01 fe ff' | netws --binary ws://127.0.0.1:8080/
+
+  # Record a session, then check that the server still answers the same (exit 0 or 5)
+  netws --record session.jsonl ws://127.0.0.1:8080/api < requests.txt
+  netws --replay session.jsonl --ignore /id --ignore /data/ts";
 
 /// After the options: the formats, the exit statuses (from [`Exit`], so they cannot drift),
 /// the environment and examples.
@@ -61,9 +69,9 @@ Environment:
     max_term_width = 100
 )]
 pub struct Args {
-    /// ws://HOST[:PORT][/PATH] or wss://...
-    #[arg(value_name = "URL", value_parser = parse_url)]
-    pub url: ServerUrl,
+    /// ws://HOST[:PORT][/PATH] or wss://... (with --replay: instead of the recorded one)
+    #[arg(value_name = "URL", value_parser = parse_url, required_unless_present = "replay")]
+    pub url: Option<ServerUrl>,
 
     /// Send each stdin line as a binary message (default: text)
     #[arg(long, help_heading = "Messages")]
@@ -181,6 +189,64 @@ pub struct Args {
     #[arg(long, value_name = "PASSWORD", requires = "key", help_heading = "TLS")]
     pub key_password: Option<String>,
 
+    /// The console even when stdin or stdout is not a terminal (no line editing then)
+    #[arg(short, long, conflicts_with = "replay", help_heading = "Console")]
+    pub interactive: bool,
+
+    /// Neither read nor write the console's history file
+    #[arg(long, help_heading = "Console")]
+    pub no_history: bool,
+
+    /// Write the session to FILE as JSON Lines, credentials redacted
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "reconnect",
+        help_heading = "Record and replay"
+    )]
+    pub record: Option<PathBuf>,
+
+    /// Replay FILE's session and compare what comes back (exit 5: it differs)
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["count", "once", "reconnect"],
+        help_heading = "Record and replay"
+    )]
+    pub replay: Option<PathBuf>,
+
+    /// F times the recorded pace; 0: as fast as the replies come
+    #[arg(
+        long,
+        value_name = "F",
+        default_value = "1",
+        value_parser = parse_speed,
+        requires = "replay",
+        help_heading = "Record and replay"
+    )]
+    pub speed: f64,
+
+    /// How long a replay waits for each recorded reply
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value = "5",
+        value_parser = parse_timeout,
+        requires = "replay",
+        help_heading = "Record and replay"
+    )]
+    pub reply_timeout: Duration,
+
+    /// Compare JSON replies without this member (RFC 6901: /id; repeatable)
+    #[arg(
+        long,
+        value_name = "POINTER",
+        value_parser = parse_pointer,
+        requires = "replay",
+        help_heading = "Record and replay"
+    )]
+    pub ignore: Vec<JsonPointer>,
+
     /// Print the handshake response, subprotocol, extension and close codes on stderr
     #[arg(short, long)]
     pub verbose: bool,
@@ -204,12 +270,18 @@ pub struct ServerUrl {
     pub target: Target,
 }
 
+impl ServerUrl {
+    pub fn parse(text: &str) -> Result<ServerUrl, String> {
+        let target = Target::parse(text).map_err(|e| e.to_string())?;
+        Ok(ServerUrl {
+            text: text.to_string(),
+            target,
+        })
+    }
+}
+
 fn parse_url(text: &str) -> Result<ServerUrl, String> {
-    let target = Target::parse(text).map_err(|e| e.to_string())?;
-    Ok(ServerUrl {
-        text: text.to_string(),
-        target,
-    })
+    ServerUrl::parse(text)
 }
 
 /// `Name: value`, as curl and websocat take it; the client refuses the fields the handshake
@@ -231,6 +303,18 @@ fn parse_protocol(text: &str) -> Result<String, String> {
         return Err("an empty subprotocol name".into());
     }
     Ok(name.to_string())
+}
+
+/// A replay's pace: a finite factor, 0 or more.
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed >= 0.0 => Ok(speed),
+        _ => Err(format!("{text:?} is not a speed (a number, 0 or more)")),
+    }
+}
+
+fn parse_pointer(text: &str) -> Result<JsonPointer, String> {
+    text.parse()
 }
 
 fn parse_proxy(text: &str) -> Result<Proxy, String> {
@@ -317,6 +401,44 @@ mod tests {
         assert!(parse(&["--reconnect-attempts", "3"]).is_err());
         assert!(parse(&["--cert", "c.pem"]).is_err());
         assert!(parse(&["--proxy", "http://p:1", "--no-proxy"]).is_err());
+    }
+
+    #[test]
+    fn replay_takes_its_url_from_the_file_unless_given() {
+        let args = Args::try_parse_from(["netws", "--replay", "s.jsonl"]).unwrap();
+        assert!(args.url.is_none());
+        assert_eq!(args.speed, 1.0);
+        assert_eq!(args.reply_timeout, Duration::from_secs(5));
+        let args = Args::try_parse_from([
+            "netws",
+            "--replay",
+            "s.jsonl",
+            "--speed",
+            "0",
+            "--ignore",
+            "/id",
+            "--ignore=/data/ts",
+            "ws://127.0.0.1:1/",
+        ])
+        .unwrap();
+        assert!(args.url.is_some());
+        assert_eq!(args.speed, 0.0);
+        let ignored: Vec<String> = args.ignore.iter().map(ToString::to_string).collect();
+        assert_eq!(ignored, ["/id", "/data/ts"]);
+    }
+
+    #[test]
+    fn replay_options_need_a_replay_and_a_url_is_needed_without_one() {
+        let parse = |argv: &[&str]| Args::try_parse_from(argv).map(|_| ());
+        assert!(parse(&["netws"]).is_err());
+        assert!(parse(&["netws", "--speed", "2", "ws://127.0.0.1:1/"]).is_err());
+        assert!(parse(&["netws", "--ignore", "/id", "ws://127.0.0.1:1/"]).is_err());
+        assert!(parse(&["netws", "--replay", "s", "--speed", "-1"]).is_err());
+        assert!(parse(&["netws", "--replay", "s", "--speed", "inf"]).is_err());
+        assert!(parse(&["netws", "--replay", "s", "--ignore", "id"]).is_err());
+        assert!(parse(&["netws", "--replay", "s", "--once"]).is_err());
+        assert!(parse(&["netws", "--replay", "s", "--interactive"]).is_err());
+        assert!(parse(&["netws", "--record", "f", "--reconnect", "ws://127.0.0.1:1/"]).is_err());
     }
 
     #[test]

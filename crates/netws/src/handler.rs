@@ -1,15 +1,26 @@
 //! What the connection reports, on a runtime worker: each message to stdout (locked and flushed
 //! per message, so a pipe sees it at once), the handshake and the close to stderr with `-v`,
-//! and to the session the events it acts on.
+//! and to the session the events it acts on. In the console, messages and notices go above
+//! the prompt instead, the open and the close are always said, and `/ping`'s pongs are timed.
 use crate::args::Args;
+use crate::console::{describe_pong, Display, Pings};
 use crate::format::{write_message, BinaryFormat};
 use crate::session::{Ending, Event};
 use net_websocket_client::{Accepted, End, Handler, Lost, MessageData, MessageKind, ResponseHead};
 use std::io::{self, Write};
 use std::sync::mpsc::Sender;
+use std::sync::Arc;
+
+/// Where messages and notices go.
+pub enum Output {
+    /// Messages on stdout (binary per `--binary-format`), notices on stderr.
+    Streams(BinaryFormat),
+    /// Both above the console's prompt.
+    Console { display: Display, pings: Arc<Pings> },
+}
 
 pub struct Printer {
-    binary: BinaryFormat,
+    output: Output,
     verbose: bool,
     /// Messages still to print before the session closes; `None`: every message.
     remaining: Option<u64>,
@@ -21,9 +32,9 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(args: &Args, events: Sender<Event>) -> Printer {
+    pub fn new(args: &Args, output: Output, events: Sender<Event>) -> Printer {
         Printer {
-            binary: args.binary_format,
+            output,
             verbose: args.verbose,
             remaining: args.count(),
             max_attempts: args.reconnect_attempts,
@@ -36,6 +47,21 @@ impl Printer {
         // The session only stops listening once it has the end, which comes last.
         let _ = self.events.send(event);
     }
+
+    /// `-v`'s lines; the console says the open and the close without it.
+    fn announces(&self) -> bool {
+        self.verbose || matches!(self.output, Output::Console { .. })
+    }
+
+    /// A line on stderr, or above the console's prompt.
+    fn notice(&self, line: String) {
+        match &self.output {
+            Output::Streams(_) => {
+                let _ = writeln!(io::stderr().lock(), "{line}");
+            }
+            Output::Console { display, .. } => display.line(line),
+        }
+    }
 }
 
 impl Handler for Printer {
@@ -43,20 +69,21 @@ impl Handler for Printer {
         if !self.verbose {
             return;
         }
-        let mut err = io::stderr().lock();
-        let _ = writeln!(
-            err,
+        let mut lines = vec![format!(
             "< HTTP/1.{} {} {}",
             head.http_minor_version, head.status, head.reason
+        )];
+        lines.extend(
+            head.headers
+                .iter()
+                .map(|(name, value)| format!("< {name}: {value}")),
         );
-        for (name, value) in &head.headers {
-            let _ = writeln!(err, "< {name}: {value}");
-        }
+        self.notice(lines.join("\n"));
     }
 
     fn on_open(&mut self, accepted: &Accepted) {
-        if self.verbose {
-            eprintln!("* open: {}", negotiated(accepted));
+        if self.announces() {
+            self.notice(format!("* open: {}", negotiated(accepted)));
         }
         self.tell(Event::Opened);
     }
@@ -65,12 +92,17 @@ impl Handler for Printer {
         if self.done {
             return;
         }
-        let mut out = io::stdout().lock();
-        if let Err(error) =
-            write_message(&mut out, kind, &data, self.binary).and_then(|()| out.flush())
-        {
-            self.done = true;
-            return self.tell(Event::OutputFailed(error));
+        match &self.output {
+            Output::Streams(binary) => {
+                let mut out = io::stdout().lock();
+                if let Err(error) =
+                    write_message(&mut out, kind, &data, *binary).and_then(|()| out.flush())
+                {
+                    self.done = true;
+                    return self.tell(Event::OutputFailed(error));
+                }
+            }
+            Output::Console { display, .. } => display.message(kind, &data),
         }
         if let Some(remaining) = &mut self.remaining {
             *remaining -= 1;
@@ -82,8 +114,13 @@ impl Handler for Printer {
     }
 
     fn on_pong(&mut self, payload: &[u8]) {
+        if let Output::Console { pings, .. } = &self.output {
+            if let Some(rtt) = pings.answered(payload) {
+                return self.notice(describe_pong(payload, rtt));
+            }
+        }
         if self.verbose {
-            eprintln!("* pong ({} bytes)", payload.len());
+            self.notice(format!("* pong ({} bytes)", payload.len()));
         }
     }
 
@@ -92,20 +129,20 @@ impl Handler for Printer {
         let why = lost
             .error
             .map_or_else(|| "the server closed".to_string(), ToString::to_string);
-        eprintln!(
+        self.notice(format!(
             "netws: {why}; reconnecting in {:.1} s (attempt {} of {})",
             lost.delay.as_secs_f32(),
             lost.attempt,
             self.max_attempts
-        );
+        ));
         self.tell(Event::Reconnecting);
     }
 
     fn on_end(&mut self, end: End<'_>) {
-        if self.verbose {
+        if self.announces() {
             match end.close {
-                Some((code, "")) => eprintln!("* closed: {code}"),
-                Some((code, reason)) => eprintln!("* closed: {code} {reason}"),
+                Some((code, "")) => self.notice(format!("* closed: {code}")),
+                Some((code, reason)) => self.notice(format!("* closed: {code} {reason}")),
                 None => {}
             }
         }

@@ -3,13 +3,13 @@
 //! what was queued once it is open). It tells the session when stdin ends or a line cannot be
 //! sent.
 use crate::format::{decode_hex, BinaryFormat};
+use crate::outlet::Outlet;
 use crate::session::Event;
-use net_websocket_client::{Connection, MessageKind, SendError};
+use net_websocket_client::{MessageKind, SendError};
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// What a stdin line becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,21 +18,11 @@ pub enum LineMode {
     Binary(BinaryFormat),
 }
 
-/// How long to wait before offering a message again to a full send queue. The client has no
-/// "queue drained" signal; this only happens when stdin outruns the network by the whole
-/// queue (64 MiB), and then a short sleep per retry costs nothing that matters.
-const QUEUE_FULL_RETRY: Duration = Duration::from_millis(5);
-
-pub fn spawn(
-    connection: Arc<Connection>,
-    mode: LineMode,
-    max_message: usize,
-    events: Sender<Event>,
-) {
+pub fn spawn(outlet: Arc<Outlet>, mode: LineMode, max_message: usize, events: Sender<Event>) {
     // Not joined: the session may end while it is blocked in a read, and the process then
     // exits without it.
     std::thread::spawn(move || {
-        let event = send_lines(&mut io::stdin().lock(), &connection, mode, max_message);
+        let event = send_lines(&mut io::stdin().lock(), &outlet, mode, max_message);
         let _ = events.send(event);
     });
 }
@@ -42,7 +32,7 @@ pub fn spawn(
 /// connection no longer takes messages: the session is ending anyway.
 pub fn send_lines(
     input: &mut impl BufRead,
-    connection: &Connection,
+    outlet: &Outlet,
     mode: LineMode,
     max_message: usize,
 ) -> Event {
@@ -77,7 +67,7 @@ pub fn send_lines(
             Ok(message) => message,
             Err(why) => return Event::InputFailed(format!("stdin line {number} {why}")),
         };
-        match send(connection, kind, &data) {
+        match outlet.send(kind, &data) {
             Ok(()) => {}
             Err(SendError::NotConnected) => return Event::InputEnd,
             Err(SendError::InvalidUtf8) => {
@@ -105,17 +95,5 @@ fn message(line: &[u8], mode: LineMode) -> Result<(MessageKind, Cow<'_, [u8]>), 
         LineMode::Binary(BinaryFormat::Hex) => decode_hex(line)
             .map(|bytes| (MessageKind::Binary, Cow::Owned(bytes)))
             .map_err(|e| format!("is not hex: {e}")),
-    }
-}
-
-/// Queues one message, waiting while the send queue is full (for as long as the connection
-/// lives: once it ends, `send` says so). A message always fits an empty queue: the largest
-/// one (4 MiB) is far below the queue's limit (64 MiB).
-fn send(connection: &Connection, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
-    loop {
-        match connection.send(kind, data) {
-            Err(SendError::QueueFull) => std::thread::sleep(QUEUE_FULL_RETRY),
-            sent => return sent,
-        }
     }
 }

@@ -1,12 +1,21 @@
 //! `netws`: a command-line WebSocket client on net_websocket, in the spirit of websocat:
-//! stdin lines go out as messages, received messages come out on stdout. See `--help`.
+//! stdin lines go out as messages, received messages come out on stdout; on a terminal, a
+//! console; `--record` and `--replay` for sessions kept as tests. See `--help`.
 mod args;
+mod compare;
+mod console;
 mod exit;
 mod format;
 mod handler;
 mod input;
+mod json_pointer;
 mod options;
+mod outlet;
+mod record;
+mod redact;
+mod replay;
 mod session;
+mod transcript;
 
 use clap::Parser;
 use std::process::ExitCode;

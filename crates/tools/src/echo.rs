@@ -28,6 +28,8 @@
 //!   whatever was offered, then echoes (every other path answers no subprotocol);
 //! - `/pong`: sends one unsolicited pong with the payload `unsolicited`, then echoes;
 //! - `/messages/N`: sends N text messages "message 0" … "message N-1", then echoes;
+//! - `/ticks/N`: echoes, and meanwhile sends N text messages "tick 0" … "tick N-1", one every
+//!   100 ms (messages that arrive while the client is busy, e.g. typing into netws' console);
 //! - `/bad-extension`: answers the handshake with `Sec-WebSocket-Extensions:
 //!   permessage-deflate; server_max_window_bits=16`, which no offer allows;
 //! - `/extensions`: sends one text message, the Sec-WebSocket-Extensions value it answered
@@ -46,6 +48,7 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 mod heads;
@@ -156,8 +159,15 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
         }
         _ => {}
     }
-    echo(stream, connection).await
+    let ticks = match script {
+        Script::Ticks(n) => n,
+        _ => 0,
+    };
+    echo(stream, connection, ticks).await
 }
+
+/// The pace of `/ticks/N`.
+const TICK_EVERY: Duration = Duration::from_millis(100);
 
 /// Answers the handshake as the script says; false when the connection goes no further
 /// (refused, or held until the client leaves).
@@ -243,10 +253,17 @@ async fn send<S: Stream>(stream: &mut S, bytes: &[u8]) -> std::io::Result<()> {
     stream.flush().await
 }
 
-/// Echoes messages until the close handshake completes; the caller then shuts the stream down
-/// (the server closes the transport first, RFC 6455 §7.1.1).
-async fn echo<S: Stream>(stream: &mut S, mut connection: Connection) -> std::io::Result<()> {
+/// Echoes messages until the close handshake completes, sending `ticks` tick messages on the
+/// way (see `/ticks/N`); the caller then shuts the stream down (the server closes the transport
+/// first, RFC 6455 §7.1.1).
+async fn echo<S: Stream>(
+    stream: &mut S,
+    mut connection: Connection,
+    ticks: usize,
+) -> std::io::Result<()> {
     let mut echoed = Vec::new();
+    let mut ticked = 0;
+    let mut next_tick = Instant::now() + TICK_EVERY;
     loop {
         while let Some(event) = connection.poll_event() {
             if let Event::Message { kind, data } = event {
@@ -270,8 +287,21 @@ async fn echo<S: Stream>(stream: &mut S, mut connection: Connection) -> std::io:
         if connection.close_expected() {
             return Ok(());
         }
-        // Straight into the connection's buffer.
-        let n = stream.read(connection.read_space()).await?;
+        // Straight into the connection's buffer (a read is cancel-safe: a tick that comes
+        // first loses nothing).
+        let n = if ticked < ticks {
+            tokio::select! {
+                read = stream.read(connection.read_space()) => read?,
+                () = tokio::time::sleep_until(next_tick) => {
+                    let _ = connection.send_text(&format!("tick {ticked}"));
+                    ticked += 1;
+                    next_tick += TICK_EVERY;
+                    continue;
+                }
+            }
+        } else {
+            stream.read(connection.read_space()).await?
+        };
         connection.commit_read(n);
         if n == 0 {
             connection.receive_eof();

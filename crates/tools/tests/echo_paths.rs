@@ -1,5 +1,6 @@
 //! The lifecycle test paths of the echo server, in-process over TCP, byte for byte: what the
-//! C tests of timeouts, keepalive, redirects, subprotocols and pongs rely on.
+//! C tests of timeouts, keepalive, redirects, subprotocols and pongs rely on, and the ticks of
+//! netws' console test.
 use net_websocket_protocol::handshake::ClientHandshake;
 use net_websocket_protocol::{Config, Connection, Event, Role};
 use net_websocket_tools::echo;
@@ -224,4 +225,36 @@ async fn trickle_sends_one_byte_per_second() {
         String::from_utf8_lossy(&received)
     );
     assert!(b"HTTP/1.1 101".starts_with(&received));
+}
+
+#[tokio::test]
+async fn ticks_come_every_100_ms_while_messages_are_echoed() {
+    let addr = echo_server().await;
+    let started = tokio::time::Instant::now();
+    let (mut stream, mut connection) = open(addr, "/ticks/3").await;
+    connection.send_text("echo me").unwrap();
+    flush(&mut stream, &mut connection).await;
+    let mut texts = Vec::new();
+    let mut buf = [0u8; 256];
+    while texts.len() < 4 {
+        while let Some(event) = connection.poll_event() {
+            if let Event::Message { data, .. } = event {
+                texts.push(String::from_utf8(data.to_vec()).unwrap());
+            }
+        }
+        if texts.len() == 4 {
+            break;
+        }
+        let n = timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("a message within 5 s")
+            .unwrap();
+        assert_ne!(n, 0, "EOF before the ticks");
+        connection.receive_data(&buf[..n]);
+    }
+    assert_eq!(texts, ["echo me", "tick 0", "tick 1", "tick 2"]);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // Three ticks, then only echoes.
+    let more = timeout(Duration::from_millis(300), stream.read(&mut buf)).await;
+    assert!(more.is_err(), "a fourth tick: {more:?}");
 }

@@ -25,6 +25,8 @@ pub(super) enum Script<'a> {
     /// Complete the handshake, then read and discard everything.
     Mute,
     Messages(usize),
+    /// Echo, sending this many ticks on the way.
+    Ticks(usize),
     Extensions,
     BadExtension,
     Headers,
@@ -89,6 +91,8 @@ pub(super) fn script(resource: &str) -> Script<'_> {
                 Script::Close(code)
             } else if let Some(n) = number("/messages/") {
                 Script::Messages(usize::from(n))
+            } else if let Some(n) = number("/ticks/") {
+                Script::Ticks(usize::from(n))
             } else if let Some((code, reason)) =
                 number("/redirect/").and_then(|code| Some((code, redirect_reason(code)?)))
             {
@@ -134,6 +138,12 @@ mod tests {
         assert_eq!(script("/silent"), Script::Silent);
         assert_eq!(script("/headers?q"), Script::Headers);
         assert_eq!(script("/close/x"), Script::Echo);
+    }
+
+    #[test]
+    fn ticks_take_a_count() {
+        assert_eq!(script("/ticks/50"), Script::Ticks(50));
+        assert_eq!(script("/ticks/x"), Script::Echo);
     }
 
     #[test]
