@@ -20,7 +20,10 @@
  * pool of library threads (environment variable NET_WEBSOCKET_THREADS, default 2; read once,
  * at the first Connect). There is no thread per client and an idle client costs no CPU.
  * Every function may be called from any thread, including from inside a callback (Send,
- * Close, Destroy of the same client, Connect of another client), without deadlock.
+ * Close, Destroy of the same client, Connect of another client), without deadlock. The
+ * library needs nothing from the host's signal setup: none of its writes raises SIGPIPE,
+ * whatever the disposition of SIGPIPE. It reads environment variables only during the calls
+ * that name them here, on the calling thread, never on a library thread.
  *
  * @par Callbacks
  * Callbacks run on library threads, never inside a call of this API. For one client they are
@@ -32,8 +35,12 @@
  * run for over 2 ms, a watchdog thread wakes that free thread); when every other one is in a
  * callback, it waits up to 1 ms for one to return, then hands its clients to a fresh thread
  * before it calls back. Up to 64 callbacks may block at once (the extra threads
- * are made on demand and exit after 10 s idle); beyond that, other clients wait. Keep
- * callbacks short anyway: a blocked client does not read its socket meanwhile.
+ * are made on demand and exit after 10 s idle); beyond that, other clients wait. Work a
+ * callback starts for other clients (a Send, Close or Destroy of another client, a Connect)
+ * does not wait for it either. Keep callbacks short anyway: a blocked client does not read
+ * its socket meanwhile. The last callback of a connection comes before the first callback of
+ * the client's next connection. A callback must return normally: throwing a C++ exception
+ * out of it, or a longjmp out of it, is undefined behaviour.
  *
  * @par Memory
  * The struct WebSocket and its header list belong to the library: Destroy frees them. Every
@@ -79,8 +86,8 @@ extern "C" {
  * @param onError Called when a connection fails, or NULL to drop that event.
  * @param onclose Called when a connection ended, or NULL to drop that event.
  * @return The new client, with `requestOptions.headers` NULL, to be freed with
- *         OH_WebSocketClient_Destroy. NULL only after an internal error (running out of
- *         memory aborts the process, as a failed allocation in Rust does), and, under
+ *         OH_WebSocketClient_Destroy. NULL when memory for the client cannot be had, after
+ *         an internal error, and, under
  *         NET_WEBSOCKET_COMPAT=openharmony, while 100 clients are live (OpenHarmony's limit).
  */
 struct WebSocket *OH_WebSocketClient_Constructor(WebSocket_OnOpenCallback onOpen,
@@ -153,7 +160,8 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
  *         Connection, Sec-WebSocket-Key, -Version, -Accept, -Extensions) or a
  *         Sec-WebSocket-Protocol header while WebSocketEx_SetSubprotocols is set;
  *         WEBSOCKET_HEADER_EXCEEDED for more than 8192 headers or 64 KiB in all;
- *         WEBSOCKET_CONNECTION_ERROR when the client is already connecting, open or closing
+ *         WEBSOCKET_CONNECTION_ERROR when the client is already connecting, open or closing,
+ *         or its last connection ended but onError/onClose have not started reporting it
  *         (that connection is untouched), or the library's threads could not be started.
  */
 int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
@@ -181,7 +189,8 @@ int OH_WebSocketClient_Connect(struct WebSocket *client, const char *url,
  *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
  *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
  *         WEBSOCKET_DATA_LENGTH_EXCEEDED for more than the maximum send size (4 MiB by
- *         default);
+ *         default), and for any length over PTRDIFF_MAX, before `data` is touched;
+ *         WEBSOCKET_SEND_NO_MEMORY when memory for the copy cannot be had;
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED when the send queue would exceed its limit (64 MiB
  *         by default);
  *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
@@ -198,7 +207,12 @@ int OH_WebSocketClient_Send(struct WebSocket *client, char *data, size_t length)
  * the server's code and reason, or 1006 "close handshake timed out" without an answer in
  * time. While connecting, the attempt is cancelled and onClose(1006, "connection attempt
  * cancelled by Close") follows; while waiting to reconnect, onClose(1006, "reconnection
- * cancelled by Close"). After it returns WEBSOCKET_OK, Send returns WEBSOCKET_NO_CONNECTION.
+ * cancelled by Close"). After it returns WEBSOCKET_OK, Send returns WEBSOCKET_NO_CONNECTION,
+ * and no reconnection follows, whichever thread or callback (onError included) called it.
+ * The close timeout counts from this call, also when the close frame waits behind queued
+ * messages: when it runs out the connection is cut and onClose(1006, "close handshake timed
+ * out after ... s; not sent: N queued messages (B bytes) and E bytes of encoded frames") says
+ * what was given up.
  *
  * Under NET_WEBSOCKET_COMPAT=openharmony it answers as OpenHarmony's implementation does,
  * from whether a connection of this client ever opened: WEBSOCKET_NO_CONNECTION while none
@@ -225,8 +239,12 @@ int OH_WebSocketClient_Close(struct WebSocket *client, struct WebSocket_CloseOpt
  * A close frame 1001 is attempted, not awaited, and no onClose is reported for it. The struct
  * WebSocket, its header list, queued messages and settings are freed (the user data pointer
  * of the extension is the caller's and is not touched). After Destroy returns no callback of
- * this client runs and the pointer is dead: every function returns
- * WEBSOCKET_CLIENT_NOT_CREATED for it. Destroy may be called from any thread:
+ * this client runs, no connection of it exists, and the pointer is dead: every function
+ * returns WEBSOCKET_CLIENT_NOT_CREATED for it (the library keeps the memory of the last 4096
+ * destroyed structs, 160 KiB, so that no new client gets a destroyed one's address while a
+ * stale pointer may still be used). A Connect on another thread racing Destroy either started
+ * before it (Destroy ends that connection) or returns WEBSOCKET_CLIENT_NOT_CREATED and starts
+ * nothing. Destroy may be called from any thread:
  * - from inside one of this client's own callbacks it returns at once, no further callback
  *   runs, and the memory is released when that callback returns;
  * - from any other thread, including inside another client's callback, it first waits for a

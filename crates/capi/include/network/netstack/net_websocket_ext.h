@@ -115,7 +115,9 @@ int WebSocketEx_SetMessageCallback(struct WebSocket *client, WebSocketEx_OnMessa
  *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
  *         WEBSOCKET_PROTOCOL_ERROR (1009) when the bytes are not valid UTF-8 (nothing is
  *         sent; checked whether or not the client is connected);
- *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size;
+ *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size (and for any length
+ *         over PTRDIFF_MAX, before `data` is touched);
+ *         WEBSOCKET_SEND_NO_MEMORY when memory for the copy cannot be had;
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED over the send queue limit;
  *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
  *         was called or the end of the connection was reported.
@@ -135,7 +137,9 @@ int WebSocketEx_SendText(struct WebSocket *client, const char *data, size_t leng
  * @return WEBSOCKET_OK: queued;
  *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
  *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
- *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size;
+ *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size (and for any length
+ *         over PTRDIFF_MAX, before `data` is touched);
+ *         WEBSOCKET_SEND_NO_MEMORY when memory for the copy cannot be had;
  *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED over the send queue limit;
  *         WEBSOCKET_NO_CONNECTION when, once a Connect started a connection attempt, Close
  *         was called or the end of the connection was reported.
@@ -194,7 +198,7 @@ int WebSocketEx_SetMaxReceiveSize(struct WebSocket *client, size_t bytes);
  * @brief The number of bytes that may wait in the send queue (default 64 MiB).
  *
  * A message that would make the queue larger is refused with
- * WEBSOCKET_QUEUE_LENGTH_EXCEEDED. Pings do not count.
+ * WEBSOCKET_QUEUE_LENGTH_EXCEEDED. A ping counts as its frame: 6 bytes and its payload.
  *
  * @param client The client.
  * @param bytes The limit; 0 restores the default.
@@ -205,7 +209,8 @@ int WebSocketEx_SetSendQueueLimit(struct WebSocket *client, size_t bytes);
 /**
  * @brief The bytes of messages accepted by the send functions and not yet handed to the
  *        encoder, for the client's current (or last) connection, plus those waiting for a
- *        connection (sent before the first Connect; see OH_WebSocketClient_Send).
+ *        connection (sent before the first Connect; see OH_WebSocketClient_Send). A queued
+ *        ping counts as its frame, 6 bytes and its payload.
  *
  * @param client The client.
  * @return The number of bytes; 0 for a bad handle.
@@ -384,7 +389,9 @@ int WebSocketEx_SetConnectTimeout(struct WebSocket *client, uint32_t timeoutMs);
  * @brief How long Close waits for the server's close frame, and then for the server to end
  *        TCP.
  *
- * Without an answer in time onClose reports 1006 "close handshake timed out".
+ * The wait counts from the Close call, also when the close frame waits behind queued
+ * messages. Without an answer in time onClose reports 1006 "close handshake timed out" (with
+ * what was not sent, when the queue had not drained; the connection is then cut).
  *
  * @param client The client.
  * @param timeoutMs The wait (default 5000); 0 restores the default.
@@ -572,7 +579,9 @@ int WebSocketEx_SetHandshakeResponseCallback(struct WebSocket *client,
 /**
  * @brief Queues a ping, sent in order with the messages.
  *
- * The server's pong reaches the WebSocketEx_OnPongCallback, if one is set.
+ * The server's pong reaches the WebSocketEx_OnPongCallback, if one is set. A queued ping
+ * counts against the send-queue limit and in WebSocketEx_GetBufferedAmount as its frame (6
+ * bytes and the payload), so that pings cannot pile up without bound.
  *
  * @param client The client.
  * @param data The payload, copied before the call returns. Must not be NULL, even when
@@ -582,6 +591,7 @@ int WebSocketEx_SetHandshakeResponseCallback(struct WebSocket *client,
  *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
  *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
  *         WEBSOCKET_DATA_LENGTH_EXCEEDED (1012) for more than 125 bytes;
+ *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED when the send queue would exceed its limit;
  *         WEBSOCKET_NO_CONNECTION when the client never connected (a ping does not wait for
  *         a connection), Close was called, or the end of the connection was reported.
  */

@@ -270,7 +270,10 @@ typedef enum WebSocket_ErrCode {
      * violation by the server. Returned by WebSocketEx_SendText for data that is not UTF-8.
      */
     WEBSOCKET_PROTOCOL_ERROR = (E_BASE + 9),
-    /** Out of memory while sending. Not returned: a failed allocation aborts the process. */
+    /**
+     * Out of memory for the copy of a message: returned by the send functions (nothing is
+     * queued). Other allocations of the library still abort the process when they fail.
+     */
     WEBSOCKET_SEND_NO_MEMORY = (E_BASE + 10),
     /** The data pointer given to a send function is NULL (whatever the length). */
     WEBSOCKET_SEND_DATA_NULL = (E_BASE + 11),
