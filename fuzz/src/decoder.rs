@@ -1,5 +1,5 @@
 //! `frame_decoder` and `frame_decoder_deflate`: bytes from the peer into a
-//! [`Connection`], in random pieces through both input paths, with every event polled.
+//! [`Protocol`], in random pieces through both input paths, with every event polled.
 //!
 //! Input: a flags byte, (deflate only) a parameters byte, a seed byte, then the wire bytes.
 //! Flags: bit 0 the role (client, server), bits 1-2 the message limit, bit 3 also sends
@@ -20,14 +20,14 @@
 //!   argument rules;
 //! - everything the connection wrote (pongs, close replies, the failure's close frame, and
 //!   with bit 3 our messages, compressed when negotiated) is read back by a peer
-//!   `Connection` of the other role as exactly the frames expected, in order;
+//!   `Protocol` of the other role as exactly the frames expected, in order;
 //! - memory: the most bytes live at once stays under a bound set by the input's length and
 //!   the message limit (a frame header announcing 2^62 bytes allocates nothing).
 use crate::alloc;
 use crate::reference::{self, Expected};
 use crate::rng::Rng;
 use net_websocket_protocol::{
-    Config, Connection, DeflateParams, Entropy, Event, MessageKind, ProtocolError, Role, SendError,
+    Config, Protocol, DeflateParams, Entropy, Event, MessageKind, ProtocolError, Role, SendError,
     State,
 };
 
@@ -140,11 +140,11 @@ impl Setup {
         }
     }
 
-    fn connection(&self) -> Connection {
+    fn connection(&self) -> Protocol {
         let config = Config {
             max_message_size: self.max,
         };
-        Connection::new(self.role, config, self.deflate, entropy(self.seed))
+        Protocol::new(self.role, config, self.deflate, entropy(self.seed))
     }
 
     /// All the input in one `receive_data`, then every event.
@@ -299,7 +299,7 @@ impl Setup {
         // Control frames alone need no inflater (and zlib's state is most of the cost).
         let messages = sent.iter().any(|s| matches!(s, Sent::Message(..)));
         let deflate = self.deflate.filter(|_| messages);
-        let mut peer = Connection::new(peer_role, config, deflate, entropy(0));
+        let mut peer = Protocol::new(peer_role, config, deflate, entropy(0));
         peer.receive_data(output);
         let mut seen = Vec::new();
         while let Some(event) = peer.poll_event() {
@@ -331,12 +331,12 @@ fn memory_bound(input: usize, max: usize, deflate: bool, sent: usize) -> usize {
 }
 
 /// Polls until `None`.
-fn poll_all(conn: &mut Connection, max: usize, got: &mut Vec<Got>, sent: &mut Vec<Sent>) {
+fn poll_all(conn: &mut Protocol, max: usize, got: &mut Vec<Got>, sent: &mut Vec<Sent>) {
     while poll_one(conn, max, got, sent) {}
 }
 
 /// Polls one event, checks it and what it queued; false when there was none.
-fn poll_one(conn: &mut Connection, max: usize, got: &mut Vec<Got>, sent: &mut Vec<Sent>) -> bool {
+fn poll_one(conn: &mut Protocol, max: usize, got: &mut Vec<Got>, sent: &mut Vec<Sent>) -> bool {
     let open = conn.state() == State::Open;
     let finished = got.last().is_some_and(Got::is_final);
     let Some(event) = conn.poll_event() else {
@@ -396,7 +396,7 @@ fn poll_one(conn: &mut Connection, max: usize, got: &mut Vec<Got>, sent: &mut Ve
 }
 
 /// Moves up to `n` pending output bytes to `output`, in pieces as a transport would.
-fn drain_output(conn: &mut Connection, output: &mut Vec<u8>, mut n: usize) {
+fn drain_output(conn: &mut Protocol, output: &mut Vec<u8>, mut n: usize) {
     while n > 0 && conn.pending_output_len() > 0 {
         let before = conn.pending_output_len();
         let piece = conn.pending_output();
@@ -413,7 +413,7 @@ fn drain_output(conn: &mut Connection, output: &mut Vec<u8>, mut n: usize) {
 }
 
 /// One `send_*` call with arguments from the input; checks its result against the state.
-fn send_something(conn: &mut Connection, rng: &mut Rng, bytes: &[u8], sent: &mut Vec<Sent>) {
+fn send_something(conn: &mut Protocol, rng: &mut Rng, bytes: &[u8], sent: &mut Vec<Sent>) {
     let refusal = match conn.state() {
         State::Open => None,
         State::Closing => Some(SendError::AlreadyClosing),

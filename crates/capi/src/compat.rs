@@ -9,7 +9,6 @@
 //! Only return values change, plus the two things a return value of the reference stands for:
 //! AddHeader on a caller's own struct appends to that struct's list, and Send without a
 //! connection queues the message for the next one. Certificates are verified as always.
-use crate::api::SendAs;
 use crate::codes::*;
 use crate::entry::ClientState;
 use crate::registry;
@@ -92,8 +91,8 @@ pub(crate) fn headers_before_url() -> bool {
 /// Send of the standard function when the client's connection ended or is closing: under the
 /// switch the message waits for the next connection and Send returns 0, as the reference's
 /// client-wide queue does.
-pub(crate) fn queues_after_end(send_as: &SendAs) -> bool {
-    matches!(send_as, SendAs::Standard) && openharmony()
+pub(crate) fn queues_after_end(standard: bool) -> bool {
+    standard && openharmony()
 }
 
 /// Close under the switch, before our checks: the reference answers from whether a connection

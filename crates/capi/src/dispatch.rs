@@ -2,8 +2,6 @@
 use crate::codes;
 use crate::compat;
 use crate::entry::ClientEntry;
-use crate::ext::{WEBSOCKET_EX_BINARY, WEBSOCKET_EX_TEXT};
-use crate::pending;
 use crate::types::*;
 use net_websocket_client::{
     Accepted, End, Error, Handler, Lost, MessageData, MessageKind, ResponseHead,
@@ -101,7 +99,8 @@ impl Handler for CallbackHandler {
 
     fn on_open(&mut self, response: &Accepted) {
         if compat::openharmony() {
-            pending::note_open(&self.entry);
+            // Before onOpen runs, so that a Close from inside it sees it.
+            self.entry.state().pending.opened = true;
         }
         self.entry.set_subprotocol(response.subprotocol.as_deref());
         let reason = c_string(&response.reason);
@@ -118,6 +117,8 @@ impl Handler for CallbackHandler {
     }
 
     fn on_message(&mut self, kind: MessageKind, mut data: MessageData<'_>) {
+        #[cfg(test)]
+        crate::task_panic_tests::panic_if_asked(&data);
         // Messages are limited far below 4 GiB (the C length is 32-bit).
         let data_len = data.len();
         let length = u32::try_from(data_len).unwrap_or(u32::MAX);

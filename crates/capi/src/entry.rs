@@ -2,12 +2,7 @@
 //! connection, and the dispatch lock that serializes its callbacks and lets Destroy wait for
 //! a running one.
 use crate::codes::WEBSOCKET_CLIENT_NOT_CREATED;
-use crate::ext::WebSocketEx_OnMessageCallback;
 use crate::headers::HeaderList;
-use crate::lifecycle::{
-    WebSocketEx_OnHandshakeResponseCallback, WebSocketEx_OnPongCallback,
-    WebSocketEx_OnReconnectCallback,
-};
 use crate::pending::Pending;
 use crate::types::*;
 use net_websocket_client::{Connection, Options};

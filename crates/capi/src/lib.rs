@@ -6,24 +6,28 @@
 
 #[macro_use]
 mod macros;
-mod api;
 mod codes;
 mod compat;
 mod dispatch;
 mod entry;
-mod ext;
+mod exports;
 mod headers;
 mod last_error;
-mod lifecycle;
+mod options;
 mod panic;
 mod pending;
 mod registry;
-mod tls_proxy;
+mod send;
+#[cfg(test)]
+mod task_panic_tests;
 mod types;
 
-pub use api::*;
 pub use codes::*;
-pub use ext::*;
-pub use lifecycle::*;
-pub use tls_proxy::*;
+pub use exports::errors::*;
+pub use exports::lifecycle::*;
+pub use exports::limits::*;
+pub use exports::messages::*;
+pub use exports::network::*;
+pub use exports::standard::*;
+pub use exports::tls::*;
 pub use types::*;

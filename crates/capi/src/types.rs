@@ -1,4 +1,6 @@
-//! The C types of net_websocket_type.h, field for field (SPEC §2; pinned by tests/c/test_abi.c).
+//! The C types of net_websocket_type.h, field for field (SPEC §2; pinned by tests/c/test_abi.c),
+//! and the callback types and constants of net_websocket_ext.h.
+use std::ffi::c_void;
 use std::os::raw::c_char;
 
 #[repr(C)]
@@ -61,3 +63,52 @@ pub struct WebSocket {
     pub onClose: WebSocket_OnCloseCallback,
     pub requestOptions: WebSocket_RequestOptions,
 }
+
+// ---- net_websocket_ext.h ---------------------------------------------------------------
+
+/// `WebSocketEx_MessageType`.
+pub const WEBSOCKET_EX_TEXT: i32 = 1;
+pub const WEBSOCKET_EX_BINARY: i32 = 2;
+
+/// `WebSocketEx_OnMessageCallback`.
+pub type WebSocketEx_OnMessageCallback = Option<
+    unsafe extern "C" fn(
+        client: *mut WebSocket,
+        data: *const c_char,
+        length: usize,
+        kind: i32,
+        user_data: *mut c_void,
+    ),
+>;
+
+/// `WebSocketEx_OnReconnectCallback`.
+pub type WebSocketEx_OnReconnectCallback = Option<
+    unsafe extern "C" fn(
+        client: *mut WebSocket,
+        attempt: u32,
+        delay_ms: u32,
+        last_close: WebSocket_CloseResult,
+        user_data: *mut c_void,
+    ),
+>;
+
+/// `WebSocketEx_OnHandshakeResponseCallback`.
+pub type WebSocketEx_OnHandshakeResponseCallback = Option<
+    unsafe extern "C" fn(
+        client: *mut WebSocket,
+        status: u32,
+        reason: *const c_char,
+        headers: *const WebSocket_Header,
+        user_data: *mut c_void,
+    ),
+>;
+
+/// `WebSocketEx_OnPongCallback`./// `WebSocketEx_OnPongCallback`.
+pub type WebSocketEx_OnPongCallback = Option<
+    unsafe extern "C" fn(
+        client: *mut WebSocket,
+        data: *const c_char,
+        length: usize,
+        user_data: *mut c_void,
+    ),
+>;

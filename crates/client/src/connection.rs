@@ -2,106 +2,23 @@
 use crate::establish::{handshake_for, Request};
 use crate::handler::{Handler, Reporter};
 use crate::options::Options;
-use crate::outbox::{Outbox, Outgoing};
+use crate::outbox::Outgoing;
 use crate::proxy::ProxyEnvironment;
 use crate::runtime;
+use crate::shared::{ping_cost, Phase, Shared};
 use crate::target::{Target, UrlError};
 use crate::task::Task;
 use crate::tls::TrustPaths;
 use net_websocket_protocol::close::is_valid_wire_code;
 use net_websocket_protocol::{HandshakeError, MessageKind, Utf8Text};
 use std::fmt;
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Longest control frame payload (RFC 6455 §5.5).
 const MAX_CONTROL_PAYLOAD: usize = 125;
 /// Longest close reason: a close frame's payload is at most 125 bytes, 2 of them the code.
 const MAX_CLOSE_REASON: usize = MAX_CONTROL_PAYLOAD - 2;
-
-/// What a queued ping counts in the send queue: its frame, a 2-byte header, the 4-byte mask
-/// and the payload (RFC 6455 §5.2).
-pub(crate) fn ping_cost(payload_len: usize) -> usize {
-    6 + payload_len
-}
-
-/// Where a connection stands, as seen by callers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum Phase {
-    Connecting = 0,
-    Open = 1,
-    /// `close` was called: nothing more may be sent.
-    Closing = 2,
-    /// The end was reported (or is being reported) to the handler.
-    Ended = 3,
-}
-
-/// State shared by the handle and the task.
-pub(crate) struct Shared {
-    phase: AtomicU8,
-    /// What the handle asks the task to send, in order.
-    pub(crate) outbox: Outbox,
-    /// Bytes accepted by `send` and not yet encoded by the task.
-    pub(crate) queued: AtomicUsize,
-    pub(crate) options: Options,
-}
-
-impl Shared {
-    pub(crate) fn phase(&self) -> Phase {
-        match self.phase.load(Ordering::Acquire) {
-            0 => Phase::Connecting,
-            1 => Phase::Open,
-            2 => Phase::Closing,
-            _ => Phase::Ended,
-        }
-    }
-    /// Connecting → Open (a Close during the handshake keeps Closing).
-    pub(crate) fn set_open(&self) {
-        let _ = self.phase.compare_exchange(
-            Phase::Connecting as u8,
-            Phase::Open as u8,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
-    }
-    /// Connecting/Open → Connecting, for the next attempt; Closing and Ended stay.
-    pub(crate) fn set_reconnecting(&self) {
-        let _ = self.phase.compare_exchange(
-            Phase::Open as u8,
-            Phase::Connecting as u8,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        );
-    }
-    pub(crate) fn set_ended(&self) {
-        self.phase.store(Phase::Ended as u8, Ordering::Release);
-    }
-    /// Connecting/Open → Closing; returns the phase it left.
-    fn begin_close(&self) -> Result<Phase, Phase> {
-        let mut current = self.phase.load(Ordering::Acquire);
-        loop {
-            if current >= Phase::Closing as u8 {
-                return Err(self.phase());
-            }
-            match self.phase.compare_exchange(
-                current,
-                Phase::Closing as u8,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => {
-                    return Ok(if current == 0 {
-                        Phase::Connecting
-                    } else {
-                        Phase::Open
-                    })
-                }
-                Err(now) => current = now,
-            }
-        }
-    }
-}
 
 /// Why `connect` refused to start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,12 +117,7 @@ pub fn connect(
         trust: TrustPaths::from_environment(),
     };
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
-    let shared = Arc::new(Shared {
-        phase: AtomicU8::new(Phase::Connecting as u8),
-        outbox: Outbox::default(),
-        queued: AtomicUsize::new(0),
-        options,
-    });
+    let shared = Arc::new(Shared::new(options));
     let reporter = Reporter::new(handler, shared.clone());
     let task = Task {
         shared: shared.clone(),
@@ -326,8 +238,8 @@ impl Connection {
 
     /// Test hook: makes the connection's task panic once it is open and takes its next
     /// command, to show what a bug of ours would do (see `Cause::Internal`).
-    #[doc(hidden)]
-    pub fn panic_in_task_for_tests(&self) {
+    #[cfg(test)]
+    pub(crate) fn panic_in_task_for_tests(&self) {
         self.shared.outbox.push(Outgoing::Panic);
     }
 

@@ -1,33 +1,32 @@
-//! A connection once open: one poll loop that drains the command queue into the protocol,
-//! writes its output, reads and dispatches events, and runs the timers (close wait,
-//! keepalive). Reading never waits for writing, so a peer that echoes while we send large
-//! messages cannot deadlock us. Generic over the stream: TCP and TLS (direct or through a
-//! proxy tunnel) share this code.
-use crate::connection::{ping_cost, Shared};
+//! The handler API's side of an open connection: the outbox fed into the session, the
+//! session's events dispatched to the handler, its exit reported. The session core
+//! ([`crate::session`]) and the I/O step ([`Wire::poll_step`]) are the async API's too. Reading
+//! never waits for writing, so a peer that echoes while we send large messages cannot
+//! deadlock us.
 use crate::error::{Cause, Error};
 use crate::handler::Reporter;
 use crate::inline::call_handler;
 use crate::outbox::{Interrupt, Outgoing};
-use crate::timers::{give_up, next_deadline, Due, Keepalive, FAR_FUTURE};
-use crate::wire::{holds_releasable_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
-use net_websocket_protocol::{Connection as Protocol, Event};
+use crate::session::{Exit, Session, Teardown};
+use crate::shared::{ping_cost, Shared};
+use crate::wire::{Step, Wire, OUTPUT_HIGH_WATER};
+use net_websocket_protocol::Event;
 use std::collections::VecDeque;
-use std::future::{poll_fn, Future};
-use std::pin::Pin;
+use std::future::poll_fn;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 /// How long the final shutdown (TLS close_notify, TCP FIN) may take after a clean close.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 pub(crate) struct Driver<'a, S> {
     wire: Wire<S>,
+    session: Session,
     /// `ws://host:port` for error messages.
     endpoint: String,
-    protocol: Protocol,
     shared: &'a Shared,
     /// What was taken from the outbox and not yet encoded; what is left when the connection
     /// ends goes to the next one, if reconnection brings one.
@@ -35,45 +34,40 @@ pub(crate) struct Driver<'a, S> {
     /// Emptied payload buffers, given back to the outbox at its next look.
     used: Vec<Vec<u8>>,
     reporter: &'a mut Reporter,
-    /// The close handshake finished (or the protocol failed): no more events; only flushing,
-    /// reporting the end and waiting for the server's EOF remain.
-    ended: bool,
-    /// The end, reported once our last frames (the close reply) are written: a caller that
-    /// destroys the client in its close callback must not cut the reply off.
-    unreported: Option<Ending>,
+    /// The server's close, or the failure we closed with: reported once our last frames (the
+    /// close reply) are written, so that a caller who destroys the client in its close
+    /// callback cannot cut the reply off.
+    unreported: Option<Report>,
     /// A handler asked for Abort while events were dispatched (taken off the queue early).
     aborted: bool,
-    /// The close timeout after the Close call (waiting for our close frame to go out and for
-    /// the reply), or after the end (waiting for EOF): give up at this instant.
-    close_deadline: Option<Instant>,
-    timers: Keepalive,
-    timer: Pin<Box<Sleep>>,
+}
+
+/// An end waiting in [`Driver::unreported`].
+struct Report {
+    error: Option<Error>,
+    code: u16,
+    reason: String,
 }
 
 impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     pub(crate) fn new(
-        stream: S,
-        protocol: Protocol,
+        wire: Wire<S>,
+        session: Session,
         shared: &'a Shared,
         batch: &'a mut VecDeque<Outgoing>,
         reporter: &'a mut Reporter,
         endpoint: String,
     ) -> Self {
-        let now = Instant::now();
         Driver {
-            wire: Wire::new(stream),
+            wire,
+            session,
             endpoint,
-            protocol,
             shared,
             batch,
             used: Vec::new(),
             reporter,
-            ended: false,
             unreported: None,
             aborted: false,
-            close_deadline: None,
-            timers: Keepalive::new(now),
-            timer: Box::pin(tokio::time::sleep_until(now + FAR_FUTURE)),
         }
     }
 
@@ -84,75 +78,31 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             Poll::Ready(())
         })
         .await;
-        let finish = poll_fn(|cx| self.poll(cx)).await;
-        if finish == Finish::Shutdown {
+        let teardown = poll_fn(|cx| self.poll(cx)).await;
+        if teardown == Teardown::Shutdown {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.wire.stream.shutdown()).await;
         }
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Finish> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Teardown> {
         loop {
-            let mut progress = false;
-            if self.aborted {
+            // Buffers of written messages go back to the outbox, and then the outbox first:
+            // Abort must win over everything queued before it.
+            self.take_written_buffers();
+            if self.aborted || self.take_outbox(cx).is_err() {
                 self.abort(cx);
-                return Poll::Ready(Finish::Drop);
-            }
-
-            // The outbox first: Abort must win over everything queued before it.
-            if self.take_outbox(cx).is_err() {
-                self.abort(cx);
-                return Poll::Ready(Finish::Drop);
+                return Poll::Ready(Teardown::Drop);
             }
             self.encode_pending();
-
-            match self.wire.poll_transmit(&mut self.protocol, cx) {
-                Ok(wrote) => progress |= wrote,
-                Err(e) => return self.lost("connection lost while writing", e),
-            }
-            self.take_written_buffers();
-            if self.wire.is_drained(&self.protocol) {
-                self.report_unreported();
-            }
-
-            match self.wire.poll_receive(&mut self.protocol, cx) {
-                Poll::Ready(Ok(0)) => {
-                    self.protocol.receive_eof();
-                    return if self.ended {
-                        self.report_unreported();
-                        Poll::Ready(Finish::Shutdown)
-                    } else {
-                        self.report_loss(Cause::ClosedByPeer)
-                    };
-                }
-                Poll::Ready(Ok(_)) => {
-                    self.timers.received(Instant::now());
-                    self.dispatch_events(cx);
-                    reclaim_read_buffer(&mut self.protocol, false);
-                    progress = true;
-                }
-                Poll::Ready(Err(e)) => return self.lost("connection lost while reading", e),
-                Poll::Pending => reclaim_read_buffer(&mut self.protocol, false),
-            }
-
-            let options = &self.shared.options;
-            let (deadline, due) = next_deadline(
-                self.close_deadline,
-                &self.timers,
-                options.ping_interval,
-                options.dead_after,
-                holds_releasable_buffer(&self.protocol) || self.shared.outbox.holds_large(),
-            );
-            if self.timer.deadline() != deadline {
-                self.timer.as_mut().reset(deadline);
-            }
-            if self.timer.as_mut().poll(cx).is_ready() {
-                if let Some(done) = due.and_then(|due| self.on_timer(due, cx)) {
-                    return done;
-                }
-                progress = true;
-            }
-            if !progress {
-                return Poll::Pending;
+            let step = self
+                .wire
+                .poll_step(&mut self.session, cx, self.shared.outbox.holds_large());
+            match step {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Step::Events) => self.dispatch_events(cx),
+                Poll::Ready(Step::Drained) => self.report_unreported(),
+                Poll::Ready(Step::Released) => self.shared.outbox.release_large(),
+                Poll::Ready(Step::Exit(exit)) => return Poll::Ready(self.report_exit(exit)),
             }
         }
     }
@@ -162,15 +112,17 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     /// the close frame.
     fn take_outbox(&mut self, cx: &mut Context<'_>) -> Result<(), Interrupt> {
         let close_requested = self.shared.outbox.take(self.batch, &mut self.used, cx)?;
-        if let (Some(at), None) = (close_requested, self.close_deadline) {
-            self.close_deadline = Some(at + self.shared.options.close_timeout);
+        if let Some(at) = close_requested {
+            self.session.request_close(at);
         }
         Ok(())
     }
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
     fn encode_pending(&mut self) {
-        while !self.ended && self.protocol.pending_output_len() < OUTPUT_HIGH_WATER {
+        while !self.session.is_finishing()
+            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
+        {
             let Some(item) = self.batch.pop_front() else {
                 break;
             };
@@ -193,29 +145,31 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     }
 
     fn encode(&mut self, item: Outgoing) {
+        let protocol = &mut self.session.protocol;
         // Messages hand their buffers over: large ones are written from them. Refused only
         // after a close frame went out (ours or in reply): the message is dropped, as SPEC §3
         // allows until the end is reported.
         let _ = match item {
             Outgoing::Text(text) => {
                 self.shared.queued.fetch_sub(text.len(), Ordering::AcqRel);
-                self.protocol.send_utf8_owned(text)
+                protocol.send_utf8_owned(text)
             }
             Outgoing::Binary(data) => {
                 self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-                self.protocol.send_binary_owned(data)
+                protocol.send_binary_owned(data)
             }
             Outgoing::Ping(payload) => {
                 let cost = ping_cost(payload.len());
                 self.shared.queued.fetch_sub(cost, Ordering::AcqRel);
-                let sent = self.protocol.send_ping(&payload);
+                let sent = protocol.send_ping(&payload);
                 self.used.push(payload);
                 sent
             }
             Outgoing::Close(code, reason) => {
                 log::debug!("{}: sending close {code} {reason}", self.endpoint);
-                self.protocol.send_close(Some(code), &reason)
+                protocol.send_close(Some(code), &reason)
             }
+            #[cfg(test)]
             Outgoing::Panic => panic!("test hook: a panic in the connection's task"),
         };
         // A small message was copied: its buffer is free at once.
@@ -223,16 +177,18 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     }
 
     fn take_written_buffers(&mut self) {
+        let protocol = &mut self.session.protocol;
         self.used
-            .extend(std::iter::from_fn(|| self.protocol.take_written_buffer()));
+            .extend(std::iter::from_fn(|| protocol.take_written_buffer()));
     }
 
     fn dispatch_events(&mut self, cx: &mut Context<'_>) {
-        if !self.protocol.has_event() {
+        self.take_written_buffers();
+        if !self.session.protocol.has_event() {
             return;
         }
-        if self.ended {
-            while self.protocol.poll_event().is_some() {}
+        if self.session.is_finishing() {
+            while self.session.protocol.poll_event().is_some() {}
             return;
         }
         let owner = self.shared.outbox.address();
@@ -240,13 +196,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     }
 
     fn dispatch_ready_events(&mut self, cx: &mut Context<'_>) {
-        while let Some(event) = self.protocol.poll_event() {
-            if self.aborted {
+        // Nothing more once aborted, or once the close handshake or a failure finished it.
+        while !self.aborted && !self.session.is_finishing() {
+            let Some(event) = self.session.protocol.poll_event() else {
                 break;
-            }
-            if self.ended {
-                continue;
-            }
+            };
             match event {
                 Event::Message { kind, data } => {
                     self.reporter.handler.on_message(kind, data);
@@ -274,63 +228,42 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         }
     }
 
-    /// The close handshake is over from our side (or we failed the connection): stop
-    /// dispatching and encoding, and report the end once the close frame is written.
+    /// The close handshake is over from our side (or we failed the connection): the session
+    /// lingers for the server's end, and the end is reported once the close frame is written.
     fn finish(&mut self, error: Option<Error>, code: u16, reason: String) {
-        self.ended = true;
-        self.unreported = Some(Ending {
+        self.session.linger(Instant::now());
+        self.unreported = Some(Report {
             error,
             code,
             reason,
         });
-        // Linger for the server's EOF (RFC 6455 §7.1.1: the server closes TCP first).
-        self.close_deadline = Some(Instant::now() + self.shared.options.close_timeout);
     }
 
     fn report_unreported(&mut self) {
-        if let Some(ending) = self.unreported.take() {
-            let close = Some((ending.code, ending.reason.as_str()));
-            self.reporter.end(ending.error.as_ref(), close);
+        if let Some(report) = self.unreported.take() {
+            let close = Some((report.code, report.reason.as_str()));
+            self.reporter.end(report.error.as_ref(), close);
         }
     }
 
-    /// The timer is due: returns `Some` when the connection is done.
-    fn on_timer(&mut self, due: Due, cx: &mut Context<'_>) -> Option<Poll<Finish>> {
-        match due {
-            Due::CloseDeadline if self.ended => {
-                self.report_unreported();
-                Some(Poll::Ready(Finish::Shutdown))
+    /// The session is over: reports how (unless it was reported already) and says how to
+    /// leave the stream.
+    fn report_exit(&mut self, exit: Exit) -> Teardown {
+        let drained = self.wire.is_drained(&self.session.protocol);
+        let teardown = exit.teardown(drained);
+        match exit {
+            Exit::Closed { .. } => self.report_unreported(),
+            Exit::Lost(cause) => {
+                let error = Error::new(&self.endpoint, cause);
+                self.reporter
+                    .end(Some(&error), Some((1006, "abnormal closure")));
             }
-            Due::CloseDeadline => {
-                self.ended = true;
+            Exit::CloseTimedOut => {
                 let reason = self.close_timed_out();
                 self.reporter.end(None, Some((1006, &reason)));
-                // Frames still unwritten are given up: cut the connection rather than wait
-                // for the socket to take them.
-                let backed_up = self.protocol.pending_output_len() > 0;
-                Some(Poll::Ready(if backed_up {
-                    Finish::Drop
-                } else {
-                    Finish::Shutdown
-                }))
-            }
-            Due::ReleaseBuffer => {
-                reclaim_read_buffer(&mut self.protocol, true);
-                self.shared.outbox.release_large();
-                None
-            }
-            Due::Ping => {
-                log::debug!("{}: idle, sending a keepalive ping", self.endpoint);
-                self.timers.send_ping(&mut self.protocol);
-                None
-            }
-            Due::Dead => {
-                let options = &self.shared.options;
-                let (interval, dead_after) = (options.ping_interval, options.dead_after);
-                let cause = give_up(&mut self.wire, &mut self.protocol, interval, dead_after, cx);
-                Some(self.report_loss(cause))
             }
         }
+        teardown
     }
 
     /// The close reason when the close timeout ran out before the close handshake completed,
@@ -342,7 +275,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             messages += 1;
             bytes += len;
         }
-        let unwritten = self.protocol.pending_output_len();
+        let unwritten = self.session.protocol.pending_output_len();
         if messages > 0 || unwritten > 0 {
             reason.push_str(&format!(
                 " after {} s; not sent: {messages} queued messages ({bytes} bytes) and \
@@ -353,42 +286,353 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         reason
     }
 
-    /// A transport failure: reported unless the end already was.
-    fn lost(&mut self, during: &'static str, source: std::io::Error) -> Poll<Finish> {
-        if self.ended {
-            self.report_unreported();
-            return Poll::Ready(Finish::Drop);
-        }
-        self.report_loss(Cause::Io { during, source })
-    }
-
-    fn report_loss(&mut self, cause: Cause) -> Poll<Finish> {
-        self.ended = true;
-        let error = Error::new(&self.endpoint, cause);
-        self.reporter
-            .end(Some(&error), Some((1006, "abnormal closure")));
-        Poll::Ready(Finish::Drop)
-    }
-
     /// Destroy: one attempt to send a close frame 1001, no waiting, no more reports.
     fn abort(&mut self, cx: &mut Context<'_>) {
         self.shared.set_ended();
-        self.wire.try_close_now(&mut self.protocol, 1001, "", cx);
+        self.session.exit(Exit::Closed { clean: false });
+        self.wire
+            .try_close_now(&mut self.session.protocol, 1001, "", cx);
     }
 }
 
-/// How the task leaves the stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Finish {
-    /// After a clean close: shut it down (TLS close_notify, then TCP FIN).
-    Shutdown,
-    /// Broken or aborted: just drop it.
-    Drop,
-}
+/// The driver against a scripted server over an in-memory stream (`tokio::io::duplex`), with
+/// tokio's clock paused: time moves only when every task waits, straight to the next timer,
+/// so the deadlines are checked to the millisecond and nothing sleeps for real.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handler::{End, Handler};
+    use crate::options::Options;
+    use crate::session::Timing;
+    use net_websocket_protocol::handshake::Accepted;
+    use net_websocket_protocol::{Config, MessageData, MessageKind, Protocol, Role};
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, DuplexStream};
 
-/// An end waiting in [`Driver::unreported`].
-struct Ending {
-    error: Option<Error>,
-    code: u16,
-    reason: String,
+    /// What the handler heard, and when (time since the test started).
+    #[derive(Debug, Clone, PartialEq)]
+    enum Heard {
+        Message(Vec<u8>),
+        End {
+            error: Option<String>,
+            close: Option<(u16, String)>,
+        },
+    }
+
+    #[derive(Clone, Default)]
+    struct Log(Arc<Mutex<Vec<(Duration, Heard)>>>);
+
+    struct Recorder {
+        log: Log,
+        start: Instant,
+    }
+
+    impl Handler for Recorder {
+        fn on_open(&mut self, _: &Accepted) {}
+        fn on_message(&mut self, _: MessageKind, data: MessageData<'_>) {
+            self.record(Heard::Message(data.to_vec()));
+        }
+        fn on_end(&mut self, end: End<'_>) {
+            self.record(Heard::End {
+                error: end.error.map(|e| e.cause().to_string()),
+                close: end.close.map(|(c, r)| (c, r.to_owned())),
+            });
+        }
+    }
+
+    impl Recorder {
+        fn record(&mut self, heard: Heard) {
+            let at = self.start.elapsed();
+            self.log.0.lock().unwrap().push((at, heard));
+        }
+    }
+
+    impl Log {
+        fn heard(&self) -> Vec<(Duration, Heard)> {
+            self.0.lock().unwrap().clone()
+        }
+    }
+
+    const PING: Duration = Duration::from_secs(30);
+    const DEAD: Duration = Duration::from_secs(60);
+    const CLOSE: Duration = Duration::from_secs(5);
+
+    fn options(ping: Option<Duration>) -> Options {
+        Options {
+            ping_interval: ping,
+            dead_after: DEAD,
+            close_timeout: CLOSE,
+            ..Options::default()
+        }
+    }
+
+    /// The server's end: a protocol state machine of the server role over the stream.
+    struct Server {
+        stream: DuplexStream,
+        protocol: Protocol,
+    }
+
+    impl Server {
+        async fn send(&mut self, bytes: &[u8]) {
+            self.stream.write_all(bytes).await.unwrap();
+        }
+
+        /// Reads until an event comes: its kind and payload, or None at EOF.
+        async fn next(&mut self) -> Option<(u8, Vec<u8>)> {
+            use net_websocket_protocol::Event;
+            loop {
+                if let Some(event) = self.protocol.poll_event() {
+                    return Some(match event {
+                        Event::Ping(p) => (0x9, p.to_vec()),
+                        Event::Pong(p) => (0xA, p.to_vec()),
+                        Event::Close { code, .. } => {
+                            (0x8, code.unwrap_or(0).to_be_bytes().to_vec())
+                        }
+                        Event::Message { data, .. } => (0x2, data.to_vec()),
+                        Event::Failed(e) => panic!("the client broke the protocol: {e}"),
+                    });
+                }
+                let n = self.stream.read(self.protocol.read_space()).await.unwrap();
+                if n == 0 {
+                    return None;
+                }
+                self.protocol.commit_read(n);
+            }
+        }
+    }
+
+    /// Runs the driver for `opts` against `server`, which gets the server's end; returns what
+    /// the handler heard.
+    async fn run<F, Fut>(
+        opts: Options,
+        before: impl FnOnce(&Shared),
+        server: F,
+    ) -> Vec<(Duration, Heard)>
+    where
+        F: FnOnce(Server) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let (client_end, server_end) = tokio::io::duplex(1 << 20);
+        let start = Instant::now();
+        let log = Log::default();
+        let shared = Arc::new(Shared::new(opts));
+        shared.set_open();
+        before(&shared);
+        let handler = Recorder {
+            log: log.clone(),
+            start,
+        };
+        let mut reporter = Reporter::new(Box::new(handler), shared.clone());
+        let mut batch = VecDeque::new();
+        let protocol = Protocol::new(
+            Role::Client,
+            Config::default(),
+            None,
+            Box::new(|b| b.fill(1)),
+        );
+        let session = Session::new(protocol, Timing::from(&shared.options), start);
+        let driver = Driver::new(
+            Wire::new(client_end),
+            session,
+            &shared,
+            &mut batch,
+            &mut reporter,
+            "ws://test:80".into(),
+        );
+        let peer = Server {
+            stream: server_end,
+            protocol: Protocol::new(
+                Role::Server,
+                Config::default(),
+                None,
+                Box::new(|b| b.fill(0)),
+            ),
+        };
+        tokio::join!(driver.run(), server(peer));
+        log.heard()
+    }
+
+    fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![first];
+        match payload.len() {
+            n @ 0..=125 => out.push(n as u8),
+            n => {
+                out.push(127);
+                out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keepalive_pings_when_idle_and_gives_up_on_silence() {
+        let heard = run(
+            options(Some(PING)),
+            |_| {},
+            |mut server| async move {
+                let start = Instant::now();
+                // The keepalive ping comes after exactly the ping interval...
+                let (kind, payload) = server.next().await.unwrap();
+                assert_eq!((kind, payload.as_slice()), (0x9, &b"keepalive"[..]));
+                assert_eq!(start.elapsed(), PING);
+                // ...and, unanswered, close 1011 at dead_after.
+                let (kind, code) = server.next().await.unwrap();
+                assert_eq!((kind, code), (0x8, 1011u16.to_be_bytes().to_vec()));
+                assert_eq!(start.elapsed(), DEAD);
+            },
+        )
+        .await;
+        assert_eq!(
+            heard,
+            [(
+                DEAD,
+                Heard::End {
+                    error: Some(
+                        "keepalive: no answer to ping within 30 s (nothing received for 60 s)"
+                            .into()
+                    ),
+                    close: Some((1006, "abnormal closure".into()))
+                }
+            )]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_restarts_keepalive() {
+        let heard = run(
+            options(Some(PING)),
+            |_| {},
+            |mut server| async move {
+                let start = Instant::now();
+                assert_eq!(server.next().await.unwrap().0, 0x9);
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                server.send(&frame(0x8A, b"keepalive")).await; // the pong, at 40 s
+                assert_eq!(server.next().await.unwrap().0, 0x9);
+                assert_eq!(start.elapsed(), Duration::from_secs(40) + PING);
+                server.send(&frame(0x88, &1000u16.to_be_bytes())).await;
+                assert_eq!(server.next().await.unwrap().0, 0x8, "the close reply");
+                drop(server);
+            },
+        )
+        .await;
+        assert_eq!(heard.len(), 1);
+        assert_eq!(
+            heard[0].1,
+            Heard::End {
+                error: None,
+                close: Some((1000, String::new()))
+            }
+        );
+    }
+
+    /// The defect of the review: 200 KiB of a 1 MiB frame, then silence. The driver must wait
+    /// without spinning, and keepalive must still end it at dead_after. A spinning driver
+    /// never lets the paused clock move (nor returns): the scenario runs on a thread of its
+    /// own, watched in real time.
+    #[test]
+    fn a_stall_in_the_middle_of_a_large_frame_leaves_the_timers_running() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let heard = runtime.block_on(run(
+                options(Some(PING)),
+                |_| {},
+                |mut server| async move {
+                    let start = Instant::now();
+                    let mut partial = vec![0x82, 127];
+                    partial.extend_from_slice(&(1u64 << 20).to_be_bytes());
+                    partial.resize(partial.len() + (200 << 10), 0);
+                    server.send(&partial).await;
+                    assert_eq!(server.next().await.unwrap().0, 0x9);
+                    assert_eq!(start.elapsed(), PING);
+                    assert_eq!(server.next().await.unwrap().0, 0x8);
+                    assert_eq!(start.elapsed(), DEAD);
+                },
+            ));
+            let _ = done.send(heard);
+        });
+        let heard = finished
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the driver spun instead of waiting for its timers");
+        assert_eq!(heard.len(), 1);
+        assert_eq!(heard[0].0, DEAD);
+    }
+
+    /// Close asked at 0 with 4 MiB queued before it, and a server that never reads: the close
+    /// timeout counts from the request, and the end says what was given up.
+    #[tokio::test(start_paused = true)]
+    async fn the_close_timeout_counts_from_the_request() {
+        let queue = |shared: &Shared| {
+            for _ in 0..4 {
+                let data = shared.outbox.copy(&vec![7u8; 1 << 20]).unwrap();
+                shared.queued.fetch_add(data.len(), Ordering::AcqRel);
+                shared.outbox.push(Outgoing::Binary(data));
+            }
+            assert!(shared.begin_close().is_ok());
+            shared.outbox.push(Outgoing::Close(1000, "bye".into()));
+        };
+        let heard = run(options(None), queue, |server| async move {
+            // Never reads: the 1 MiB stream buffer fills, the rest stays queued.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            drop(server);
+        })
+        .await;
+        assert_eq!(heard.len(), 1);
+        let (at, Heard::End { error, close }) = &heard[0] else {
+            panic!("{heard:?}")
+        };
+        assert_eq!(*at, CLOSE);
+        assert!(error.is_none());
+        let (code, reason) = close.as_ref().unwrap();
+        assert_eq!(*code, 1006);
+        assert!(
+            reason.starts_with("close handshake timed out after 5 s; not sent: "),
+            "{reason}"
+        );
+    }
+
+    /// The server's close: our reply goes out, the end is reported once it is written, and the
+    /// server's end of TCP is awaited for the close timeout at most.
+    #[tokio::test(start_paused = true)]
+    async fn after_the_server_close_the_driver_lingers_for_its_end() {
+        let heard = run(
+            options(Some(PING)),
+            |_| {},
+            |mut server| async move {
+                server.send(&frame(0x82, b"last")).await;
+                let mut close = 4000u16.to_be_bytes().to_vec();
+                close.extend_from_slice(b"bye");
+                server.send(&frame(0x88, &close)).await;
+                assert_eq!(
+                    server.next().await.unwrap(),
+                    (0x8, 4000u16.to_be_bytes().to_vec())
+                );
+                // Keep TCP open: the client ends it after the close timeout.
+                let start = Instant::now();
+                assert_eq!(server.next().await, None, "the client's end of TCP");
+                assert_eq!(start.elapsed(), CLOSE);
+            },
+        )
+        .await;
+        assert_eq!(
+            heard.iter().map(|(_, h)| h.clone()).collect::<Vec<_>>(),
+            [
+                Heard::Message(b"last".to_vec()),
+                Heard::End {
+                    error: None,
+                    close: Some((4000, "bye".into()))
+                }
+            ]
+        );
+        assert_eq!(
+            heard[1].0,
+            Duration::ZERO,
+            "reported once the reply was written"
+        );
+    }
 }

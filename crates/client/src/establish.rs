@@ -4,19 +4,18 @@
 use crate::error::{Cause, Error, Stage};
 use crate::options::Options;
 use crate::proxy::{self, ProxyEnvironment};
-use crate::socket::Socket;
+use crate::session::{Session, Timing};
 use crate::target::{RedirectProblem, Target};
 use crate::tls::TrustPaths;
-use crate::transport::{tls_cause, Attempt, Stream};
+use crate::transport::{tls_cause, Attempt, Transport};
 use net_websocket_protocol::handshake::{
     parse_head, Accepted, ClientHandshake, ResponseHead, MAX_HEAD_SIZE,
 };
-use net_websocket_protocol::{Config, Connection as Protocol, HandshakeError, Role};
+use net_websocket_protocol::{Config, HandshakeError, Protocol, Role};
 use rand::Rng;
 use std::io;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
-use tokio_rustls::client::TlsStream;
 
 /// The most redirects followed in a row.
 pub const MAX_REDIRECTS: usize = 5;
@@ -40,26 +39,10 @@ pub(crate) struct Opened<S> {
     pub(crate) endpoint: String,
 }
 
-/// The two kinds of stream a connection can run on; each gets its own driver.
-pub(crate) enum Established {
-    Plain(Opened<Socket>),
-    Tls(Opened<Box<TlsStream<Socket>>>),
-}
-
-impl Established {
-    /// The opened connection on the one stream type (for [`crate::WebSocket`]).
-    pub(crate) fn into_stream(self) -> Opened<Stream> {
-        match self {
-            Established::Plain(o) => o.map_stream(Stream::Plain),
-            Established::Tls(o) => o.map_stream(Stream::Tls),
-        }
-    }
-}
-
 impl<S> Opened<S> {
-    /// The protocol state machine of the client role for this connection, given the frames
-    /// that came with the handshake response.
-    pub(crate) fn start_protocol(&self, options: &Options) -> Protocol {
+    /// The session of this connection (the client role's protocol state machine, given the
+    /// frames that came with the handshake response), opening now.
+    pub(crate) fn start_session(&self, options: &Options) -> Session {
         let config = Config {
             max_message_size: options.max_message_size,
         };
@@ -72,16 +55,7 @@ impl<S> Opened<S> {
             Box::new(|buf: &mut [u8]| rand::rng().fill_bytes(buf)),
         );
         protocol.receive_data(&self.leftover);
-        protocol
-    }
-
-    fn map_stream<T>(self, f: impl FnOnce(S) -> T) -> Opened<T> {
-        Opened {
-            stream: f(self.stream),
-            accepted: self.accepted,
-            leftover: self.leftover,
-            endpoint: self.endpoint,
-        }
+        Session::new(protocol, Timing::from(options), Instant::now())
     }
 }
 
@@ -136,7 +110,7 @@ pub(crate) async fn establish(
     request: &Request,
     options: &Options,
     on_response: OnResponse<'_>,
-) -> Result<Established, Error> {
+) -> Result<Opened<Transport>, Error> {
     let deadline = Instant::now() + options.connect_timeout;
     let mut target = request.target.clone();
     let mut headers = request.headers.clone();
@@ -144,8 +118,13 @@ pub(crate) async fn establish(
     loop {
         let endpoint = target.endpoint();
         let failed = |cause| Error::new(&endpoint, cause);
-        let proxy =
-            proxy::select(&options.proxy, &target, &request.proxy_environment).map_err(failed)?;
+        let unix_socket = target.unix_socket(options.unix_socket.as_deref());
+        // A Unix socket is reached directly.
+        let proxy = match unix_socket {
+            Some(_) => None,
+            None => proxy::select(&options.proxy, &target, &request.proxy_environment)
+                .map_err(failed)?,
+        };
         let handshake =
             handshake_for(&target, &headers, options).map_err(|e| failed(Cause::Handshake(e)))?;
         match &proxy {
@@ -154,6 +133,7 @@ pub(crate) async fn establish(
         }
         let attempt = Attempt {
             target: &target,
+            unix_socket,
             proxy: proxy.as_ref(),
             tls: &options.tls,
             trust: &request.trust,
@@ -199,29 +179,16 @@ async fn open(
     attempt: Attempt<'_>,
     handshake: &ClientHandshake,
     on_response: OnResponse<'_>,
-) -> Result<Established, Cause> {
+) -> Result<Opened<Transport>, Cause> {
     let endpoint = attempt.target.endpoint();
-    match attempt.open().await? {
-        Stream::Plain(stream) => attempt
-            .within(
-                Stage::Handshake,
-                open_websocket(stream, handshake, on_response, endpoint),
-            )
-            .await
-            .map(Established::Plain),
-        Stream::Tls(stream) => attempt
-            .within(
-                Stage::Handshake,
-                open_websocket(stream, handshake, on_response, endpoint),
-            )
-            .await
-            .map(Established::Tls),
-    }
+    let transport = attempt.open().await?;
+    let opening = open_websocket(transport, handshake, on_response, endpoint);
+    attempt.within(Stage::Handshake, opening).await
 }
 
 /// The opening handshake (RFC 6455 §4.1) on any stream; `on_response` sees the response
 /// head before it is judged.
-async fn open_websocket<S>(
+pub(crate) async fn open_websocket<S>(
     mut stream: S,
     handshake: &ClientHandshake,
     on_response: OnResponse<'_>,

@@ -1,9 +1,9 @@
 //! What a connection reports to its owner: the [`Handler`] trait, and the [`Reporter`] that
 //! calls it and decides, when a connection ends, whether that is the end or a reconnection.
-use crate::connection::{Phase, Shared};
 use crate::error::Error;
 use crate::inline::call_handler;
-use crate::reconnect::{Ending, Reconnect};
+use crate::reconnect::{EndKind, Reconnect};
+use crate::shared::{Phase, Shared};
 use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 use net_websocket_protocol::{MessageData, MessageKind};
 use std::sync::Arc;
@@ -98,14 +98,14 @@ impl Reporter {
     /// [`Reporter::take_retry`]) when reconnection is on and allows it.
     pub(crate) fn end(&mut self, error: Option<&Error>, close: Option<(u16, &str)>) {
         log_end(error, close);
-        let ending = if self.shared.phase() == Phase::Closing {
-            Ending::Closed
+        let kind = if self.shared.phase() == Phase::Closing {
+            EndKind::Closed
         } else if error.is_some() {
-            Ending::Failed
+            EndKind::Failed
         } else {
-            Ending::ServerClosed
+            EndKind::ServerClosed
         };
-        let Some(policy) = self.reconnect.filter(|p| p.retries(ending)) else {
+        let Some(policy) = self.reconnect.filter(|p| p.retries(kind)) else {
             return self.finish(End { error, close });
         };
         if self.attempts >= policy.max_attempts {

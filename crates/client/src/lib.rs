@@ -49,10 +49,11 @@ mod outbox;
 pub mod proxy;
 mod reconnect;
 pub mod runtime;
+mod session;
+mod shared;
 mod socket;
 mod target;
 mod task;
-mod timers;
 pub mod tls;
 mod transport;
 mod websocket;
@@ -72,9 +73,10 @@ pub use net_websocket_protocol::{
 pub use options::Options;
 pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use reconnect::Reconnect;
-pub use target::{RedirectProblem, Target, UrlError, MAX_URL_LEN};
+pub use target::{Address, RedirectProblem, Target, UrlError, MAX_UNIX_PATH_LEN, MAX_URL_LEN};
 pub use tls::{TlsError, TlsOptions};
-pub use websocket::{connect_async, connect_async_with_headers, WebSocket};
+pub use transport::Transport;
+pub use websocket::{client_async, connect_async, connect_async_with_headers, WebSocket};
 
 /// The text of a panic's payload (`panic!` with a message gives a `&str` or a `String`).
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {

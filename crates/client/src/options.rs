@@ -3,6 +3,7 @@ use crate::proxy::ProxySetting;
 use crate::reconnect::Reconnect;
 use crate::tls::TlsOptions;
 use net_websocket_protocol::DeflateConfig;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Connection options; `Options::default()` holds the documented defaults.
@@ -42,6 +43,10 @@ pub struct Options {
     pub redirect_trusted: bool,
     /// Subprotocols to offer, most preferred first (none by default).
     pub subprotocols: Vec<String>,
+    /// Send every connection through this Unix domain socket instead of TCP (curl's
+    /// `--unix-socket`): the URL's host still goes in Host, SNI and the certificate check; no
+    /// proxy, no DNS. A `ws+unix://` URL's own socket wins over it. None by default.
+    pub unix_socket: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -61,6 +66,7 @@ impl Default for Options {
             follow_redirects: true,
             redirect_trusted: false,
             subprotocols: Vec::new(),
+            unix_socket: None,
         }
     }
 }

@@ -25,8 +25,10 @@ pub(crate) enum Outgoing {
     Binary(Vec<u8>),
     Ping(Vec<u8>),
     Close(u16, String),
-    /// Test hook ([`crate::Connection::panic_in_task_for_tests`]): the driver panics when it
+    /// Test hook (only in this crate's tests, `Connection::panic_in_task_for_tests`): the
+    /// driver panics when it
     /// takes this, as a bug of ours would.
+    #[cfg(test)]
     Panic,
 }
 
@@ -45,7 +47,9 @@ impl Outgoing {
         match self {
             Outgoing::Text(text) => Some(text.into_bytes()),
             Outgoing::Binary(data) | Outgoing::Ping(data) => Some(data),
-            Outgoing::Close(..) | Outgoing::Panic => None,
+            Outgoing::Close(..) => None,
+            #[cfg(test)]
+            Outgoing::Panic => None,
         }
     }
 }

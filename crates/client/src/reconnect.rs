@@ -36,7 +36,7 @@ impl Reconnect {
 
 /// How a connection (or an attempt) ended, as far as reconnecting goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Ending {
+pub(crate) enum EndKind {
     /// The attempt failed, or the connection was lost or failed by a protocol violation.
     Failed,
     /// The server started the close handshake.
@@ -47,11 +47,11 @@ pub(crate) enum Ending {
 
 impl Reconnect {
     /// Whether an end of this kind is retried.
-    pub(crate) fn retries(&self, ending: Ending) -> bool {
-        match ending {
-            Ending::Failed => true,
-            Ending::ServerClosed => self.after_server_close,
-            Ending::Closed => false,
+    pub(crate) fn retries(&self, kind: EndKind) -> bool {
+        match kind {
+            EndKind::Failed => true,
+            EndKind::ServerClosed => self.after_server_close,
+            EndKind::Closed => false,
         }
     }
 }
@@ -101,11 +101,11 @@ mod tests {
     #[test]
     fn which_ends_are_retried() {
         let mut p = policy();
-        assert!(p.retries(Ending::Failed));
-        assert!(!p.retries(Ending::ServerClosed));
-        assert!(!p.retries(Ending::Closed));
+        assert!(p.retries(EndKind::Failed));
+        assert!(!p.retries(EndKind::ServerClosed));
+        assert!(!p.retries(EndKind::Closed));
         p.after_server_close = true;
-        assert!(p.retries(Ending::ServerClosed));
-        assert!(!p.retries(Ending::Closed));
+        assert!(p.retries(EndKind::ServerClosed));
+        assert!(!p.retries(EndKind::Closed));
     }
 }

@@ -1,33 +1,69 @@
-//! The connected socket under every stream (plain, TLS, proxied): a `TcpStream` whose writes
-//! never raise SIGPIPE in the host process.
+//! The connected socket under every stream (plain, TLS, proxied): TCP or a Unix domain socket,
+//! whose writes never raise SIGPIPE in the host process.
 //!
 //! A write to a socket the peer has reset fails with EPIPE and, unless the call says
 //! otherwise, also sends SIGPIPE to the process, whose default action kills it. Rust programs
 //! ignore SIGPIPE, but a C program that links this library usually does not. std's `write`
-//! on a TCP stream passes `MSG_NOSIGNAL`; its vectored write (`writev`) cannot, and both our
-//! frame writes (header and payload in one call) and rustls' record writes are vectored. So
-//! the vectored write here is `sendmsg` with `MSG_NOSIGNAL`: the same system call cost as
+//! on a socket passes `MSG_NOSIGNAL`; its vectored write (`writev`) cannot, and both our frame
+//! writes (header and payload in one call) and rustls' record writes are vectored. So the
+//! vectored write here is `sendmsg` with `MSG_NOSIGNAL`: the same system call cost as
 //! `writev`, and nothing asked of the host.
 use socket2::SockRef;
 use std::io::{self, IoSlice};
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 
-/// A connected TCP socket (see the module documentation).
+/// A connected socket (see the module documentation).
 #[derive(Debug)]
-pub(crate) struct Socket(TcpStream);
+pub(crate) enum Socket {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
 
-impl Socket {
-    pub(crate) fn new(stream: TcpStream) -> Self {
-        Socket(stream)
+/// What the vectored write needs of tokio's two socket types.
+trait Writable: AsFd {
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R>;
+}
+
+impl Writable for TcpStream {
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        TcpStream::poll_write_ready(self, cx)
+    }
+    fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        TcpStream::try_io(self, interest, f)
     }
 }
 
-/// `sendmsg` on a non-blocking socket without SIGPIPE.
-fn send_vectored(stream: &TcpStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-    SockRef::from(stream).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
+impl Writable for UnixStream {
+    fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        UnixStream::poll_write_ready(self, cx)
+    }
+    fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
+        UnixStream::try_io(self, interest, f)
+    }
+}
+
+/// `sendmsg` with `MSG_NOSIGNAL` on a non-blocking socket, when it is writable.
+fn poll_send_vectored(
+    socket: &impl Writable,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>> {
+    loop {
+        ready!(socket.poll_write_ready(cx))?;
+        // try_io clears the readiness when the kernel says WouldBlock.
+        let sent = socket.try_io(Interest::WRITABLE, || {
+            SockRef::from(socket).send_vectored_with_flags(bufs, libc::MSG_NOSIGNAL)
+        });
+        match sent {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            result => return Poll::Ready(result),
+        }
+    }
 }
 
 impl AsyncRead for Socket {
@@ -36,7 +72,10 @@ impl AsyncRead for Socket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+        match self.get_mut() {
+            Socket::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Socket::Unix(s) => Pin::new(s).poll_read(cx, buf),
+        }
     }
 }
 
@@ -47,7 +86,10 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+        match self.get_mut() {
+            Socket::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Socket::Unix(s) => Pin::new(s).poll_write(cx, buf),
+        }
     }
 
     fn poll_write_vectored(
@@ -55,14 +97,9 @@ impl AsyncWrite for Socket {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let stream = &self.get_mut().0;
-        loop {
-            ready!(stream.poll_write_ready(cx))?;
-            // try_io clears the readiness when the kernel says WouldBlock.
-            match stream.try_io(Interest::WRITABLE, || send_vectored(stream, bufs)) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                result => return Poll::Ready(result),
-            }
+        match self.get_mut() {
+            Socket::Tcp(s) => poll_send_vectored(s, cx, bufs),
+            Socket::Unix(s) => poll_send_vectored(s, cx, bufs),
         }
     }
 
@@ -71,18 +108,24 @@ impl AsyncWrite for Socket {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+        match self.get_mut() {
+            Socket::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Socket::Unix(s) => Pin::new(s).poll_flush(cx),
+        }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+        match self.get_mut() {
+            Socket::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Socket::Unix(s) => Pin::new(s).poll_shutdown(cx),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncWriteExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// With SIGPIPE at its default action (as in a C host), vectored writes to a socket whose
     /// peer has gone must fail with an error, not kill the process: the peer ends TCP (we
@@ -96,13 +139,12 @@ mod tests {
             .build()
             .unwrap();
         runtime.block_on(async {
-            use tokio::io::AsyncReadExt;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             let client = TcpStream::connect(addr).await.unwrap();
             let (mut server, _) = listener.accept().await.unwrap();
             server.shutdown().await.unwrap();
-            let mut socket = Socket::new(client);
+            let mut socket = Socket::Tcp(client);
             assert_eq!(socket.read(&mut [0u8; 16]).await.unwrap(), 0, "the EOF");
             server.set_zero_linger().unwrap();
             drop(server);
@@ -119,6 +161,28 @@ mod tests {
                     ),
                     "write {attempt}: {kind:?}"
                 );
+            }
+        });
+    }
+
+    /// The same over a Unix socket whose peer went away.
+    #[test]
+    fn vectored_writes_to_a_closed_unix_peer_fail_without_sigpipe() {
+        // SAFETY: as above.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let (client, server) = UnixStream::pair().unwrap();
+            drop(server);
+            let mut socket = Socket::Unix(client);
+            let chunk = [7u8; 4096];
+            for attempt in 0..3 {
+                let slices = [IoSlice::new(&chunk), IoSlice::new(&chunk)];
+                let kind = socket.write_vectored(&slices).await.err().map(|e| e.kind());
+                assert_eq!(kind, Some(io::ErrorKind::BrokenPipe), "write {attempt}");
             }
         });
     }

@@ -1,10 +1,25 @@
-//! The endpoint a Connect URL names (SPEC §3 Connect URL rules, RFC 6455 §3).
+//! The endpoint a Connect URL names (SPEC §3 Connect URL rules, RFC 6455 §3), and where its
+//! bytes go: TCP to its host and port, or a Unix domain socket (the `ws+unix://` URL form).
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// Longest URL accepted.
 pub const MAX_URL_LEN: usize = 8 * 1024;
 
-/// A parsed `ws://` or `wss://` endpoint.
+/// Longest Unix socket path: `sun_path` of `struct sockaddr_un` holds 108 bytes on Linux,
+/// the last one the terminating 0.
+pub const MAX_UNIX_PATH_LEN: usize = 107;
+
+/// Where a connection's bytes go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// TCP to the target's host and port (or to a proxy that tunnels there).
+    Tcp,
+    /// The Unix domain socket at this path: no DNS, no proxy.
+    Unix(PathBuf),
+}
+
+/// A parsed `ws://` or `wss://` endpoint (or `ws+unix://` / `wss+unix://`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// `wss://` (or `https://`).
@@ -17,6 +32,9 @@ pub struct Target {
     pub host_header: String,
     /// Path and query ("/" when empty).
     pub resource: String,
+    /// Where to connect: TCP, or the Unix socket of a `ws+unix://` URL (whose host is then
+    /// `localhost`, for Host, SNI and the certificate check).
+    pub address: Address,
 }
 
 /// Why a redirect's `Location` cannot be followed.
@@ -71,15 +89,28 @@ impl Target {
         }
     }
 
-    /// `ws://host:port` or `wss://host:port`: the server in messages, without the path and
-    /// query, which may carry credentials.
+    /// `ws://host:port` or `wss://host:port` (`ws+unix://PATH` for a Unix socket URL): the
+    /// server in messages, without the path and query, which may carry credentials.
     pub fn endpoint(&self) -> String {
         let scheme = if self.secure { "wss" } else { "ws" };
-        format!("{scheme}://{}", self.authority())
+        match &self.address {
+            Address::Tcp => format!("{scheme}://{}", self.authority()),
+            Address::Unix(path) => format!("{scheme}+unix://{}", path.display()),
+        }
+    }
+
+    /// The Unix socket to connect to: the URL's own, else `fallback` (a setting that sends
+    /// every URL through one socket); None for TCP.
+    pub fn unix_socket<'a>(&'a self, fallback: Option<&'a Path>) -> Option<&'a Path> {
+        match &self.address {
+            Address::Unix(path) => Some(path),
+            Address::Tcp => fallback,
+        }
     }
 
     /// Where a redirect's `Location` leads from here: resolved against this URL (RFC 3986 §5),
-    /// with http(s):// meaning ws(s)://; never from wss:// to ws://.
+    /// with http(s):// meaning ws(s)://; never from wss:// to ws://. A location on the same
+    /// host and port keeps a Unix socket URL's socket.
     pub fn redirect(&self, location: &str) -> Result<Target, RedirectProblem> {
         let scheme = if self.secure { "wss" } else { "ws" };
         let base = url::Url::parse(&format!("{scheme}://{}{}", self.authority(), self.resource))
@@ -88,19 +119,56 @@ impl Target {
             .join(location.trim())
             .map_err(|e| RedirectProblem::BadLocation(e.to_string()))?;
         next.set_fragment(None);
-        let next = Target::parse(next.as_str()).map_err(|e| RedirectProblem::BadLocation(e.0))?;
+        let mut next =
+            Target::parse(next.as_str()).map_err(|e| RedirectProblem::BadLocation(e.0))?;
         if self.secure && !next.secure {
             return Err(RedirectProblem::Downgrade);
+        }
+        if next.host.eq_ignore_ascii_case(&self.host) && next.port == self.port {
+            next.address = self.address.clone();
         }
         Ok(next)
     }
 
-    /// Whether `other` has the same origin: scheme, host and port (RFC 6454 §4). The
-    /// caller's headers, which may carry credentials, go only there after a redirect.
+    /// Whether `other` has the same origin: scheme, host and port (RFC 6454 §4), and the
+    /// same socket. The caller's headers, which may carry credentials, go only there after a
+    /// redirect.
     pub fn same_origin(&self, other: &Target) -> bool {
         self.secure == other.secure
             && self.host.eq_ignore_ascii_case(&other.host)
             && self.port == other.port
+            && self.address == other.address
+    }
+
+    /// `ws+unix:///path/to/socket:/resource` (Node's ws form): the socket path, then the
+    /// request target after the last `:` that a `/` follows (`/` when there is none, so a
+    /// path may hold colons). Host, SNI and the certificate name are `localhost`.
+    fn parse_unix(secure: bool, rest: &str) -> Result<Target, UrlError> {
+        let (path, resource) = match rest.rfind(":/") {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, "/"),
+        };
+        if path.is_empty() {
+            return Err(bad("no Unix socket path"));
+        }
+        if path.len() > MAX_UNIX_PATH_LEN {
+            return Err(bad(format!(
+                "the Unix socket path is over {MAX_UNIX_PATH_LEN} bytes"
+            )));
+        }
+        if path.contains('\0') || resource.contains(['\0', ' ', '\r', '\n', '#']) {
+            return Err(bad(
+                "a Unix socket URL with a NUL, space, line break or fragment",
+            ));
+        }
+        Ok(Target {
+            secure,
+            host: "localhost".to_string(),
+            port: if secure { 443 } else { 80 },
+            host_header: "localhost".to_string(),
+            resource: resource.to_string(),
+            address: Address::Unix(PathBuf::from(path)),
+        })
     }
 
     /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
@@ -121,6 +189,8 @@ impl Target {
         let secure = match scheme.as_str() {
             "ws" | "http" => false,
             "wss" | "https" => true,
+            "ws+unix" => return Target::parse_unix(false, rest),
+            "wss+unix" => return Target::parse_unix(true, rest),
             other => return Err(bad(format!("unsupported scheme \"{other}\""))),
         };
         let normalized = format!("{}://{}", if secure { "wss" } else { "ws" }, rest);
@@ -176,6 +246,7 @@ impl Target {
             port,
             host_header,
             resource,
+            address: Address::Tcp,
         })
     }
 }
@@ -274,6 +345,47 @@ mod tests {
             secure.redirect("wss://user:pw@h/"),
             Err(RedirectProblem::BadLocation(_))
         ));
+    }
+
+    #[test]
+    fn unix_socket_urls() {
+        let t = ok("ws+unix:///run/app.sock:/chat?x=1");
+        assert_eq!(t.address, Address::Unix("/run/app.sock".into()));
+        assert_eq!(
+            (t.host_header.as_str(), t.resource.as_str()),
+            ("localhost", "/chat?x=1")
+        );
+        assert!(!t.secure);
+        assert_eq!(t.endpoint(), "ws+unix:///run/app.sock");
+        let t = ok("wss+unix:///run/app.sock");
+        assert!(t.secure);
+        assert_eq!((t.host.as_str(), t.resource.as_str()), ("localhost", "/"));
+        // Colons in the path, a target with a colon.
+        let t = ok("ws+unix:///run/a:b.sock");
+        assert_eq!(t.address, Address::Unix("/run/a:b.sock".into()));
+        let t = ok("ws+unix:///run/a:b.sock:/x:y");
+        assert_eq!(t.address, Address::Unix("/run/a:b.sock".into()));
+        assert_eq!(t.resource, "/x:y");
+        // A relative redirect keeps the socket; another host does not.
+        assert_eq!(t.redirect("/other").unwrap().address, t.address);
+        assert_eq!(
+            t.redirect("ws://example.com/").unwrap().address,
+            Address::Tcp
+        );
+        // The setting's socket serves TCP URLs; the URL's own wins.
+        let setting = Path::new("/tmp/setting.sock");
+        assert_eq!(ok("ws://h/").unix_socket(Some(setting)), Some(setting));
+        assert_eq!(
+            t.unix_socket(Some(setting)),
+            Some(Path::new("/run/a:b.sock"))
+        );
+        let long = format!("ws+unix:///{}", "a".repeat(MAX_UNIX_PATH_LEN));
+        assert!(Target::parse(&long)
+            .unwrap_err()
+            .0
+            .contains("over 107 bytes"));
+        assert!(Target::parse("ws+unix://").is_err());
+        assert!(Target::parse("ws+unix://:/x").is_err());
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! A connection's task from Connect to its end: attempts (see `establish`), the driver of each
 //! open connection, and with reconnection on, the waits between them. Close and Destroy
 //! interrupt it at any point.
-use crate::connection::Shared;
 use crate::driver::Driver;
 use crate::error::{Cause, Error};
-use crate::establish::{establish, Established, Opened, Request};
+use crate::establish::{establish, Opened, Request};
 use crate::handler::Reporter;
 use crate::outbox::{Interrupt, Outgoing};
+use crate::shared::Shared;
+use crate::transport::Transport;
+use crate::wire::Wire;
 use net_websocket_protocol::handshake::ResponseHead;
 use std::collections::VecDeque;
 use std::future::{poll_fn, Future};
@@ -14,7 +16,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tokio::io::{AsyncRead, AsyncWrite};
 
 pub(crate) struct Task {
     pub(crate) shared: Arc<Shared>,
@@ -51,8 +52,7 @@ impl Task {
                 i = poll_fn(|cx| outbox.poll_interrupt(cx)) => Err(i),
             };
             match attempt {
-                Ok(Ok(Established::Plain(opened))) => self.open(opened, &mut batch).run().await,
-                Ok(Ok(Established::Tls(opened))) => self.open(opened, &mut batch).run().await,
+                Ok(Ok(opened)) => self.open(opened, &mut batch).run().await,
                 Ok(Err(error)) => self.reporter.end(Some(&error), None),
                 Err(Interrupt::Cancelled) => return self.reporter.cancelled(),
                 Err(Interrupt::Aborted) => return,
@@ -75,19 +75,16 @@ impl Task {
 
     /// Reports the open and makes the driver that runs the connection until it ends. (Not
     /// async: the connection's task keeps only the driver, not what was needed to make it.)
-    fn open<'a, S>(
+    fn open<'a>(
         &'a mut self,
-        opened: Opened<S>,
+        opened: Opened<Transport>,
         batch: &'a mut VecDeque<Outgoing>,
-    ) -> Driver<'a, S>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send,
-    {
+    ) -> Driver<'a, Transport> {
         self.reporter.opened(&opened.accepted);
-        let protocol = opened.start_protocol(&self.shared.options);
+        let session = opened.start_session(&self.shared.options);
         Driver::new(
-            opened.stream,
-            protocol,
+            Wire::new(opened.stream),
+            session,
             &self.shared,
             batch,
             &mut self.reporter,
@@ -109,5 +106,92 @@ impl<F: Future> Future for CatchUnwind<F> {
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(crate::panic_message(&*payload).to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options};
+    use crate::{ProxySetting, Target};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Open,
+        Message(Vec<u8>),
+        End {
+            internal: Option<String>,
+            close: Option<(u16, String)>,
+        },
+    }
+
+    struct Recorder(mpsc::Sender<Seen>);
+
+    impl Handler for Recorder {
+        fn on_open(&mut self, _: &Accepted) {
+            let _ = self.0.send(Seen::Open);
+        }
+        fn on_message(&mut self, _: MessageKind, data: MessageData<'_>) {
+            let _ = self.0.send(Seen::Message(data.to_vec()));
+        }
+        fn on_end(&mut self, end: End<'_>) {
+            let internal = end.error.and_then(|e| match e.cause() {
+                Cause::Internal { panic } => Some(panic.clone()),
+                _ => None,
+            });
+            let close = end.close.map(|(code, reason)| (code, reason.to_owned()));
+            let _ = self.0.send(Seen::End { internal, close });
+        }
+    }
+
+    fn echo_server() -> std::net::SocketAddr {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                net_websocket_tools::echo::serve(listener).await;
+            });
+        });
+        rx.recv().unwrap()
+    }
+
+    /// A panic inside the connection's task (a bug of ours, forced by the test-only hook) ends
+    /// that connection like any failure: reported once, with the panic and close 1006; the
+    /// handle refuses sends, and a new connection works.
+    #[test]
+    fn a_panic_in_the_task_is_reported_once_and_nothing_else_is_hurt() {
+        let url = format!("ws://{}/", echo_server());
+        assert!(Target::parse(&url).is_ok());
+        let options = || Options {
+            proxy: ProxySetting::Off,
+            ..Options::default()
+        };
+        let next = |rx: &mpsc::Receiver<Seen>| rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let connection = connect(&url, &[], options(), Box::new(Recorder(tx))).unwrap();
+        assert_eq!(next(&rx), Seen::Open);
+        connection.panic_in_task_for_tests();
+        assert_eq!(
+            next(&rx),
+            Seen::End {
+                internal: Some("test hook: a panic in the connection's task".into()),
+                close: Some((1006, "internal error".into())),
+            }
+        );
+        assert!(!connection.is_active());
+        assert!(connection.send(MessageKind::Text, b"late").is_err());
+        assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
+
+        let (tx, rx) = mpsc::channel();
+        let again = connect(&url, &[], options(), Box::new(Recorder(tx))).unwrap();
+        assert_eq!(next(&rx), Seen::Open);
+        again.send(MessageKind::Binary, b"again").unwrap();
+        assert_eq!(next(&rx), Seen::Message(b"again".to_vec()));
     }
 }

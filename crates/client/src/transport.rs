@@ -1,6 +1,6 @@
 //! The transport of one connection attempt, built stage by stage: resolve → TCP (every
-//! address in turn) → proxy tunnel → TLS. Every stage is bounded by the attempt's deadline
-//! and fails with the [`Cause`] that names it.
+//! address in turn) → proxy tunnel → TLS, or a Unix domain socket → TLS. Every stage is
+//! bounded by the attempt's deadline and fails with the [`Cause`] that names it.
 use crate::error::{io_reason, Cause, Stage};
 use crate::proxy::{self, Proxy, ProxyError, ProxyKind, Socks5Target};
 use crate::socket::Socket;
@@ -10,47 +10,67 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
-/// The byte stream a connection runs on. The TLS stream is boxed: it is large, and a plain
-/// connection should not pay for its size.
-pub(crate) enum Stream {
+/// The byte stream a connection runs on, for both APIs: TCP or a Unix domain socket, with TLS
+/// or not, directly or through a proxy tunnel. Built by one pipeline ([`Attempt::open`]);
+/// what [`crate::connect_async`] returns runs on it.
+pub struct Transport(Layer);
+
+enum Layer {
     Plain(Socket),
-    Tls(Box<TlsStream<Socket>>),
+    /// Boxed: a TLS stream is large, and a plain connection should not pay for its size. Over
+    /// a transport, so that TLS can run inside TLS (a target's over an HTTPS proxy's).
+    Tls(Box<TlsStream<Transport>>),
 }
 
-// One stream type for [`crate::WebSocket`], which is not generic; the handler's driver is
-// generic instead, monomorphized per kind.
-impl AsyncRead for Stream {
+impl Transport {
+    fn plain(socket: Socket) -> Transport {
+        Transport(Layer::Plain(socket))
+    }
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match &self.0 {
+            Layer::Plain(Socket::Tcp(_)) => "Transport(TCP)",
+            Layer::Plain(Socket::Unix(_)) => "Transport(Unix)",
+            Layer::Tls(_) => "Transport(TLS)",
+        })
+    }
+}
+
+impl AsyncRead for Transport {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        match &mut self.get_mut().0 {
+            Layer::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Layer::Tls(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
 
-impl AsyncWrite for Stream {
+impl AsyncWrite for Transport {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        match &mut self.get_mut().0 {
+            Layer::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Layer::Tls(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -59,30 +79,30 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Stream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        match &mut self.get_mut().0 {
+            Layer::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Layer::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
-        match self {
-            Stream::Plain(s) => s.is_write_vectored(),
-            Stream::Tls(s) => s.is_write_vectored(),
+        match &self.0 {
+            Layer::Plain(s) => s.is_write_vectored(),
+            Layer::Tls(s) => s.is_write_vectored(),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
+        match &mut self.get_mut().0 {
+            Layer::Plain(s) => Pin::new(s).poll_flush(cx),
+            Layer::Tls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        match &mut self.get_mut().0 {
+            Layer::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Layer::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
@@ -90,6 +110,8 @@ impl AsyncWrite for Stream {
 /// One attempt to reach `target`.
 pub(crate) struct Attempt<'a> {
     pub(crate) target: &'a Target,
+    /// The Unix socket to connect to instead of TCP (the URL's, or the setting's).
+    pub(crate) unix_socket: Option<&'a Path>,
     pub(crate) proxy: Option<&'a Proxy>,
     pub(crate) tls: &'a TlsOptions,
     pub(crate) trust: &'a TrustPaths,
@@ -114,20 +136,23 @@ impl Attempt<'_> {
             }))
     }
 
-    /// TCP (through the proxy, if any), then TLS for wss://.
-    pub(crate) async fn open(&self) -> Result<Stream, Cause> {
-        let tcp = match self.proxy {
-            None => {
+    /// The socket (a Unix socket, or TCP through the proxy if any), then TLS for wss://.
+    pub(crate) async fn open(&self) -> Result<Transport, Cause> {
+        let socket = match (self.unix_socket, self.proxy) {
+            (Some(path), _) => self.within(Stage::Connect, connect_unix(path)).await?,
+            (None, None) => {
                 let addrs = self
                     .within(Stage::Dns, resolve(&self.target.host, self.target.port))
                     .await?;
-                self.within(Stage::Connect, connect_first(&addrs)).await?
+                Socket::Tcp(self.within(Stage::Connect, connect_first(&addrs)).await?)
             }
-            Some(proxy) => self.within(Stage::Proxy, self.tunnel(proxy)).await?,
+            (None, Some(proxy)) => {
+                Socket::Tcp(self.within(Stage::Proxy, self.tunnel(proxy)).await?)
+            }
         };
-        let tcp = Socket::new(tcp);
+        let plain = Transport::plain(socket);
         if !self.target.secure {
-            return Ok(Stream::Plain(tcp));
+            return Ok(plain);
         }
         let config = self
             .within(Stage::Tls, tls_config(self.tls, self.trust))
@@ -136,7 +161,7 @@ impl Attempt<'_> {
         log::debug!("TLS handshake with {}", self.target.host);
         let handshake = async {
             TlsConnector::from(config)
-                .connect(name, tcp)
+                .connect(name, plain)
                 .await
                 .map_err(|e| tls_cause(e, "the TLS handshake failed"))
         };
@@ -149,7 +174,7 @@ impl Attempt<'_> {
                 session.negotiated_cipher_suite().map(|s| s.suite())
             );
         }
-        Ok(Stream::Tls(Box::new(stream)))
+        Ok(Transport(Layer::Tls(Box::new(stream))))
     }
 
     /// A TCP connection to the proxy that now tunnels to the target.
@@ -234,6 +259,18 @@ pub(crate) fn tls_cause(e: io::Error, during: &'static str) -> Cause {
     match tls::tls_failure(&e) {
         Some(failure) => Cause::Tls(failure),
         None => Cause::Io { during, source: e },
+    }
+}
+
+/// A connection to the Unix domain socket at `path`.
+async fn connect_unix(path: &Path) -> Result<Socket, Cause> {
+    log::debug!("connecting to unix socket {}", path.display());
+    match UnixStream::connect(path).await {
+        Ok(stream) => Ok(Socket::Unix(stream)),
+        Err(source) => Err(Cause::UnixConnect {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -423,6 +460,7 @@ mod tests {
         let trust = TrustPaths::from_environment();
         let attempt = Attempt {
             target: &target,
+            unix_socket: None,
             proxy: None,
             tls: &tls,
             trust: &trust,

@@ -1,35 +1,34 @@
-//! The async API: [`connect_async`] and [`WebSocket`], a `Stream` of received messages and a
-//! `Sink` of messages to send, on any tokio runtime (a current-thread one included). It has no
-//! task, queue or callback hand-off of its own: each poll runs the protocol state machine on
-//! the stream directly, in the caller's task, with the same byte-moving steps and timers as
-//! the handler API's driver.
-use crate::error::{Cause, Error};
-use crate::establish::{establish, handshake_for, Request};
+//! The async API: [`connect_async`] (and [`client_async`] over a stream of the caller's) and
+//! [`WebSocket`], a `Stream` of received messages and a `Sink` of messages to send, on any
+//! tokio runtime (a current-thread one included). It has no task, queue or callback hand-off
+//! of its own: each poll runs the session core ([`crate::session`]) on the stream directly,
+//! in the caller's task, with the same I/O step ([`Wire::poll_step`]) as the handler API.
+use crate::error::{Cause, Error, Stage};
+use crate::establish::{establish, handshake_for, open_websocket, Opened, Request};
 use crate::message::{CloseFrame, Message};
 use crate::options::Options;
 use crate::proxy::ProxyEnvironment;
+use crate::session::{Exit, Lifecycle, Session};
 use crate::target::Target;
-use crate::timers::{give_up, next_deadline, Due, Keepalive, FAR_FUTURE};
 use crate::tls::TrustPaths;
-use crate::transport::Stream as Transport;
-use crate::wire::{holds_releasable_buffer, reclaim_read_buffer, Wire, OUTPUT_HIGH_WATER};
+use crate::transport::Transport;
+use crate::wire::{Step, Wire, OUTPUT_HIGH_WATER};
 use futures_core::{FusedStream, Stream};
 use futures_sink::Sink;
-use net_websocket_protocol::handshake::Accepted;
-use net_websocket_protocol::{
-    Connection as Protocol, Event, MessageKind, SendError, State, Utf8Text,
-};
+use net_websocket_protocol::handshake::{Accepted, ResponseHead};
+use net_websocket_protocol::{Event, MessageKind, SendError, State, Utf8Text};
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::poll_fn;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
-use tokio::time::{Instant, Sleep};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::Instant;
 
 /// Connects to a `ws://` or `wss://` URL (DNS, TCP, proxy, TLS and the opening handshake,
 /// following redirects, within `options.connect_timeout`) on the caller's runtime, and
-/// returns the open connection.
+/// returns the open connection. `ws+unix:///path/to/socket:/resource` URLs (and
+/// `options.unix_socket`) connect through a Unix domain socket.
 ///
 /// The runtime needs I/O and time enabled (`enable_all()`). `options.reconnect` and the
 /// send limits of the handler API (`max_send_size`, `send_queue_limit`) do not apply: a
@@ -73,22 +72,58 @@ pub async fn connect_async_with_headers(
         proxy_environment: ProxyEnvironment::capture(),
         trust: TrustPaths::from_environment(),
     };
-    let opened = establish(&request, &options, &mut |_| {})
-        .await?
-        .into_stream();
-    let protocol = opened.start_protocol(&options);
-    Ok(WebSocket::new(
-        Wire::new(opened.stream),
-        protocol,
-        opened.endpoint,
-        opened.accepted,
-        &options,
-    ))
+    let opened = establish(&request, &options, &mut |_| {}).await?;
+    Ok(WebSocket::open(opened, &options))
+}
+
+/// Runs the opening handshake for `url` over a stream the caller connected (TCP, TLS, a pipe,
+/// an in-memory stream: anything `AsyncRead + AsyncWrite`), then the session over it, as
+/// tungstenite's `client_async` does. The URL gives the Host header and the request target;
+/// nothing is resolved or connected, and no proxy or TLS is added: the stream is used as it
+/// is. `headers` and `options` as for [`connect_async_with_headers`] (the connect timeout
+/// bounds the handshake; redirects are not followed: a 3xx fails it).
+///
+/// ```no_run
+/// use net_websocket_client::{client_async, Options};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let tcp = tokio::net::TcpStream::connect("127.0.0.1:9001").await?;
+/// let ws = client_async("ws://127.0.0.1:9001/chat", tcp, &[], Options::default()).await?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn client_async<S>(
+    url: &str,
+    stream: S,
+    headers: &[(String, String)],
+    options: Options,
+) -> Result<WebSocket<S>, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let target = Target::parse(url).map_err(|e| Error::new("", Cause::Url(e)))?;
+    let endpoint = target.endpoint();
+    let failed = |cause| Error::new(&endpoint, cause);
+    let handshake =
+        handshake_for(&target, headers, &options).map_err(|e| failed(Cause::Handshake(e)))?;
+    let mut ignore_response = |_: &ResponseHead| {};
+    let opening = open_websocket(stream, &handshake, &mut ignore_response, endpoint.clone());
+    let opened = match tokio::time::timeout(options.connect_timeout, opening).await {
+        Ok(opened) => opened.map_err(failed)?,
+        Err(_) => {
+            return Err(failed(Cause::Timeout {
+                stage: Stage::Handshake,
+                after: options.connect_timeout,
+            }))
+        }
+    };
+    Ok(WebSocket::open(opened, &options))
 }
 
 /// An open WebSocket connection driven by its caller: a [`Stream`] of received messages and
 /// a [`Sink`] of messages to send (use `futures_util`'s `StreamExt`/`SinkExt`, or
-/// [`WebSocket::recv`] and [`WebSocket::send`]).
+/// [`WebSocket::recv`] and [`WebSocket::send`]). `S` is the stream it runs on: the library's
+/// [`Transport`] from [`connect_async`], the caller's own from [`client_async`].
 ///
 /// Received pings are answered and the server's close frame is replied to by the library;
 /// both still appear in the stream. The stream yields `Err` once when the connection fails
@@ -101,66 +136,29 @@ pub async fn connect_async_with_headers(
 /// polling the stream (e.g. in another task after `StreamExt::split`). Keepalive
 /// (`options.ping_interval`) also runs while the stream is polled; its pongs appear as
 /// [`Message::Pong`].
-pub struct WebSocket {
-    wire: Wire<Transport>,
-    protocol: Protocol,
+pub struct WebSocket<S = Transport> {
+    wire: Wire<S>,
+    session: Session,
     endpoint: String,
     response: Accepted,
-    settings: Settings,
-    keepalive: Keepalive,
-    /// Set while waiting for the server's close frame (after ours) or for its EOF (after the
-    /// close handshake or a failure): the stream ends at this instant.
-    close_deadline: Option<Instant>,
-    timer: Pin<Box<Sleep>>,
-    phase: Phase,
+    /// The stream ended (`None` was returned, or will be at the next poll).
+    terminated: bool,
     wakers: Arc<Wakers>,
     /// Wakes whichever tasks poll the stream and the sink; given to every I/O and timer poll.
     io_waker: Waker,
 }
 
-/// The options a [`WebSocket`] keeps.
-#[derive(Debug, Clone, Copy)]
-struct Settings {
-    close_timeout: Duration,
-    ping_interval: Option<Duration>,
-    dead_after: Duration,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Messages flow.
-    Open,
-    /// Close frames were exchanged, or we failed the connection: our last frames are
-    /// written, then the server's EOF is awaited (RFC 6455 §7.1.1: the server closes TCP).
-    Ending,
-    /// The stream has ended.
-    Ended,
-}
-
-impl WebSocket {
-    fn new(
-        wire: Wire<Transport>,
-        protocol: Protocol,
-        endpoint: String,
-        response: Accepted,
-        options: &Options,
-    ) -> WebSocket {
-        let now = Instant::now();
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+    /// The connection whose opening handshake just succeeded.
+    fn open(opened: Opened<S>, options: &Options) -> Self {
+        let session = opened.start_session(options);
         let wakers = Arc::new(Wakers::default());
         WebSocket {
-            wire,
-            protocol,
-            endpoint,
-            response,
-            settings: Settings {
-                close_timeout: options.close_timeout,
-                ping_interval: options.ping_interval,
-                dead_after: options.dead_after,
-            },
-            keepalive: Keepalive::new(now),
-            close_deadline: None,
-            timer: Box::pin(tokio::time::sleep_until(now + FAR_FUTURE)),
-            phase: Phase::Open,
+            wire: Wire::new(opened.stream),
+            session,
+            endpoint: opened.endpoint,
+            response: opened.accepted,
+            terminated: false,
             io_waker: Waker::from(wakers.clone()),
             wakers,
         }
@@ -191,80 +189,41 @@ impl WebSocket {
 
     fn receive(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
-            if self.phase == Phase::Ended {
+            if self.terminated {
                 return Poll::Ready(None);
             }
             if let Some(item) = self.take_event() {
                 // Queue-free replies (pong, close) go out with the next write; try it now.
                 if let Err(e) = self.transmit(cx) {
-                    self.phase = Phase::Ended;
+                    self.terminated = true;
                     return Poll::Ready(Some(item.and(Err(e))));
                 }
                 return Poll::Ready(Some(item));
             }
-            if let Err(e) = self.transmit(cx) {
-                return self.end_unless_ending(Err(e));
+            if self.session.lifecycle() == Lifecycle::Ended {
+                self.terminated = true;
+                return Poll::Ready(None);
             }
-            match self.wire.poll_receive(&mut self.protocol, cx) {
-                Poll::Ready(Ok(0)) => {
-                    self.protocol.receive_eof();
-                    let lost = Err(self.error(Cause::ClosedByPeer));
-                    return self.end_unless_ending(lost);
+            match self.wire.poll_step(&mut self.session, cx, false) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Step::Events | Step::Drained | Step::Released) => {}
+                Poll::Ready(Step::Exit(exit)) => {
+                    self.terminated = true;
+                    return Poll::Ready(match exit {
+                        Exit::Lost(cause) => Some(Err(self.error(cause))),
+                        Exit::Closed { .. } | Exit::CloseTimedOut => None,
+                    });
                 }
-                Poll::Ready(Ok(_)) => {
-                    self.keepalive.received(Instant::now());
-                    continue;
-                }
-                Poll::Ready(Err(source)) => {
-                    let during = "connection lost while reading";
-                    let lost = Err(self.error(Cause::Io { during, source }));
-                    return self.end_unless_ending(lost);
-                }
-                Poll::Pending => reclaim_read_buffer(&mut self.protocol, false),
-            }
-            let (deadline, due) = next_deadline(
-                self.close_deadline,
-                &self.keepalive,
-                self.settings.ping_interval,
-                self.settings.dead_after,
-                holds_releasable_buffer(&self.protocol),
-            );
-            if self.timer.deadline() != deadline {
-                self.timer.as_mut().reset(deadline);
-            }
-            if self.timer.as_mut().poll(cx).is_pending() {
-                return Poll::Pending;
-            }
-            match due {
-                Some(Due::CloseDeadline) | None => {
-                    self.phase = Phase::Ended;
-                    return Poll::Ready(None);
-                }
-                Some(Due::Ping) => self.keepalive.send_ping(&mut self.protocol),
-                Some(Due::Dead) => {
-                    let Settings {
-                        ping_interval,
-                        dead_after,
-                        ..
-                    } = self.settings;
-                    let cause = give_up(
-                        &mut self.wire,
-                        &mut self.protocol,
-                        ping_interval,
-                        dead_after,
-                        cx,
-                    );
-                    self.phase = Phase::Ended;
-                    return Poll::Ready(Some(Err(self.error(cause))));
-                }
-                Some(Due::ReleaseBuffer) => reclaim_read_buffer(&mut self.protocol, true),
             }
         }
     }
 
     /// The next event the protocol has, as an owned message.
     fn take_event(&mut self) -> Option<Result<Message, Error>> {
-        let (item, ending) = match self.protocol.poll_event()? {
+        if self.session.lifecycle() == Lifecycle::Ended {
+            return None;
+        }
+        let (item, ending) = match self.session.protocol.poll_event()? {
             Event::Message {
                 kind: MessageKind::Text,
                 data,
@@ -286,39 +245,29 @@ impl WebSocket {
                 });
                 (Ok(Message::Close(frame)), true)
             }
-            Event::Failed(violation) => (Err(self.error(Cause::Protocol(violation))), true),
+            Event::Failed(violation) => (
+                Err(Error::new(&self.endpoint, Cause::Protocol(violation))),
+                true,
+            ),
         };
         if ending {
-            self.phase = Phase::Ending;
-            self.close_deadline = Some(Instant::now() + self.settings.close_timeout);
+            self.session.linger(Instant::now());
         }
         Some(item)
-    }
-
-    /// The stream ends: with `outcome` (an error) while open; quietly when the close
-    /// handshake or a failure already ended it and only the server's EOF was awaited.
-    fn end_unless_ending(
-        &mut self,
-        outcome: Result<(), Error>,
-    ) -> Poll<Option<Result<Message, Error>>> {
-        let was_ending = self.phase == Phase::Ending;
-        self.phase = Phase::Ended;
-        match outcome {
-            Err(e) if !was_ending => Poll::Ready(Some(Err(e))),
-            _ => Poll::Ready(None),
-        }
     }
 
     /// Writes what the protocol has ready; written message buffers are dropped (they were
     /// the caller's).
     fn transmit(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
-        let written = self.wire.poll_transmit(&mut self.protocol, cx);
-        while self.protocol.take_written_buffer().is_some() {}
+        let written = self.wire.poll_transmit(&mut self.session.protocol, cx);
+        while self.session.protocol.take_written_buffer().is_some() {}
         written.map(drop).map_err(|source| {
-            self.error(Cause::Io {
-                during: "connection lost while writing",
-                source,
-            })
+            let during = "connection lost while writing";
+            match self.session.on_io_error(during, source) {
+                Exit::Lost(cause) => self.error(cause),
+                // Lingering: the close handshake is over, the stream just broke.
+                _ => self.error(Cause::Send(SendError::Closed)),
+            }
         })
     }
 
@@ -327,18 +276,19 @@ impl WebSocket {
     }
 
     fn encode(&mut self, message: Message) -> Result<(), SendError> {
+        let protocol = &mut self.session.protocol;
         match message {
-            Message::Text(text) => self.protocol.send_utf8_owned(Utf8Text::from(text)),
-            Message::Binary(data) => self.protocol.send_binary_owned(data),
-            Message::Ping(payload) => self.protocol.send_ping(&payload),
-            Message::Pong(payload) => self.protocol.send_pong(&payload),
+            Message::Text(text) => protocol.send_utf8_owned(Utf8Text::from(text)),
+            Message::Binary(data) => protocol.send_binary_owned(data),
+            Message::Ping(payload) => protocol.send_ping(&payload),
+            Message::Pong(payload) => protocol.send_pong(&payload),
             Message::Close(frame) => {
                 let sent = match &frame {
-                    Some(f) => self.protocol.send_close(Some(f.code), &f.reason),
-                    None => self.protocol.send_close(None, ""),
+                    Some(f) => protocol.send_close(Some(f.code), &f.reason),
+                    None => protocol.send_close(None, ""),
                 };
-                if sent.is_ok() && self.close_deadline.is_none() {
-                    self.close_deadline = Some(Instant::now() + self.settings.close_timeout);
+                if sent.is_ok() {
+                    self.session.request_close(Instant::now());
                 }
                 sent
             }
@@ -347,10 +297,10 @@ impl WebSocket {
 
     fn flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if let Err(e) = self.transmit(cx) {
-            self.phase = Phase::Ended;
+            self.terminated = true;
             return Poll::Ready(Err(e));
         }
-        if self.wire.is_drained(&self.protocol) {
+        if self.wire.is_drained(&self.session.protocol) {
             Poll::Ready(Ok(()))
         } else {
             Poll::Pending
@@ -358,7 +308,7 @@ impl WebSocket {
     }
 }
 
-impl Stream for WebSocket {
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
     type Item = Result<Message, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -369,27 +319,27 @@ impl Stream for WebSocket {
     }
 }
 
-impl FusedStream for WebSocket {
+impl<S: AsyncRead + AsyncWrite + Unpin> FusedStream for WebSocket<S> {
     fn is_terminated(&self) -> bool {
-        self.phase == Phase::Ended
+        self.terminated
     }
 }
 
-impl Sink<Message> for WebSocket {
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
     type Error = Error;
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.protocol.pending_output_len() < OUTPUT_HIGH_WATER {
+        if this.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER {
             return Poll::Ready(Ok(()));
         }
         this.wakers.register(&this.wakers.writer, cx.waker());
         let waker = this.io_waker.clone();
         if let Err(e) = this.transmit(&mut Context::from_waker(&waker)) {
-            this.phase = Phase::Ended;
+            this.terminated = true;
             return Poll::Ready(Err(e));
         }
-        if this.protocol.pending_output_len() < OUTPUT_HIGH_WATER {
+        if this.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER {
             Poll::Ready(Ok(()))
         } else {
             Poll::Pending
@@ -398,7 +348,7 @@ impl Sink<Message> for WebSocket {
 
     fn start_send(self: Pin<&mut Self>, message: Message) -> Result<(), Error> {
         let this = self.get_mut();
-        if this.phase == Phase::Ended {
+        if this.terminated || this.session.lifecycle() == Lifecycle::Ended {
             return Err(this.error(Cause::Send(SendError::Closed)));
         }
         this.encode(message).map_err(|e| this.error(Cause::Send(e)))
@@ -415,19 +365,20 @@ impl Sink<Message> for WebSocket {
     /// through the stream, which then ends.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
-        if this.phase != Phase::Ended && this.protocol.state() == State::Open {
+        let open = this.session.lifecycle() != Lifecycle::Ended;
+        if !this.terminated && open && this.session.protocol.state() == State::Open {
             let _ = this.encode(Message::close(1000, ""));
         }
         Pin::new(this).poll_flush(cx)
     }
 }
 
-impl fmt::Debug for WebSocket {
+impl<S> fmt::Debug for WebSocket<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocket")
             .field("endpoint", &self.endpoint)
-            .field("phase", &self.phase)
-            .field("protocol", &self.protocol)
+            .field("lifecycle", &self.session.lifecycle())
+            .field("protocol", &self.session.protocol)
             .finish_non_exhaustive()
     }
 }

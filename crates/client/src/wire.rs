@@ -1,14 +1,19 @@
-//! Moving bytes between the protocol and the stream, the same for both APIs (the handler's
-//! driver on the shared runtime, [`crate::WebSocket`] on the caller's task) and every stream
-//! (TCP, TLS, through a proxy or not): the protocol's output in vectored writes, then a flush;
-//! reads straight into the protocol's buffer, lent from a per-thread pool so that an idle
-//! connection holds none.
-use net_websocket_protocol::Connection as Protocol;
+//! Moving bytes and time between a [`Session`] and its stream, the same for both APIs (the
+//! handler's driver on the shared runtime, [`crate::WebSocket`] on the caller's task) and every
+//! stream (TCP or a Unix socket, TLS or not, through a proxy or not): the protocol's output in
+//! vectored writes, then a flush; reads straight into the protocol's buffer, lent from a
+//! per-thread pool so that an idle connection holds none; the session's deadlines on one
+//! timer. [`Wire::poll_step`] is the one I/O step both APIs loop on.
+use crate::session::{Exit, Expired, Session};
+use net_websocket_protocol::Protocol;
 use std::cell::RefCell;
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
 
 /// Stop taking messages to encode while this much output waits to be written: bounds the
 /// output buffer and batches small messages into large writes.
@@ -21,10 +26,29 @@ const POOLED_READ_BUFFERS: usize = 8;
 /// Pieces of output one write takes at most.
 const MAX_SLICES: usize = 64;
 
-/// A connection's stream, and whether written bytes wait in it (TLS records) for a flush.
+/// A timer deadline far enough to mean "never".
+const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365);
+
+/// A connection's stream, whether written bytes wait in it (TLS records) for a flush, and the
+/// timer of its session.
 pub(crate) struct Wire<S> {
     pub(crate) stream: S,
     unflushed: bool,
+    timer: Pin<Box<Sleep>>,
+}
+
+/// What one [`Wire::poll_step`] found.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Events wait in the protocol: poll them.
+    Events,
+    /// Lingering with our last frames written: the end may be reported now (once).
+    Drained,
+    /// Buffers grown for large messages were given back (the handler API gives back its
+    /// outbox's spares too).
+    Released,
+    /// The session is over.
+    Exit(Exit),
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
@@ -32,6 +56,71 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         Wire {
             stream,
             unflushed: false,
+            timer: Box::pin(tokio::time::sleep_until(Instant::now() + FAR_FUTURE)),
+        }
+    }
+
+    /// One step of a session: writes what the protocol has ready, reads (returning as soon as
+    /// an event is complete), and runs the deadline that is due. Pending when nothing more
+    /// can happen until the stream or the timer wakes the task. `extra_releasable`: the
+    /// caller also holds buffers for large messages that a [`Step::Released`] lets it free.
+    pub(crate) fn poll_step(
+        &mut self,
+        session: &mut Session,
+        cx: &mut Context<'_>,
+        extra_releasable: bool,
+    ) -> Poll<Step> {
+        loop {
+            if let Err(source) = self.poll_transmit(&mut session.protocol, cx) {
+                let during = "connection lost while writing";
+                return Poll::Ready(Step::Exit(session.on_io_error(during, source)));
+            }
+            if session.note_drained(self.is_drained(&session.protocol)) {
+                return Poll::Ready(Step::Drained);
+            }
+            match self.poll_receive(&mut session.protocol, cx) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Step::Exit(session.on_eof())),
+                Poll::Ready(Ok(_)) => {
+                    session.on_received(Instant::now());
+                    if session.protocol.has_event() {
+                        return Poll::Ready(Step::Events);
+                    }
+                    reclaim_read_buffer(&mut session.protocol, false);
+                    continue;
+                }
+                Poll::Ready(Err(source)) => {
+                    let during = "connection lost while reading";
+                    return Poll::Ready(Step::Exit(session.on_io_error(during, source)));
+                }
+                Poll::Pending => reclaim_read_buffer(&mut session.protocol, false),
+            }
+            let releasable = holds_releasable_buffer(&session.protocol) || extra_releasable;
+            let Some((deadline, due)) = session.poll_timeout(releasable) else {
+                self.set_timer(Instant::now() + FAR_FUTURE);
+                return Poll::Pending;
+            };
+            self.set_timer(deadline);
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match session.handle_timeout(due) {
+                Expired::Nothing => {}
+                Expired::ReleaseBuffers => {
+                    reclaim_read_buffer(&mut session.protocol, true);
+                    return Poll::Ready(Step::Released);
+                }
+                Expired::Exit(exit) => {
+                    // The close frame keepalive queued: one attempt, not awaited.
+                    self.try_write_now(&mut session.protocol, cx);
+                    return Poll::Ready(Step::Exit(exit));
+                }
+            }
+        }
+    }
+
+    fn set_timer(&mut self, deadline: Instant) {
+        if self.timer.deadline() != deadline {
+            self.timer.as_mut().reset(deadline);
         }
     }
 
@@ -97,8 +186,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         }
     }
 
-    /// One attempt to write a close frame now, when nothing else waits to be written (Abort,
-    /// keepalive): not awaited.
+    /// One attempt to write a close frame now, when nothing else waits to be written (Destroy):
+    /// not awaited.
     pub(crate) fn try_close_now(
         &mut self,
         protocol: &mut Protocol,
@@ -109,10 +198,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         use net_websocket_protocol::State;
         if protocol.state() == State::Open && protocol.pending_output_len() == 0 {
             let _ = protocol.send_close(Some(code), reason);
-            let out = protocol.pending_output();
-            let _ = Pin::new(&mut self.stream).poll_write(cx, out);
-            let _ = Pin::new(&mut self.stream).poll_flush(cx);
+            self.try_write_now(protocol, cx);
         }
+    }
+
+    /// One attempt to write what the protocol has ready, and to flush it: not awaited.
+    fn try_write_now(&mut self, protocol: &mut Protocol, cx: &mut Context<'_>) {
+        if protocol.pending_output_len() == 0 {
+            return;
+        }
+        let out = protocol.pending_output();
+        if let Poll::Ready(Ok(n)) = Pin::new(&mut self.stream).poll_write(cx, out) {
+            protocol.consume_output(n);
+        }
+        let _ = Pin::new(&mut self.stream).poll_flush(cx);
     }
 }
 

@@ -5,7 +5,7 @@ mod support;
 
 use net_websocket_client::{connect, Accepted, Connection, End, Handler, MessageData, MessageKind};
 use net_websocket_protocol::handshake::{accept_request, MAX_HEAD_SIZE};
-use net_websocket_protocol::{Config, Connection as Protocol, Event, Role};
+use net_websocket_protocol::{Config, Event, Protocol, Role};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{mpsc, Arc, Mutex};

@@ -169,6 +169,11 @@ pub struct Args {
     #[arg(long, conflicts_with = "proxy", help_heading = "Connection")]
     pub no_proxy: bool,
 
+    /// Connect through the Unix domain socket at PATH (the URL still names the server: Host,
+    /// SNI, certificate); a ws+unix:///PATH:/resource URL does the same
+    #[arg(long, value_name = "PATH", help_heading = "Connection")]
+    pub unix_socket: Option<PathBuf>,
+
     /// Trust the CA certificates in FILE (PEM) instead of the system store
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
     pub cacert: Option<PathBuf>,

@@ -35,6 +35,7 @@ pub fn client_options(args: &Args) -> Result<Options, SetupError> {
         proxy,
         reconnect,
         subprotocols: args.protocols.clone(),
+        unix_socket: args.unix_socket.clone(),
         ..defaults
     };
     let tls = &mut options.tls;

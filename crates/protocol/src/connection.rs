@@ -160,24 +160,24 @@ impl Closing {
 }
 
 /// One WebSocket connection's protocol state.
-pub struct Connection {
+pub struct Protocol {
     reader: Reader,
     writer: Writer,
     closing: Closing,
-    /// What [`Connection::has_event`] parsed ahead, returned by the next `poll_event`.
+    /// What [`Protocol::has_event`] parsed ahead, returned by the next `poll_event`.
     peeked: Option<Result<Incoming, ProtocolError>>,
 }
 
-impl std::fmt::Debug for Connection {
+impl std::fmt::Debug for Protocol {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connection")
+        f.debug_struct("Protocol")
             .field("state", &self.state())
             .field("pending_output", &self.pending_output_len())
             .finish_non_exhaustive()
     }
 }
 
-impl Connection {
+impl Protocol {
     /// A connection whose opening handshake succeeded. `deflate`: the negotiated
     /// permessage-deflate parameters, if any. `entropy`: masking keys (client role).
     pub fn new(
@@ -207,7 +207,7 @@ impl Connection {
                 )
             }
         };
-        Connection {
+        Protocol {
             reader: Reader::new(role, config.max_message_size, inflater),
             writer: Writer::new(role, entropy, compressor),
             closing: Closing::default(),
@@ -216,7 +216,7 @@ impl Connection {
     }
 
     /// Bytes read from the transport elsewhere (they are copied in). Call
-    /// [`Connection::poll_event`] afterwards. Reading into [`Connection::read_space`] saves
+    /// [`Protocol::poll_event`] afterwards. Reading into [`Protocol::read_space`] saves
     /// the copy.
     ///
     /// Ignored after a failure, after the peer's close frame (§1.4: data after it is not
@@ -228,7 +228,7 @@ impl Connection {
         }
     }
 
-    /// What [`Connection::has_event`] parsed ahead must survive more input.
+    /// What [`Protocol::has_event`] parsed ahead must survive more input.
     fn keep_peeked(&mut self) {
         if let Some(Ok(incoming)) = &mut self.peeked {
             self.reader.detach(incoming);
@@ -236,14 +236,14 @@ impl Connection {
     }
 
     /// Room to read the transport into (zeroed or stale bytes, never less than 4 KiB), the
-    /// connection's own buffer. Then [`Connection::commit_read`] with the number of bytes read,
-    /// and [`Connection::poll_event`].
+    /// connection's own buffer. Then [`Protocol::commit_read`] with the number of bytes read,
+    /// and [`Protocol::poll_event`].
     pub fn read_space(&mut self) -> &mut [u8] {
         self.keep_peeked();
         self.reader.read_space()
     }
 
-    /// `n` bytes were read into the start of [`Connection::read_space`].
+    /// `n` bytes were read into the start of [`Protocol::read_space`].
     pub fn commit_read(&mut self, n: usize) {
         if self.takes_input() {
             self.reader.commit(n);
@@ -252,7 +252,7 @@ impl Connection {
 
     /// The input buffer while it holds no unparsed bytes (after the events were polled), so
     /// that an idle connection keeps none: hand it to another connection's
-    /// [`Connection::give_read_buffer`], or free it (one that grew for a large message). None
+    /// [`Protocol::give_read_buffer`], or free it (one that grew for a large message). None
     /// while bytes wait.
     pub fn take_idle_read_buffer(&mut self) -> Option<Vec<u8>> {
         self.keep_peeked();
@@ -265,7 +265,7 @@ impl Connection {
         self.reader.give_buffer(buffer)
     }
 
-    /// Whether the connection holds a read buffer (else [`Connection::read_space`] makes one).
+    /// Whether the connection holds a read buffer (else [`Protocol::read_space`] makes one).
     pub fn has_read_buffer(&self) -> bool {
         self.reader.has_buffer()
     }
@@ -276,7 +276,7 @@ impl Connection {
     }
 
     /// Whether received bytes wait in the read buffer for the rest of their frame: then
-    /// [`Connection::take_idle_read_buffer`] returns None until more arrives.
+    /// [`Protocol::take_idle_read_buffer`] returns None until more arrives.
     pub fn holds_partial_input(&self) -> bool {
         self.reader.holds_input()
     }
@@ -288,7 +288,7 @@ impl Connection {
     /// The transport reached EOF. The state becomes Closed; if that was not after the close
     /// handshake, the caller treats it as an abnormal closure (1006).
     ///
-    /// Events already buffered are still returned by [`Connection::poll_event`], but nothing
+    /// Events already buffered are still returned by [`Protocol::poll_event`], but nothing
     /// more is sent (no pong, no close reply).
     pub fn receive_eof(&mut self) {
         self.closing.eof = true;
@@ -296,7 +296,7 @@ impl Connection {
 
     /// The next event from the data received so far, or None until more arrives.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        let Connection {
+        let Protocol {
             reader,
             writer,
             closing,
@@ -325,7 +325,7 @@ impl Connection {
         }
     }
 
-    /// Whether [`Connection::poll_event`] would return an event now: parses ahead as far as
+    /// Whether [`Protocol::poll_event`] would return an event now: parses ahead as far as
     /// needed and keeps the result for it. Lets a caller skip costly preparation (e.g. leaving
     /// its async worker before calling user code) when only part of a frame has arrived.
     pub fn has_event(&mut self) -> bool {
@@ -361,12 +361,12 @@ impl Connection {
 
     /// Queues a binary message from a buffer the connection takes: from 16 KiB on (and
     /// without compression) it is masked and written where it lies, not copied. The buffer
-    /// comes back through [`Connection::take_written_buffer`].
+    /// comes back through [`Protocol::take_written_buffer`].
     pub fn send_binary_owned(&mut self, data: Vec<u8>) -> Result<(), SendError> {
         self.send_owned(Opcode::Binary, data)
     }
 
-    /// Queues a checked text message from its own buffer, as [`Connection::send_binary_owned`].
+    /// Queues a checked text message from its own buffer, as [`Protocol::send_binary_owned`].
     pub fn send_utf8_owned(&mut self, text: Utf8Text) -> Result<(), SendError> {
         self.send_owned(Opcode::Text, text.into_bytes())
     }
@@ -429,7 +429,7 @@ impl Connection {
     }
 
     /// The first piece of the bytes waiting to be written to the transport (write it, then
-    /// [`Connection::consume_output`], then ask again): all of them unless a large message
+    /// [`Protocol::consume_output`], then ask again): all of them unless a large message
     /// lies in its own buffer.
     pub fn pending_output(&self) -> &[u8] {
         self.writer.pending()
@@ -447,7 +447,7 @@ impl Connection {
     }
 
     /// Marks the next `n` bytes of the output (in the order of
-    /// [`Connection::pending_output_vectored`]) as written.
+    /// [`Protocol::pending_output_vectored`]) as written.
     pub fn consume_output(&mut self, n: usize) {
         self.writer.consume(n);
     }

@@ -5,12 +5,12 @@
 //! No sockets, threads, clocks or OS randomness live here. The caller:
 //! 1. builds the opening handshake with [`handshake::ClientHandshake`] and feeds the server's
 //!    response to it until it yields a [`handshake::Accepted`];
-//! 2. creates a [`Connection`] with the negotiated parameters and any bytes left over after
+//! 2. creates a [`Protocol`] with the negotiated parameters and any bytes left over after
 //!    the response;
-//! 3. loops: [`Connection::receive_data`] with bytes read from the transport, then
-//!    [`Connection::poll_event`] until it returns `None`; `send_*` calls for outgoing messages;
-//!    [`Connection::pending_output`] / [`Connection::consume_output`] to write bytes out;
-//! 4. closes the transport once [`Connection::close_expected`] is true and the output is written.
+//! 3. loops: [`Protocol::receive_data`] with bytes read from the transport, then
+//!    [`Protocol::poll_event`] until it returns `None`; `send_*` calls for outgoing messages;
+//!    [`Protocol::pending_output`] / [`Protocol::consume_output`] to write bytes out;
+//! 4. closes the transport once [`Protocol::close_expected`] is true and the output is written.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -28,7 +28,7 @@ pub mod utf8;
 mod writer;
 
 pub use close::CloseCode;
-pub use connection::{Config, Connection, Event, MessageData, MessageKind, Role, State};
+pub use connection::{Config, Event, MessageData, MessageKind, Protocol, Role, State};
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{HandshakeError, ProtocolError, SendError};
 pub use text::Utf8Text;

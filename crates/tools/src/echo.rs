@@ -43,11 +43,11 @@
 use net_websocket_protocol::handshake::{
     accept_request, reject_response, ServerAccepted, MAX_HEAD_SIZE,
 };
-use net_websocket_protocol::{Config, Connection, Event, MessageKind, Role};
+use net_websocket_protocol::{Config, Event, MessageKind, Protocol, Role};
 use std::future::Future;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UnixListener};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
@@ -86,6 +86,29 @@ pub async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor) {
         }
     })
     .await
+}
+
+/// Accepts connections on a Unix domain socket forever, one task each, plain or with TLS.
+pub async fn serve_unix(listener: UnixListener, acceptor: Option<TlsAcceptor>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            match acceptor {
+                None => {
+                    let _ = serve_connection(stream).await;
+                }
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls) => {
+                        let _ = serve_connection(tls).await;
+                    }
+                    Err(e) => eprintln!("ws-echo-server: TLS handshake failed: {e}"),
+                },
+            }
+        });
+    }
 }
 
 /// Spawns `start` for every accepted connection, with Nagle off: tests trade small frames.
@@ -133,7 +156,7 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
     if !answer(stream, script, &accepted).await? {
         return Ok(());
     }
-    let mut connection = Connection::new(
+    let mut connection = Protocol::new(
         Role::Server,
         Config::default(),
         accepted.deflate,
@@ -258,7 +281,7 @@ async fn send<S: Stream>(stream: &mut S, bytes: &[u8]) -> std::io::Result<()> {
 /// first, RFC 6455 §7.1.1).
 async fn echo<S: Stream>(
     stream: &mut S,
-    mut connection: Connection,
+    mut connection: Protocol,
     ticks: usize,
 ) -> std::io::Result<()> {
     let mut echoed = Vec::new();

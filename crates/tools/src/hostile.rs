@@ -25,7 +25,7 @@
 use net_websocket_protocol::frame::FrameHeader;
 use net_websocket_protocol::handshake::{accept_key, accept_request, reject_response};
 use net_websocket_protocol::handshake::{ServerAccepted, MAX_HEAD_SIZE};
-use net_websocket_protocol::{Config, Connection, Event, Role};
+use net_websocket_protocol::{Config, Event, Protocol, Role};
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -208,7 +208,7 @@ async fn play<S: Link>(
 ) -> Outcome {
     // Reads the client's frames (and compresses ours when deflate was agreed); what it queues
     // itself (pongs, close replies) is never sent.
-    let mut connection = Connection::new(
+    let mut connection = Protocol::new(
         Role::Server,
         Config::default(),
         accepted.deflate,
@@ -268,7 +268,7 @@ async fn play<S: Link>(
 /// ping flood that saw the client's end); `Ok(None)`: watch the client now.
 async fn run<S: Link>(
     stream: &mut S,
-    connection: &mut Connection,
+    connection: &mut Protocol,
     steps: &[Step],
 ) -> io::Result<Option<Outcome>> {
     let mut out = Vec::new();
@@ -343,7 +343,7 @@ fn messages(out: &mut Vec<u8>, n: usize) {
 
 /// The permessage-deflate payload of one message, compressed by `connection` (whose context
 /// then holds it, as the client's will).
-fn compressed(connection: &mut Connection, data: &[u8], text: bool) -> Vec<u8> {
+fn compressed(connection: &mut Protocol, data: &[u8], text: bool) -> Vec<u8> {
     let _ = match std::str::from_utf8(data) {
         Ok(s) if text => connection.send_text(s),
         _ => connection.send_binary(data),
@@ -377,7 +377,7 @@ fn fragments(out: &mut Vec<u8>, opcode: u8, payload: &[u8], size: usize) {
 
 /// `n` pings at once, every pong awaited (in order), then a close frame saying how it went;
 /// then what the client does.
-async fn ping_flood<S: Link>(stream: &mut S, connection: &mut Connection, n: usize) -> Outcome {
+async fn ping_flood<S: Link>(stream: &mut S, connection: &mut Protocol, n: usize) -> Outcome {
     let mut pings = Vec::with_capacity(n * 7);
     for i in 0..n {
         pings.extend(frame(FIN | PING, i.to_string().as_bytes(), None));
@@ -433,7 +433,7 @@ enum Seen {
 /// `pongs`, until the flood's pongs are back), for at most [`PATIENCE`].
 async fn observe<R: AsyncRead + Unpin>(
     reader: &mut R,
-    connection: &mut Connection,
+    connection: &mut Protocol,
     mut pongs: Option<&mut Pongs>,
 ) -> Seen {
     let deadline = Instant::now() + PATIENCE;

@@ -2,7 +2,7 @@
 //! C tests of timeouts, keepalive, redirects, subprotocols and pongs rely on, and the ticks of
 //! netws' console test.
 use net_websocket_protocol::handshake::ClientHandshake;
-use net_websocket_protocol::{Config, Connection, Event, Role};
+use net_websocket_protocol::{Config, Event, Protocol, Role};
 use net_websocket_tools::echo;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -49,11 +49,11 @@ fn head_text(received: &[u8], head_end: usize) -> String {
 }
 
 /// A client connection after a successful handshake on `resource`.
-async fn open(addr: SocketAddr, resource: &str) -> (TcpStream, Connection) {
+async fn open(addr: SocketAddr, resource: &str) -> (TcpStream, Protocol) {
     let hs = handshake(resource, &[]);
     let (stream, received, _) = request(addr, &hs).await;
     let accepted = hs.parse_response(&received).unwrap().expect("a whole head");
-    let mut connection = Connection::new(
+    let mut connection = Protocol::new(
         Role::Client,
         Config::default(),
         None,
@@ -63,7 +63,7 @@ async fn open(addr: SocketAddr, resource: &str) -> (TcpStream, Connection) {
     (stream, connection)
 }
 
-async fn flush(stream: &mut TcpStream, connection: &mut Connection) {
+async fn flush(stream: &mut TcpStream, connection: &mut Protocol) {
     let out = connection.pending_output().to_vec();
     stream.write_all(&out).await.unwrap();
     connection.consume_output(out.len());
@@ -146,7 +146,7 @@ async fn subprotocol_name_is_answered_whatever_was_offered_then_it_echoes() {
     let (mut stream, received, _) = request(addr, &offer).await;
     let accepted = offer.parse_response(&received).unwrap().unwrap();
     assert_eq!(accepted.subprotocol.as_deref(), Some("chat"));
-    let mut connection = Connection::new(
+    let mut connection = Protocol::new(
         Role::Client,
         Config::default(),
         None,

@@ -1,7 +1,7 @@
 //! The hostile server in-process, driven by the protocol crate's client role: the bytes a few
 //! scenarios send and the log lines the C tests of test_hostile.c rely on.
 use net_websocket_protocol::handshake::ClientHandshake;
-use net_websocket_protocol::{Config, Connection, DeflateConfig, Event, Role};
+use net_websocket_protocol::{Config, DeflateConfig, Event, Protocol, Role};
 use net_websocket_tools::hostile::{self, Log};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -67,10 +67,10 @@ async fn request(
 }
 
 /// A client connection on `/name` after the handshake, with the bytes read past the head.
-async fn open(addr: SocketAddr, name: &str, deflate: bool) -> (TcpStream, Connection) {
+async fn open(addr: SocketAddr, name: &str, deflate: bool) -> (TcpStream, Protocol) {
     let (stream, handshake, received) = request(addr, name, deflate).await;
     let accepted = handshake.parse_response(&received).unwrap().unwrap();
-    let mut connection = Connection::new(
+    let mut connection = Protocol::new(
         Role::Client,
         Config {
             max_message_size: 1 << 20,
@@ -83,7 +83,7 @@ async fn open(addr: SocketAddr, name: &str, deflate: bool) -> (TcpStream, Connec
 }
 
 /// Reads until the connection has an event; returns a description of it.
-async fn next_event(stream: &mut TcpStream, connection: &mut Connection) -> String {
+async fn next_event(stream: &mut TcpStream, connection: &mut Protocol) -> String {
     let mut buf = vec![0u8; 65536];
     loop {
         if let Some(event) = connection.poll_event() {
@@ -106,7 +106,7 @@ async fn next_event(stream: &mut TcpStream, connection: &mut Connection) -> Stri
     }
 }
 
-async fn flush(stream: &mut TcpStream, connection: &mut Connection) {
+async fn flush(stream: &mut TcpStream, connection: &mut Protocol) {
     while connection.pending_output_len() > 0 {
         let out = connection.pending_output().to_vec();
         stream.write_all(&out).await.unwrap();

@@ -3,7 +3,7 @@
 //! certificates are required when the server has a client CA; the close handshake ends with
 //! close_notify.
 use net_websocket_protocol::handshake::ClientHandshake;
-use net_websocket_protocol::{Config, Connection, Event, MessageKind, Role};
+use net_websocket_protocol::{Config, Event, MessageKind, Protocol, Role};
 use net_websocket_tools::echo;
 use net_websocket_tools::pki::TestPki;
 use net_websocket_tools::tls::{self, TlsFiles};
@@ -96,7 +96,7 @@ async fn tls_connect(
 /// The protocol crate's client side over a TLS stream.
 struct WsClient {
     stream: TlsStream<TcpStream>,
-    connection: Connection,
+    connection: Protocol,
 }
 
 fn zero_entropy() -> net_websocket_protocol::Entropy {
@@ -119,7 +119,7 @@ impl WsClient {
                 return Err("EOF before the response".into());
             }
             if let Some(accepted) = handshake.parse_response(&buf).map_err(|e| e.to_string())? {
-                let mut connection = Connection::new(
+                let mut connection = Protocol::new(
                     Role::Client,
                     Config::default(),
                     accepted.deflate,
@@ -278,7 +278,7 @@ async fn client_certificate_from_another_ca_is_refused() {
 /// the client to give up, so there the client ends its side once the response head is in.
 async fn transcript<S: echo::Stream>(mut stream: S, resource: &str) -> Vec<u8> {
     let handshake = ClientHandshake::new([7; 16], "localhost", resource, &[], None).unwrap();
-    let mut closing = Connection::new(Role::Client, Config::default(), None, zero_entropy());
+    let mut closing = Protocol::new(Role::Client, Config::default(), None, zero_entropy());
     closing.send_close(Some(1000), "bye").unwrap();
     let mut request = handshake.request().to_vec();
     request.extend_from_slice(closing.pending_output());

@@ -25,21 +25,6 @@ pub enum Socks5Target {
     Domain(String, u16),
 }
 
-/// What the reply code of a CONNECT means (RFC 1928 §6).
-pub(super) fn reply_meaning(reply: u8) -> &'static str {
-    match reply {
-        1 => "general SOCKS server failure",
-        2 => "connection not allowed by ruleset",
-        3 => "network unreachable",
-        4 => "host unreachable",
-        5 => "connection refused by the destination",
-        6 => "TTL expired",
-        7 => "command not supported",
-        8 => "address type not supported",
-        _ => "unassigned reply code",
-    }
-}
-
 /// The CONNECT request (RFC 1928 §4).
 fn connect_request(target: &Socks5Target) -> Result<Vec<u8>, ProxyError> {
     let mut request = vec![VERSION, CONNECT, 0];

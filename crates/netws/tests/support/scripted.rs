@@ -3,7 +3,7 @@
 //! server that stamps replies with the time would) or to drop it. Its handshake response sets a
 //! cookie, which a recording must not keep.
 use net_websocket_protocol::handshake::accept_request;
-use net_websocket_protocol::{Config, Connection, Event, MessageKind, Role};
+use net_websocket_protocol::{Config, Event, MessageKind, Protocol, Role};
 use serde_json::Value;
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -63,7 +63,7 @@ async fn serve(mut stream: TcpStream, script: fn(usize) -> Answer) -> std::io::R
         }
     };
     stream.write_all(&with_cookie(&accepted.response)).await?;
-    let mut connection = Connection::new(
+    let mut connection = Protocol::new(
         Role::Server,
         Config::default(),
         None,

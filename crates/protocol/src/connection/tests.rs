@@ -1,4 +1,4 @@
-//! Connection tests, one group per RFC area, for both roles. Masking keys come from a fixed
+//! Protocol tests, one group per RFC area, for both roles. Masking keys come from a fixed
 //! pattern, so every byte sent is asserted exactly.
 use super::*;
 use crate::deflate::DeflateConfig;
@@ -29,11 +29,11 @@ fn deflate_params() -> DeflateParams {
     }
 }
 
-fn conn_with(role: Role, config: Config, deflate: Option<DeflateParams>) -> Connection {
-    Connection::new(role, config, deflate, fixed_entropy())
+fn conn_with(role: Role, config: Config, deflate: Option<DeflateParams>) -> Protocol {
+    Protocol::new(role, config, deflate, fixed_entropy())
 }
 
-fn conn(role: Role) -> Connection {
+fn conn(role: Role) -> Protocol {
     conn_with(role, Config::default(), None)
 }
 
@@ -113,7 +113,7 @@ impl From<Event<'_>> for Ev {
     }
 }
 
-fn poll_all(c: &mut Connection) -> Vec<Ev> {
+fn poll_all(c: &mut Protocol) -> Vec<Ev> {
     let mut events = Vec::new();
     while let Some(e) = c.poll_event() {
         events.push(e.into());
@@ -121,13 +121,13 @@ fn poll_all(c: &mut Connection) -> Vec<Ev> {
     events
 }
 
-fn receive(c: &mut Connection, bytes: &[u8]) -> Vec<Ev> {
+fn receive(c: &mut Protocol, bytes: &[u8]) -> Vec<Ev> {
     c.receive_data(bytes);
     poll_all(c)
 }
 
 /// Feeds one byte at a time, polling after each.
-fn receive_bytewise(c: &mut Connection, bytes: &[u8]) -> Vec<Ev> {
+fn receive_bytewise(c: &mut Protocol, bytes: &[u8]) -> Vec<Ev> {
     let mut events = Vec::new();
     for b in bytes {
         events.extend(receive(c, std::slice::from_ref(b)));
@@ -135,7 +135,7 @@ fn receive_bytewise(c: &mut Connection, bytes: &[u8]) -> Vec<Ev> {
     events
 }
 
-fn output(c: &mut Connection) -> Vec<u8> {
+fn output(c: &mut Protocol) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let piece = c.pending_output().to_vec();
@@ -173,10 +173,10 @@ fn assert_fails(role: Role, bytes: &[u8], error: ProtocolError) {
 #[test]
 fn connection_is_send_and_debug() {
     fn assert_send<T: Send>() {}
-    assert_send::<Connection>();
+    assert_send::<Protocol>();
     assert_eq!(
         format!("{:?}", conn(Role::Client)),
-        "Connection { state: Open, pending_output: 0, .. }"
+        "Protocol { state: Open, pending_output: 0, .. }"
     );
 }
 
@@ -363,7 +363,7 @@ mod masking {
                 *b = counter;
             }
         });
-        let mut c = Connection::new(Role::Client, Config::default(), None, entropy);
+        let mut c = Protocol::new(Role::Client, Config::default(), None, entropy);
         c.send_binary(b"ab").unwrap();
         c.send_ping(b"").unwrap();
         c.send_text("c").unwrap();
@@ -908,7 +908,7 @@ mod failing {
 mod limits {
     use super::*;
 
-    fn limited(role: Role, max: usize) -> Connection {
+    fn limited(role: Role, max: usize) -> Protocol {
         conn_with(
             role,
             Config {
@@ -1012,7 +1012,7 @@ mod limits {
 mod message_buffer {
     use super::*;
 
-    fn next_message(c: &mut Connection) -> (*const u8, Vec<u8>) {
+    fn next_message(c: &mut Protocol) -> (*const u8, Vec<u8>) {
         match c.poll_event() {
             Some(Event::Message { mut data, .. }) => {
                 let with_nul = data.with_nul().to_vec();
@@ -1081,7 +1081,7 @@ mod output_queue {
     use std::io::IoSlice;
 
     /// Writes everything pending through vectored writes of at most `max` bytes each.
-    fn drain_vectored(c: &mut Connection, max: usize) -> Vec<u8> {
+    fn drain_vectored(c: &mut Protocol, max: usize) -> Vec<u8> {
         let mut wire = Vec::new();
         loop {
             let mut slices = [IoSlice::new(&[]); 8];
@@ -1196,7 +1196,7 @@ mod deflate {
 
     use super::deflate_params as params;
 
-    fn deflating(role: Role, p: DeflateParams) -> Connection {
+    fn deflating(role: Role, p: DeflateParams) -> Protocol {
         conn_with(role, Config::default(), Some(p))
     }
 
@@ -1409,7 +1409,7 @@ impl Rng {
 
 /// Moves `from`'s output into `to` in random pieces, copied in or read into `to`'s own buffer
 /// (as a transport read does), and collects `to`'s events.
-fn transfer(rng: &mut Rng, from: &mut Connection, to: &mut Connection) -> Vec<Ev> {
+fn transfer(rng: &mut Rng, from: &mut Protocol, to: &mut Protocol) -> Vec<Ev> {
     let bytes = output(from);
     let mut events = Vec::new();
     let mut rest = &bytes[..];
@@ -1429,12 +1429,12 @@ fn transfer(rng: &mut Rng, from: &mut Connection, to: &mut Connection) -> Vec<Ev
     events
 }
 
-// A client Connection talking to a server Connection through the handshake.
+// A client Protocol talking to a server Protocol through the handshake.
 mod client_server_loop {
     use super::*;
     use crate::handshake::{accept_request, ClientHandshake};
 
-    fn pair(deflate: Option<&DeflateConfig>) -> (Connection, Connection) {
+    fn pair(deflate: Option<&DeflateConfig>) -> (Protocol, Protocol) {
         let handshake = ClientHandshake::new([7; 16], "localhost", "/", &[], deflate).unwrap();
         let accepted = accept_request(handshake.request(), deflate.is_some())
             .unwrap()

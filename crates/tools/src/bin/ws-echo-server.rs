@@ -1,25 +1,29 @@
-//! `ws-echo-server [--addr 127.0.0.1:0] [--tls-cert FILE --tls-key FILE [--client-ca FILE]]`:
-//! prints `LISTENING <addr>` and serves `ws://` (or `wss://` with a certificate and key) until
-//! killed. See `net_websocket_tools::echo` for the test paths it knows.
+//! `ws-echo-server [--addr 127.0.0.1:0 | --unix PATH] [--tls-cert FILE --tls-key FILE
+//! [--client-ca FILE]]`: prints `LISTENING <addr>` (`LISTENING unix:PATH` on a Unix domain
+//! socket, which it creates, replacing a stale socket file) and serves `ws://` (or `wss://`
+//! with a certificate and key) until killed. See `net_websocket_tools::echo` for the test
+//! paths it knows.
 use net_websocket_tools::cli;
 use net_websocket_tools::tls::{self, TlsFiles};
 use std::path::PathBuf;
 
 const PROGRAM: &str = "ws-echo-server";
-const USAGE: &str =
-    "ws-echo-server [--addr 127.0.0.1:0] [--tls-cert FILE --tls-key FILE [--client-ca FILE]]";
+const USAGE: &str = "ws-echo-server [--addr 127.0.0.1:0 | --unix PATH] [--tls-cert FILE \
+                     --tls-key FILE [--client-ca FILE]]";
 
 struct Options {
     addr: String,
+    unix: Option<PathBuf>,
     tls: Option<TlsFiles>,
 }
 
 fn options() -> Result<Options, String> {
     let mut addr = "127.0.0.1:0".to_string();
-    let (mut cert, mut key, mut client_ca) = (None, None, None);
+    let (mut cert, mut key, mut client_ca, mut unix) = (None, None, None, None);
     for (flag, value) in cli::flag_pairs(std::env::args().skip(1))? {
         match flag.as_str() {
             "--addr" => addr = value,
+            "--unix" => unix = Some(PathBuf::from(value)),
             "--tls-cert" => cert = Some(PathBuf::from(value)),
             "--tls-key" => key = Some(PathBuf::from(value)),
             "--client-ca" => client_ca = Some(PathBuf::from(value)),
@@ -35,7 +39,7 @@ fn options() -> Result<Options, String> {
         }),
         _ => return Err("--tls-cert and --tls-key go together, --client-ca needs both".into()),
     };
-    Ok(Options { addr, tls })
+    Ok(Options { addr, unix, tls })
 }
 
 fn main() {
@@ -48,6 +52,18 @@ fn main() {
         })
     });
     cli::runtime().block_on(async {
+        if let Some(path) = &options.unix {
+            // A socket file left by an earlier run would make the bind fail.
+            let _ = std::fs::remove_file(path);
+            let listener = tokio::net::UnixListener::bind(path).unwrap_or_else(|e| {
+                eprintln!("{PROGRAM}: cannot listen on {}: {e}", path.display());
+                std::process::exit(1)
+            });
+            println!("LISTENING unix:{}", path.display());
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            return net_websocket_tools::echo::serve_unix(listener, acceptor).await;
+        }
         let listener = cli::bind_or_exit(PROGRAM, &options.addr).await;
         cli::announce_listening(listener.local_addr().expect("local address"));
         match acceptor {

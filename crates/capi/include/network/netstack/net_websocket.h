@@ -147,8 +147,10 @@ int OH_WebSocketClient_AddHeader(struct WebSocket *client, struct WebSocket_Head
  * @param client The client.
  * @param url The server: `ws://` or `wss://`, `http://` (means ws://) or `https://` (means
  *        wss://), or no scheme (means ws://); default ports 80 and 443; path and query are
- *        kept; IPv6 literals in brackets; no user information; at most 8 KiB. A NUL-terminated
- *        UTF-8 string, read during the call.
+ *        kept; IPv6 literals in brackets; no user information; at most 8 KiB. Also
+ *        `ws+unix:///path/to/socket:/resource` and `wss+unix://...` for a Unix domain socket
+ *        (see WebSocketEx_SetUnixSocket; a socket path over 107 bytes is refused). A
+ *        NUL-terminated UTF-8 string, read during the call.
  * @param options More header fields, read and copied during the call (the caller may free
  *        its list afterwards).
  * @return WEBSOCKET_OK: the attempt started;

@@ -361,6 +361,30 @@ int WebSocketEx_SetSkipCertificateVerification(struct WebSocket *client, int ski
  */
 int WebSocketEx_SetProxy(struct WebSocket *client, const char *proxyUrl);
 
+/**
+ * @brief Sends every connection of this client through a Unix domain socket.
+ *
+ * As curl's --unix-socket: the bytes go to the socket at `path` instead of TCP, and the URL
+ * still names the server: its host goes in the Host header, in SNI and in the certificate
+ * check of wss://. No proxy is used and no name is looked up; every other setting (TLS,
+ * timeouts, keepalive, reconnection, compression) applies. The path need not exist yet: it is
+ * used at each Connect, and a failure reaches onError(1003, "...: connect to unix socket PATH
+ * failed: no such file or directory"). A Connect URL of the form
+ * `ws+unix:///path/to/socket:/resource` (or `wss+unix://`) names its own socket, which wins
+ * over this setting; its Host, SNI and certificate name are `localhost`, and the request
+ * target is what follows the last `:` that a `/` follows (`/` when there is none). From the
+ * next Connect.
+ *
+ * @param client The client.
+ * @param path The socket's path (at most 107 bytes: what `struct sockaddr_un` holds), or NULL
+ *        for TCP again (the default). Read during the call.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_PARSE_URL_ERROR (1005) for an empty path or one over 107
+ *         bytes (nothing changes).
+ */
+int WebSocketEx_SetUnixSocket(struct WebSocket *client, const char *path);
+
 /** @} */
 
 /**

@@ -5,8 +5,9 @@ use crate::dispatch::CallbackHandler;
 use crate::entry::{Callbacks, ClientEntry, Current};
 use crate::headers;
 use crate::registry;
+use crate::send::{send, SendAs};
 use crate::types::*;
-use net_websocket_client::{connect, CloseError, ConnectError, MessageKind, SendError};
+use net_websocket_client::{connect, CloseError, ConnectError};
 use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::sync::atomic::AtomicBool;
@@ -110,73 +111,6 @@ ffi_fn! {
     }
 }
 
-/// How a send call chooses the message type.
-pub(crate) enum SendAs {
-    /// OH_WebSocketClient_Send: by content; an empty message is not sent.
-    Standard,
-    /// WebSocketEx_SendText: must be UTF-8 (1009 otherwise).
-    Text,
-    /// WebSocketEx_SendBinary.
-    Binary,
-    /// WebSocketEx_SendPing: a ping with up to 125 bytes.
-    Ping,
-}
-
-/// The one implementation of every send function.
-///
-/// # Safety
-/// `data` is NULL or points to `length` readable bytes.
-pub(crate) unsafe fn send(
-    client: *mut WebSocket,
-    data: *const c_char,
-    length: usize,
-    send_as: SendAs,
-) -> i32 {
-    let entry = try_code!(registry::lookup(client));
-    if data.is_null() {
-        return WEBSOCKET_SEND_DATA_NULL;
-    }
-    if length == 0 && matches!(send_as, SendAs::Standard) {
-        return WEBSOCKET_OK;
-    }
-    let mut state = try_code!(entry.live_state());
-    // Before the slice is made: no buffer is longer than isize::MAX bytes (a length such as
-    // SIZE_MAX must not reach `from_raw_parts`).
-    if length > state.options.max_send_size || length > isize::MAX as usize {
-        return WEBSOCKET_DATA_LENGTH_EXCEEDED;
-    }
-    // SAFETY: the caller passes `length` readable bytes at `data`.
-    let data = unsafe { std::slice::from_raw_parts(data as *const u8, length) };
-    let state = &mut *state;
-    let Some(Current { connection, .. }) = state.connection.as_ref() else {
-        // Never connected: kept for the first connection (SPEC §3).
-        return state
-            .pending
-            .queue(data, &send_as, state.options.send_queue_limit);
-    };
-    let sent = match send_as {
-        // SPEC §3: text when the bytes are valid UTF-8 without NUL, binary otherwise.
-        SendAs::Standard if data.contains(&0) => connection.send(MessageKind::Binary, data),
-        SendAs::Standard => connection.send_text_or_binary(data),
-        SendAs::Text => connection.send(MessageKind::Text, data),
-        SendAs::Binary => connection.send(MessageKind::Binary, data),
-        SendAs::Ping => connection.ping(data),
-    };
-    match sent {
-        Ok(()) => WEBSOCKET_OK,
-        Err(SendError::TooLarge) => WEBSOCKET_DATA_LENGTH_EXCEEDED,
-        Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
-        Err(SendError::NotConnected) if compat::queues_after_end(&send_as) => {
-            state
-                .pending
-                .queue(data, &send_as, state.options.send_queue_limit)
-        }
-        Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
-        Err(SendError::InvalidUtf8) => WEBSOCKET_PROTOCOL_ERROR,
-        Err(SendError::NoMemory) => WEBSOCKET_SEND_NO_MEMORY,
-    }
-}
-
 ffi_fn! {
     /// Queues a copy of `data` as one text or binary message.
     fn OH_WebSocketClient_Send(client: *mut WebSocket, data: *mut c_char, length: usize) -> i32 {
@@ -234,21 +168,5 @@ ffi_fn! {
         current.connection.abort();
         // The last reference (ours, or the running task's handler) frees the memory.
         WEBSOCKET_OK
-    }
-}
-
-/// Test hook (Rust only, not exported to C): makes `client`'s connection task panic once it is
-/// open, as a bug of ours would; the panic boundary must then report onError and onClose and
-/// leave the client reusable.
-#[doc(hidden)]
-pub fn panic_in_task_for_tests(client: *mut WebSocket) -> i32 {
-    let entry = try_code!(registry::lookup(client));
-    let state = try_code!(entry.live_state());
-    match state.connection.as_ref() {
-        Some(current) => {
-            current.connection.panic_in_task_for_tests();
-            WEBSOCKET_OK
-        }
-        None => WEBSOCKET_NO_CONNECTION,
     }
 }

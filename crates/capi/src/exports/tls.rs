@@ -1,23 +1,10 @@
-//! The `WebSocketEx_*` setters for wss:// and proxies (net_websocket_ext.h, SPEC §6, §8).
-//! Files and URLs are checked here, during the call; the connection uses what they set from
-//! the next Connect.
+//! The extension's TLS settings: trusted CAs, a client certificate, skipping verification
+//! (net_websocket_ext.h, SPEC §6). Files are read and checked during the call.
 use crate::codes::*;
-use crate::ext::set_option_checked;
-use crate::last_error;
+use crate::options::{as_path, set_option_checked};
 use crate::types::WebSocket;
-use net_websocket_client::{Proxy, ProxySetting};
-use std::ffi::{CStr, OsStr};
+use std::ffi::CStr;
 use std::os::raw::c_char;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
-
-/// A C string argument as a path; `None` for NULL.
-///
-/// # Safety
-/// `p` is NULL or a C string, per the API contract.
-unsafe fn as_path<'a>(p: *const c_char) -> Option<&'a Path> {
-    (!p.is_null()).then(|| Path::new(OsStr::from_bytes(CStr::from_ptr(p).to_bytes())))
-}
 
 ffi_fn! {
     /// Trusts the CAs of a PEM file instead of the system store (NULL: drop it).
@@ -75,31 +62,5 @@ ffi_fn! {
             o.tls.set_verify(skip == 0);
             Ok(())
         })
-    }
-}
-
-ffi_fn! {
-    /// A proxy URL, "" for none, or NULL for the environment's.
-    fn WebSocketEx_SetProxy(client: *mut WebSocket, proxyUrl: *const c_char) -> i32 {
-        let setting = if proxyUrl.is_null() {
-            Ok(ProxySetting::Environment)
-        } else {
-            match CStr::from_ptr(proxyUrl).to_str() {
-                Ok("") => Ok(ProxySetting::Off),
-                Ok(url) => Proxy::parse(url).map(ProxySetting::Url).map_err(|e| e.to_string()),
-                Err(_) => Err("invalid proxy URL: not UTF-8".to_string()),
-            }
-        };
-        set_option_checked(client, |o| {
-            o.proxy = setting.map_err(|e| (WEBSOCKET_CONNECTION_PARSE_URL_ERROR, e))?;
-            Ok(())
-        })
-    }
-}
-
-ffi_fn! {
-    /// Why the last WebSocketEx_Set... call on this thread failed; "" if it did not.
-    fn WebSocketEx_GetLastErrorMessage() -> *const c_char {
-        last_error::get()
     }
 }

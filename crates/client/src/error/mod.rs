@@ -5,11 +5,15 @@ use net_websocket_protocol::{HandshakeError, ProtocolError, SendError};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
-pub use crate::proxy::ProxyError;
+mod proxy;
+mod tls;
+
 pub use crate::target::RedirectProblem;
-pub use crate::tls::TlsError;
+pub use proxy::{ProxyError, ProxyUrlError};
+pub use tls::{CertificateProblem, TlsError};
 
 /// A connection failure: the endpoint it concerns and its cause. Displays as
 /// `"wss://host:443: <cause>"`; the endpoint never includes the path or query, which may
@@ -43,6 +47,13 @@ pub enum Cause {
     Connect {
         /// Every address tried, with its error.
         attempts: Vec<(SocketAddr, io::Error)>,
+    },
+    /// The Unix domain socket could not be connected to.
+    UnixConnect {
+        /// Its path.
+        path: PathBuf,
+        /// The system's reason.
+        source: io::Error,
     },
     /// The proxy could not be used or refused the tunnel.
     Proxy {
@@ -188,6 +199,12 @@ impl fmt::Display for Cause {
                 }
                 Ok(())
             }
+            Cause::UnixConnect { path, source } => write!(
+                f,
+                "connect to unix socket {} failed: {}",
+                path.display(),
+                io_reason(source)
+            ),
             Cause::Proxy { proxy, error } => write!(f, "proxy {proxy} {error}"),
             Cause::Tls(e) => e.fmt(f),
             Cause::Handshake(e) => e.fmt(f),

@@ -1,64 +1,14 @@
-//! The `WebSocketEx_*` functions of the connection lifecycle (net_websocket_ext.h, SPEC §6,
-//! §8): timeouts, keepalive, reconnection, redirects, subprotocols, the handshake response and
-//! pings. Values are checked here; the connection uses them from the next Connect.
-use crate::api::{send, SendAs};
+//! The extension's connection lifecycle: timeouts, keepalive, reconnection, redirects,
+//! subprotocols and the handshake response (net_websocket_ext.h, SPEC §6, §8). Values are
+//! checked here; the connection uses them from the next Connect.
 use crate::codes::*;
-use crate::ext::set_option_checked;
+use crate::options::{invalid, ms, ms_or, set_option_checked};
 use crate::registry;
 use crate::types::*;
 use net_websocket_client::{Options, Reconnect};
-use std::ffi::{c_void, CStr};
+use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::time::Duration;
-
-/// `WebSocketEx_OnReconnectCallback`.
-pub type WebSocketEx_OnReconnectCallback = Option<
-    unsafe extern "C" fn(
-        client: *mut WebSocket,
-        attempt: u32,
-        delay_ms: u32,
-        last_close: WebSocket_CloseResult,
-        user_data: *mut c_void,
-    ),
->;
-
-/// `WebSocketEx_OnHandshakeResponseCallback`.
-pub type WebSocketEx_OnHandshakeResponseCallback = Option<
-    unsafe extern "C" fn(
-        client: *mut WebSocket,
-        status: u32,
-        reason: *const c_char,
-        headers: *const WebSocket_Header,
-        user_data: *mut c_void,
-    ),
->;
-
-/// `WebSocketEx_OnPongCallback`.
-pub type WebSocketEx_OnPongCallback = Option<
-    unsafe extern "C" fn(
-        client: *mut WebSocket,
-        data: *const c_char,
-        length: usize,
-        user_data: *mut c_void,
-    ),
->;
-
-fn ms(value: u32) -> Duration {
-    Duration::from_millis(u64::from(value))
-}
-
-/// `value` ms, or `default` for 0.
-fn ms_or(value: u32, default: Duration) -> Duration {
-    if value == 0 {
-        default
-    } else {
-        ms(value)
-    }
-}
-
-fn invalid(message: impl Into<String>) -> Result<(), (i32, String)> {
-    Err((WEBSOCKET_CONNECTION_ERROR, message.into()))
-}
 
 ffi_fn! {
     /// Bounds each connection attempt (0: 30000 ms).
@@ -227,22 +177,6 @@ ffi_fn! {
     ) -> i32 {
         let entry = try_code!(registry::lookup(client));
         entry.set_ext_callbacks(|c| c.response = cb);
-        WEBSOCKET_OK
-    }
-}
-
-ffi_fn! {
-    /// Queues a ping with up to 125 bytes of payload.
-    fn WebSocketEx_SendPing(client: *mut WebSocket, data: *const c_char, length: usize) -> i32 {
-        send(client, data, length, SendAs::Ping)
-    }
-}
-
-ffi_fn! {
-    /// Sets or removes the pong callback.
-    fn WebSocketEx_SetPongCallback(client: *mut WebSocket, cb: WebSocketEx_OnPongCallback) -> i32 {
-        let entry = try_code!(registry::lookup(client));
-        entry.set_ext_callbacks(|c| c.pong = cb);
         WEBSOCKET_OK
     }
 }

@@ -1,10 +1,25 @@
-//! The panic boundary through the C API: a panic in a connection's task (forced by the test
-//! hook) is reported as onError then onClose(1006), Send is refused as after any end, and the
-//! same client connects again and works.
-use net_websocket::*;
+//! The panic boundary through the C API: a panic in a connection's task (forced by a hook that
+//! exists only in this crate's tests: a message with the text [`PANIC_MESSAGE`] makes the
+//! handler panic) is reported as onError then onClose(1006), Send is refused as after any end,
+//! and the same client connects again and works.
+use crate::codes::*;
+use crate::exports::messages::*;
+use crate::exports::network::*;
+use crate::exports::standard::*;
+use crate::types::*;
 use std::ffi::{c_char, CStr, CString};
 use std::sync::{mpsc, Mutex};
 use std::time::Duration;
+
+/// The message that makes the handler panic.
+const PANIC_MESSAGE: &[u8] = b"test hook: a panic in the connection's task";
+
+/// Called by the handler for every message (in this crate's tests only).
+pub(crate) fn panic_if_asked(data: &[u8]) {
+    if data == PANIC_MESSAGE {
+        panic!("test hook: a panic in the connection's task");
+    }
+}
 
 #[derive(Debug, PartialEq)]
 enum Event {
@@ -88,7 +103,11 @@ fn a_panic_in_the_task_reports_error_and_close_and_the_client_connects_again() {
         );
         assert_eq!(next(&rx), Event::Open);
 
-        assert_eq!(panic_in_task_for_tests(client), WEBSOCKET_OK);
+        // The echo server sends it back; receiving it panics the handler.
+        assert_eq!(
+            WebSocketEx_SendText(client, PANIC_MESSAGE.as_ptr().cast(), PANIC_MESSAGE.len()),
+            WEBSOCKET_OK
+        );
         assert_eq!(
             next(&rx),
             Event::Error(

@@ -1,0 +1,8 @@
+//! Every exported function, grouped by what it is about; each is written with `ffi_fn!`.
+pub mod errors;
+pub mod lifecycle;
+pub mod limits;
+pub mod messages;
+pub mod network;
+pub mod standard;
+pub mod tls;

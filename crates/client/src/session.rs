@@ -1,0 +1,486 @@
+//! The session core both Rust APIs run once a connection is open: the protocol state machine,
+//! keepalive, and the close and linger deadlines, with one lifecycle and time passed in
+//! (quinn-proto's shape: no clock and no runtime inside, so every rule is unit-tested with
+//! exact instants). [`crate::wire::Wire::poll_step`] moves its bytes and runs its timer; the
+//! handler API's driver and the async [`crate::WebSocket`] differ only in what they do with
+//! its events and its exit.
+use crate::error::Cause;
+use crate::options::Options;
+use net_websocket_protocol::{Protocol, State};
+use std::io;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Buffers that grew for large messages (the read buffer, the outbox's spares) are kept while
+/// traffic keeps coming, and given back after this long without any received.
+pub(crate) const RELEASE_AFTER: Duration = Duration::from_secs(1);
+
+/// The close frame keepalive attempts when it gives up (RFC 6455 §7.4.1: 1011, the peer is of
+/// no use).
+const KEEPALIVE_CLOSE: (u16, &str) = (1011, "keepalive timeout");
+
+/// The session's settings of time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timing {
+    /// From the close request to the end of the close handshake; after it, how long the
+    /// server's end of TCP is awaited.
+    pub(crate) close_timeout: Duration,
+    /// A ping after this long without receiving anything (None: no keepalive).
+    pub(crate) ping_interval: Option<Duration>,
+    /// With keepalive: nothing received for this long means the connection is lost.
+    pub(crate) dead_after: Duration,
+}
+
+impl From<&Options> for Timing {
+    fn from(options: &Options) -> Timing {
+        Timing {
+            close_timeout: options.close_timeout,
+            ping_interval: options.ping_interval,
+            dead_after: options.dead_after,
+        }
+    }
+}
+
+/// Where a session stands: the one state its timers and its exit are decided from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lifecycle {
+    /// Messages flow both ways; keepalive runs.
+    Open,
+    /// Close was asked for: the close handshake must be over by `deadline`. Messages queued
+    /// before the close frame still go out and events are still delivered.
+    Closing { deadline: Instant },
+    /// The close handshake is over (the server's close frame came, our reply is queued) or
+    /// the connection failed: our last frames go out, then the server's end of TCP is awaited
+    /// until `deadline` (RFC 6455 §7.1.1: the server closes TCP first). No more events.
+    Lingering { deadline: Instant },
+    /// Over: nothing more happens.
+    Ended,
+}
+
+/// What a deadline of [`Session::poll_timeout`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Due {
+    /// Idle for the ping interval: send a ping.
+    Ping,
+    /// Nothing received for `dead_after`: the connection is lost.
+    Dead,
+    /// The close handshake did not complete in time.
+    CloseTimeout,
+    /// The server did not end TCP in time after the close handshake: end it ourselves.
+    LingerOver,
+    /// Quiet for a while: give back buffers grown for large messages.
+    ReleaseBuffers,
+}
+
+/// What handling a deadline asks of the caller.
+#[derive(Debug)]
+pub(crate) enum Expired {
+    /// Done inside (a keepalive ping was queued).
+    Nothing,
+    /// Give back the buffers grown for large messages.
+    ReleaseBuffers,
+    /// The session is over; a close frame may be queued for one last write attempt.
+    Exit(Exit),
+}
+
+/// How a session ends.
+#[derive(Debug)]
+pub(crate) enum Exit {
+    /// After the close handshake or a failure (from lingering): the server ended TCP or the
+    /// linger ran out (`clean`: shut our side down too), or the stream broke (not clean).
+    Closed { clean: bool },
+    /// Lost while open or closing: the server ended TCP without a close frame, reading or
+    /// writing failed, or keepalive gave up.
+    Lost(Cause),
+    /// The close handshake did not complete within the close timeout.
+    CloseTimedOut,
+}
+
+/// How the stream is left once a session exited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Teardown {
+    /// Shut it down: TLS close_notify, then TCP FIN.
+    Shutdown,
+    /// Just drop it: broken, or with frames that will never be written.
+    Drop,
+}
+
+impl Exit {
+    /// How to leave the stream; `drained`: everything we queued was written.
+    pub(crate) fn teardown(&self, drained: bool) -> Teardown {
+        match self {
+            Exit::Closed { clean: true } => Teardown::Shutdown,
+            Exit::CloseTimedOut if drained => Teardown::Shutdown,
+            _ => Teardown::Drop,
+        }
+    }
+}
+
+/// One open connection's protocol state, timers and lifecycle.
+pub(crate) struct Session {
+    pub(crate) protocol: Protocol,
+    lifecycle: Lifecycle,
+    timing: Timing,
+    /// When something was last received.
+    last_received: Instant,
+    /// Our keepalive ping went out and nothing was received since.
+    ping_outstanding: bool,
+    /// [`Session::note_drained`] said so already.
+    drained_noted: bool,
+}
+
+impl Session {
+    /// A session that opened at `now`.
+    pub(crate) fn new(protocol: Protocol, timing: Timing, now: Instant) -> Session {
+        Session {
+            protocol,
+            lifecycle: Lifecycle::Open,
+            timing,
+            last_received: now,
+            ping_outstanding: false,
+            drained_noted: false,
+        }
+    }
+
+    pub(crate) fn lifecycle(&self) -> Lifecycle {
+        self.lifecycle
+    }
+
+    /// Lingering or ended: no more events, and nothing more is encoded.
+    pub(crate) fn is_finishing(&self) -> bool {
+        matches!(
+            self.lifecycle,
+            Lifecycle::Lingering { .. } | Lifecycle::Ended
+        )
+    }
+
+    /// Close was asked for at `at` (the handler API's Close call, the async API's close frame):
+    /// the close handshake must be over `close_timeout` later, however long the close frame
+    /// waits behind queued messages. Nothing changes once closing, lingering or ended.
+    pub(crate) fn request_close(&mut self, at: Instant) {
+        if self.lifecycle == Lifecycle::Open {
+            self.lifecycle = Lifecycle::Closing {
+                deadline: at + self.timing.close_timeout,
+            };
+        }
+    }
+
+    /// Bytes arrived at `now`: the peer is alive.
+    pub(crate) fn on_received(&mut self, now: Instant) {
+        self.last_received = now;
+        self.ping_outstanding = false;
+    }
+
+    /// The server's close frame came (our reply is queued) or the connection failed (our close
+    /// frame is queued): linger for the server's end of TCP until `close_timeout` from `now`.
+    pub(crate) fn linger(&mut self, now: Instant) {
+        if matches!(self.lifecycle, Lifecycle::Open | Lifecycle::Closing { .. }) {
+            self.lifecycle = Lifecycle::Lingering {
+                deadline: now + self.timing.close_timeout,
+            };
+        }
+    }
+
+    /// The one place deadlines are computed: the close or linger deadline, else keepalive's (a
+    /// ping after `ping_interval` idle, the loss after `dead_after` idle); and, when buffers
+    /// grown for large messages can be given back now (`releasable`), their release after
+    /// [`RELEASE_AFTER`] of quiet, if that comes first. None: nothing is timed. A deadline's
+    /// action always changes something, so a past deadline is never chosen twice (which would
+    /// spin and starve every later timer): a release that could do nothing (the buffer holds
+    /// part of a frame) must not be `releasable`.
+    pub(crate) fn poll_timeout(&self, releasable: bool) -> Option<(Instant, Due)> {
+        let main = match self.lifecycle {
+            Lifecycle::Ended => return None,
+            Lifecycle::Closing { deadline } => Some((deadline, Due::CloseTimeout)),
+            Lifecycle::Lingering { deadline } => Some((deadline, Due::LingerOver)),
+            Lifecycle::Open => match self.timing.ping_interval {
+                None => None,
+                Some(_) if self.ping_outstanding => {
+                    Some((self.last_received + self.timing.dead_after, Due::Dead))
+                }
+                Some(interval) => Some((self.last_received + interval, Due::Ping)),
+            },
+        };
+        let release = (self.last_received + RELEASE_AFTER, Due::ReleaseBuffers);
+        match main {
+            Some(main) if !releasable || main.0 <= release.0 => Some(main),
+            _ if releasable => Some(release),
+            main => main,
+        }
+    }
+
+    /// The deadline for `due` has come: acts on it.
+    pub(crate) fn handle_timeout(&mut self, due: Due) -> Expired {
+        match due {
+            Due::Ping => {
+                if self.protocol.state() == State::Open {
+                    let _ = self.protocol.send_ping(b"keepalive");
+                }
+                self.ping_outstanding = true;
+                Expired::Nothing
+            }
+            Due::Dead => {
+                // One attempt at a close frame, when nothing else waits to be written: the
+                // peer is of no use, so it is not awaited.
+                if self.protocol.state() == State::Open && self.protocol.pending_output_len() == 0 {
+                    let (code, reason) = KEEPALIVE_CLOSE;
+                    let _ = self.protocol.send_close(Some(code), reason);
+                }
+                let Timing {
+                    ping_interval,
+                    dead_after,
+                    ..
+                } = self.timing;
+                Expired::Exit(self.exit(Exit::Lost(Cause::Keepalive {
+                    after: dead_after,
+                    unanswered: dead_after.saturating_sub(ping_interval.unwrap_or_default()),
+                })))
+            }
+            Due::CloseTimeout => Expired::Exit(self.exit(Exit::CloseTimedOut)),
+            Due::LingerOver => Expired::Exit(self.exit(Exit::Closed { clean: true })),
+            Due::ReleaseBuffers => Expired::ReleaseBuffers,
+        }
+    }
+
+    /// The server ended TCP: clean after the close handshake, a loss before it.
+    pub(crate) fn on_eof(&mut self) -> Exit {
+        self.protocol.receive_eof();
+        let exit = match self.lifecycle {
+            Lifecycle::Lingering { .. } => Exit::Closed { clean: true },
+            _ => Exit::Lost(Cause::ClosedByPeer),
+        };
+        self.exit(exit)
+    }
+
+    /// Reading or writing failed: after the close handshake the end stands as it was (the
+    /// stream is just dropped), before it the connection is lost.
+    pub(crate) fn on_io_error(&mut self, during: &'static str, source: io::Error) -> Exit {
+        let exit = match self.lifecycle {
+            Lifecycle::Lingering { .. } => Exit::Closed { clean: false },
+            _ => Exit::Lost(Cause::Io { during, source }),
+        };
+        self.exit(exit)
+    }
+
+    /// The session is over, however it ended (also when its owner gives it up).
+    pub(crate) fn exit(&mut self, exit: Exit) -> Exit {
+        self.lifecycle = Lifecycle::Ended;
+        exit
+    }
+
+    /// True once, when lingering and everything we queued is `written` (our close reply
+    /// among it): the handler API reports the end then, so that a caller who destroys the
+    /// client in its close callback cannot cut the reply off.
+    pub(crate) fn note_drained(&mut self, written: bool) -> bool {
+        let lingering = matches!(self.lifecycle, Lifecycle::Lingering { .. });
+        if lingering && written && !self.drained_noted {
+            self.drained_noted = true;
+            return true;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use net_websocket_protocol::{Config, Role};
+
+    const PING: Duration = Duration::from_secs(30);
+    const DEAD: Duration = Duration::from_secs(60);
+    const CLOSE: Duration = Duration::from_secs(5);
+
+    fn session(ping: Option<Duration>) -> (Session, Instant) {
+        let protocol = Protocol::new(
+            Role::Client,
+            Config::default(),
+            None,
+            Box::new(|b| b.fill(7)),
+        );
+        let timing = Timing {
+            close_timeout: CLOSE,
+            ping_interval: ping,
+            dead_after: DEAD,
+        };
+        let start = Instant::now();
+        (Session::new(protocol, timing, start), start)
+    }
+
+    /// Takes the bytes the protocol queued.
+    fn output(s: &mut Session) -> Vec<u8> {
+        let out = s.protocol.pending_output().to_vec();
+        s.protocol.consume_output(out.len());
+        out
+    }
+
+    #[test]
+    fn keepalive_pings_after_the_interval_then_gives_up_after_the_total() {
+        let (mut s, start) = session(Some(PING));
+        assert_eq!(s.poll_timeout(false), Some((start + PING, Due::Ping)));
+        assert!(matches!(s.handle_timeout(Due::Ping), Expired::Nothing));
+        let ping = output(&mut s);
+        assert_eq!(ping[0], 0x89, "a ping frame went out");
+        assert_eq!(s.poll_timeout(false), Some((start + DEAD, Due::Dead)));
+        // An answer (anything received) starts the wait again from that moment.
+        let later = start + Duration::from_secs(40);
+        s.on_received(later);
+        assert_eq!(s.poll_timeout(false), Some((later + PING, Due::Ping)));
+        s.handle_timeout(Due::Ping);
+        output(&mut s);
+        let Expired::Exit(Exit::Lost(Cause::Keepalive { after, unanswered })) =
+            s.handle_timeout(Due::Dead)
+        else {
+            panic!("keepalive did not give up");
+        };
+        assert_eq!((after, unanswered), (DEAD, DEAD - PING));
+        assert_eq!(
+            output(&mut s)[..4],
+            [0x88, 0x80 | 19, 7, 7],
+            "close 1011 attempted"
+        );
+        assert_eq!(s.lifecycle(), Lifecycle::Ended);
+        assert_eq!(s.poll_timeout(true), None, "nothing is timed once ended");
+    }
+
+    #[test]
+    fn without_keepalive_nothing_is_timed_until_a_close() {
+        let (mut s, start) = session(None);
+        assert_eq!(s.poll_timeout(false), None);
+        let at = start + Duration::from_secs(3);
+        s.request_close(at);
+        assert_eq!(
+            s.lifecycle(),
+            Lifecycle::Closing {
+                deadline: at + CLOSE
+            }
+        );
+        assert_eq!(s.poll_timeout(false), Some((at + CLOSE, Due::CloseTimeout)));
+        assert!(matches!(
+            s.handle_timeout(Due::CloseTimeout),
+            Expired::Exit(Exit::CloseTimedOut)
+        ));
+    }
+
+    #[test]
+    fn the_close_timeout_counts_from_the_request_and_replaces_keepalive() {
+        let (mut s, start) = session(Some(PING));
+        let asked = start + Duration::from_secs(1);
+        s.request_close(asked);
+        // Traffic keeps coming (the server pings), yet the deadline stays where it was.
+        s.on_received(start + Duration::from_secs(4));
+        assert_eq!(
+            s.poll_timeout(false),
+            Some((asked + CLOSE, Due::CloseTimeout))
+        );
+        // A second request changes nothing.
+        s.request_close(start + Duration::from_secs(4));
+        assert_eq!(
+            s.poll_timeout(false),
+            Some((asked + CLOSE, Due::CloseTimeout))
+        );
+    }
+
+    #[test]
+    fn the_close_handshake_then_lingers_for_the_servers_end() {
+        let (mut s, start) = session(Some(PING));
+        s.request_close(start);
+        let replied = start + Duration::from_secs(2);
+        s.linger(replied);
+        assert_eq!(
+            s.lifecycle(),
+            Lifecycle::Lingering {
+                deadline: replied + CLOSE
+            }
+        );
+        assert!(s.is_finishing());
+        assert_eq!(
+            s.poll_timeout(false),
+            Some((replied + CLOSE, Due::LingerOver))
+        );
+        // Reported once, when our last frames are written.
+        assert!(!s.note_drained(false));
+        assert!(s.note_drained(true));
+        assert!(!s.note_drained(true));
+        assert!(matches!(s.on_eof(), Exit::Closed { clean: true }));
+        assert_eq!(s.lifecycle(), Lifecycle::Ended);
+    }
+
+    #[test]
+    fn the_linger_ends_at_its_deadline_and_a_broken_stream_ends_it_too() {
+        let (mut s, start) = session(None);
+        s.linger(start);
+        assert!(matches!(
+            s.handle_timeout(Due::LingerOver),
+            Expired::Exit(Exit::Closed { clean: true })
+        ));
+        let (mut s, start) = session(None);
+        s.linger(start);
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(matches!(
+            s.on_io_error("connection lost while reading", reset),
+            Exit::Closed { clean: false }
+        ));
+    }
+
+    #[test]
+    fn an_end_before_the_close_handshake_is_a_loss() {
+        let (mut s, _) = session(Some(PING));
+        assert!(matches!(s.on_eof(), Exit::Lost(Cause::ClosedByPeer)));
+        let (mut s, start) = session(Some(PING));
+        s.request_close(start);
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(matches!(
+            s.on_io_error("connection lost while writing", reset),
+            Exit::Lost(Cause::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn buffers_are_released_after_a_quiet_second_unless_a_deadline_comes_first() {
+        let (s, start) = session(Some(PING));
+        let release = start + RELEASE_AFTER;
+        assert_eq!(s.poll_timeout(true), Some((release, Due::ReleaseBuffers)));
+        let (s, start) = session(None);
+        assert_eq!(
+            s.poll_timeout(true),
+            Some((start + RELEASE_AFTER, Due::ReleaseBuffers))
+        );
+        // A close deadline that comes first wins.
+        let (mut s, start) = session(None);
+        s.request_close(start - CLOSE);
+        assert_eq!(s.poll_timeout(true), Some((start, Due::CloseTimeout)));
+    }
+
+    /// The defect the review found: a peer that stalls in the middle of a large frame leaves
+    /// a buffer that cannot be released; had the release been scheduled anyway, its past
+    /// deadline would be chosen again and again, ahead of keepalive and the close timeout.
+    /// With nothing releasable, keepalive's deadline is the next one, and once the release
+    /// ran the same deadline is not offered again for it.
+    #[test]
+    fn a_release_that_cannot_happen_never_hides_the_other_deadlines() {
+        let (mut s, start) = session(Some(PING));
+        assert_eq!(s.poll_timeout(false), Some((start + PING, Due::Ping)));
+        s.handle_timeout(Due::Ping);
+        assert_eq!(s.poll_timeout(false), Some((start + DEAD, Due::Dead)));
+        s.request_close(start + Duration::from_secs(2));
+        assert_eq!(
+            s.poll_timeout(false),
+            Some((start + Duration::from_secs(2) + CLOSE, Due::CloseTimeout))
+        );
+    }
+
+    #[test]
+    fn teardowns() {
+        assert_eq!(
+            Exit::Closed { clean: true }.teardown(false),
+            Teardown::Shutdown
+        );
+        assert_eq!(Exit::Closed { clean: false }.teardown(true), Teardown::Drop);
+        assert_eq!(Exit::CloseTimedOut.teardown(true), Teardown::Shutdown);
+        assert_eq!(Exit::CloseTimedOut.teardown(false), Teardown::Drop);
+        assert_eq!(
+            Exit::Lost(Cause::ClosedByPeer).teardown(true),
+            Teardown::Drop
+        );
+    }
+}
