@@ -143,6 +143,27 @@ deflate_seeds = {
 }
 write("frame_decoder_deflate", deflate_seeds)
 
+# frame_decoder_pieces: flags (bit 0 server role, bit 1 permessage-deflate), params (as
+# frame_decoder_deflate's), seed, wire bytes.
+DEFLATE = 0x02
+multibyte = ("aé€😀" * 40).encode()
+pieces_seeds = {
+    "one-frame-binary": bytes([CLIENT, 0, 1]) + frame(0x82, bytes(range(256)) * 8),
+    "text-every-width": bytes([CLIENT, 0, 2]) + frame(0x81, multibyte),
+    "text-cut-across-frames": bytes([CLIENT, 0, 3]) + frame(0x01, multibyte[:7]) + frame(0x00, multibyte[7:9]) + frame(0x89, b"p") + frame(0x80, multibyte[9:]),
+    "empty-frames": bytes([CLIENT, 0, 4]) + frame(0x01) + frame(0x00) + frame(0x80) + frame(0x82),
+    "bad-text-midway": bytes([CLIENT, 0, 5]) + frame(0x81, b"good " * 30 + b"\xff" + b"never"),
+    "char-cut-at-the-end": bytes([CLIENT, 0, 6]) + frame(0x01, b"ok") + frame(0x80, "€".encode()[:2]),
+    "server-masked": bytes([SERVER, 0, 7]) + frame(0x01, multibyte[:5], MASK) + frame(0x80, multibyte[5:], MASK),
+    "compressed-text": bytes([CLIENT | DEFLATE, W15, 8]) + frame(0xC1, deflate(multibyte)) + frame(0xC1, HELLO),
+    "compressed-fragments": bytes([CLIENT | DEFLATE, W15, 9]) + frame(0x41, deflate(text)[:10]) + frame(0x89, b"p") + frame(0x80, deflate(text)[10:]),
+    "compressed-bomb": bytes([CLIENT | DEFLATE, W15, 10]) + frame(0xC2, deflate(bytes(1 << 20))),
+    "compressed-bad-data": bytes([CLIENT | DEFLATE, W15, 11]) + frame(0xC1, deflate(text)[:20] + b"\xff\xff\xff"),
+    "compressed-bad-utf8": bytes([CLIENT | DEFLATE, W15, 12]) + frame(0xC1, deflate(b"fine " * 20 + b"\xc3(")),
+    "close-in-a-message": bytes([CLIENT, 0, 13]) + frame(0x01, b"part") + frame(0x88, close_payload(1000)),
+}
+write("frame_decoder_pieces", pieces_seeds)
+
 # handshake_response: offer byte (bit 0 deflate, bit 1 subprotocols, bits 2-4
 # client_no_context, server_no_context, fallback, bit 5 server side accepts deflate),
 # window-bits byte (low: client, high: server, 0: not offered), response bytes.

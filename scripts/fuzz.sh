@@ -32,7 +32,7 @@ usage() {
     exit 2
 }
 
-ALL_TARGETS=(frame_decoder frame_decoder_deflate handshake_response url proxy_replies)
+ALL_TARGETS=(frame_decoder frame_decoder_deflate frame_decoder_pieces handshake_response url proxy_replies)
 seconds=45
 runs=0
 jobs=1

@@ -143,6 +143,7 @@ impl Setup {
     fn connection(&self) -> Protocol {
         let config = Config {
             max_message_size: self.max,
+            ..Config::default()
         };
         Protocol::new(self.role, config, self.deflate, entropy(self.seed))
     }
@@ -295,6 +296,7 @@ impl Setup {
         };
         let config = Config {
             max_message_size: 1 << 24,
+            ..Config::default()
         };
         // Control frames alone need no inflater (and zlib's state is most of the cost).
         let messages = sent.iter().any(|s| matches!(s, Sent::Message(..)));

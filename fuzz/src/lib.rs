@@ -4,6 +4,7 @@
 pub mod alloc;
 pub mod decoder;
 pub mod handshake;
+pub mod pieces;
 pub mod proxy;
 pub mod reference;
 pub mod rng;

@@ -29,6 +29,14 @@ fn frame_decoder_deflate() {
 }
 
 #[test]
+fn frame_decoder_pieces() {
+    replay(
+        "frame_decoder_pieces",
+        net_websocket_fuzz::pieces::frame_decoder_pieces,
+    );
+}
+
+#[test]
 fn handshake_response() {
     replay(
         "handshake_response",

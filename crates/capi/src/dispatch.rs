@@ -116,9 +116,15 @@ impl Handler for CallbackHandler {
         });
     }
 
-    fn on_message(&mut self, kind: MessageKind, mut data: MessageData<'_>) {
+    fn on_message(&mut self, kind: MessageKind, data: MessageData<'_>) {
         #[cfg(test)]
         crate::task_panic_tests::panic_if_asked(&data);
+        if self.entry.ext_callbacks().fragment.is_some() {
+            // Set after this connection began whole-message delivery: a whole message is one
+            // piece, FIRST and FINAL.
+            return self.on_fragment(kind, data, true, true);
+        }
+        let mut data = data;
         // Messages are limited far below 4 GiB (the C length is 32-bit).
         let data_len = data.len();
         let length = u32::try_from(data_len).unwrap_or(u32::MAX);
@@ -137,6 +143,35 @@ impl Handler for CallbackHandler {
                 // SAFETY: `pointer` is valid for length + 1 bytes during the call.
                 unsafe { on_message(client, pointer, length) };
             }
+        });
+    }
+
+    fn on_fragment(
+        &mut self,
+        kind: MessageKind,
+        mut data: MessageData<'_>,
+        first: bool,
+        last: bool,
+    ) {
+        let Some(callback) = self.entry.ext_callbacks().fragment else {
+            // Removed after this connection began delivering pieces: they are dropped until
+            // the next Connect (documented at WebSocketEx_SetFragmentCallback).
+            return;
+        };
+        let length = data.len();
+        // data[length] == 0 for the caller (SPEC §4): the protocol put it there.
+        let pointer = data.with_nul().as_ptr() as *const c_char;
+        let kind = match kind {
+            MessageKind::Text => WEBSOCKET_EX_TEXT,
+            MessageKind::Binary => WEBSOCKET_EX_BINARY,
+        };
+        let flags =
+            if first { WEBSOCKET_EX_FIRST } else { 0 } | if last { WEBSOCKET_EX_FINAL } else { 0 };
+        let entry = &self.entry;
+        entry.dispatch(|client, _| {
+            // SAFETY: a callback given to WebSocketEx_SetFragmentCallback; `pointer` is valid
+            // for length + 1 bytes during the call.
+            unsafe { callback(client, pointer, length, kind, flags, entry.user_data()) };
         });
     }
 

@@ -54,6 +54,7 @@ pub(crate) struct Callbacks {
 #[derive(Clone, Copy, Default)]
 pub(crate) struct ExtCallbacks {
     pub(crate) message: WebSocketEx_OnMessageCallback,
+    pub(crate) fragment: WebSocketEx_OnFragmentCallback,
     pub(crate) reconnect: WebSocketEx_OnReconnectCallback,
     pub(crate) response: WebSocketEx_OnHandshakeResponseCallback,
     pub(crate) pong: WebSocketEx_OnPongCallback,

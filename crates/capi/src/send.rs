@@ -1,5 +1,5 @@
 //! The one send path of every send function (OH_WebSocketClient_Send, WebSocketEx_SendText,
-//! WebSocketEx_SendBinary, WebSocketEx_SendPing): handle and length checks, then the
+//! WebSocketEx_SendBinary, WebSocketEx_SendPing, WebSocketEx_SendFragment): handle and length checks, then the
 //! connection's queue, or the client's own before its first Connect.
 use crate::codes::*;
 use crate::compat;
@@ -19,6 +19,8 @@ pub(crate) enum SendAs {
     Binary,
     /// WebSocketEx_SendPing: a ping with up to 125 bytes.
     Ping,
+    /// WebSocketEx_SendFragment: the next piece of a message sent in fragments.
+    Fragment { kind: MessageKind, last: bool },
 }
 
 impl SendAs {
@@ -28,7 +30,8 @@ impl SendAs {
     fn kind_of(&self, data: &[u8]) -> Result<MessageKind, i32> {
         let utf8 = || simdutf8::basic::from_utf8(data).is_ok();
         match self {
-            SendAs::Ping => Err(WEBSOCKET_NO_CONNECTION),
+            // Pings and fragments need a connection.
+            SendAs::Ping | SendAs::Fragment { .. } => Err(WEBSOCKET_NO_CONNECTION),
             SendAs::Binary => Ok(MessageKind::Binary),
             SendAs::Text if utf8() => Ok(MessageKind::Text),
             SendAs::Text => Err(WEBSOCKET_PROTOCOL_ERROR),
@@ -83,6 +86,7 @@ pub(crate) unsafe fn send(
         SendAs::Text => connection.send(MessageKind::Text, data),
         SendAs::Binary => connection.send(MessageKind::Binary, data),
         SendAs::Ping => connection.ping(data),
+        SendAs::Fragment { kind, last } => connection.send_fragment(kind, data, last),
     };
     match sent {
         Ok(()) => WEBSOCKET_OK,
@@ -93,7 +97,7 @@ pub(crate) unsafe fn send(
             state.pending.queue(kind, data, limit)
         }
         Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
-        Err(SendError::InvalidUtf8) => WEBSOCKET_PROTOCOL_ERROR,
+        Err(SendError::InvalidUtf8 | SendError::FragmentKindMismatch) => WEBSOCKET_PROTOCOL_ERROR,
         Err(SendError::NoMemory) => WEBSOCKET_SEND_NO_MEMORY,
     }
 }
@@ -112,5 +116,10 @@ mod tests {
         assert_eq!(kind(SendAs::Text, b""), Ok(MessageKind::Text));
         assert_eq!(kind(SendAs::Text, b"\xff"), Err(WEBSOCKET_PROTOCOL_ERROR));
         assert_eq!(kind(SendAs::Ping, b"ping"), Err(WEBSOCKET_NO_CONNECTION));
+        let fragment = SendAs::Fragment {
+            kind: MessageKind::Binary,
+            last: true,
+        };
+        assert_eq!(kind(fragment, b"piece"), Err(WEBSOCKET_NO_CONNECTION));
     }
 }

@@ -81,6 +81,22 @@ pub type WebSocketEx_OnMessageCallback = Option<
     ),
 >;
 
+/// `WebSocketEx_FragmentFlags`.
+pub const WEBSOCKET_EX_FIRST: i32 = 1;
+pub const WEBSOCKET_EX_FINAL: i32 = 2;
+
+/// `WebSocketEx_OnFragmentCallback`.
+pub type WebSocketEx_OnFragmentCallback = Option<
+    unsafe extern "C" fn(
+        client: *mut WebSocket,
+        data: *const c_char,
+        length: usize,
+        kind: i32,
+        flags: i32,
+        user_data: *mut c_void,
+    ),
+>;
+
 /// `WebSocketEx_OnReconnectCallback`.
 pub type WebSocketEx_OnReconnectCallback = Option<
     unsafe extern "C" fn(

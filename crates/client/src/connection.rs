@@ -2,7 +2,7 @@
 use crate::establish::{handshake_for, Request};
 use crate::handler::{Handler, Reporter};
 use crate::options::Options;
-use crate::outbox::Outgoing;
+use crate::outbox::{Ends, Outgoing};
 use crate::proxy::ProxyEnvironment;
 use crate::runtime;
 use crate::shared::{ping_cost, Phase, Shared};
@@ -55,6 +55,8 @@ pub enum SendError {
     InvalidUtf8,
     /// Memory for the copy could not be had.
     NoMemory,
+    /// A fragment of another kind (text or binary) than the message it continues.
+    FragmentKindMismatch,
 }
 
 /// Why `close` was refused. Nothing changed.
@@ -76,6 +78,9 @@ impl fmt::Display for SendError {
             SendError::NotConnected => "the connection is closing or closed",
             SendError::InvalidUtf8 => "a text message must be valid UTF-8",
             SendError::NoMemory => "out of memory for a copy of the message",
+            SendError::FragmentKindMismatch => {
+                "a fragment must be of the type of the message it continues"
+            }
         })
     }
 }
@@ -176,6 +181,71 @@ impl Connection {
                 Err(error)
             }
         }
+    }
+
+    /// Queues a copy of `data` as the next fragment of a message sent in pieces (RFC 6455
+    /// §5.4): the first call begins a message of `kind`, later ones continue it (another
+    /// `kind` is refused with [`SendError::FragmentKindMismatch`]), `last` ends it. Each call
+    /// goes out as one frame, or several of at most `Options::max_frame_size`; with
+    /// permessage-deflate the message is compressed as one stream. `max_send_size` applies to
+    /// each call, the send-queue limit to what is queued. A text fragment must be UTF-8 on its
+    /// own. Messages given to [`Connection::send`] while a fragmented message is open wait
+    /// until its last fragment was sent, in call order; pings and the close do not (a close
+    /// abandons the open message, RFC 6455 §5.4 allows it). A message being sent when the
+    /// connection is lost is lost with it: its later fragments are dropped.
+    pub fn send_fragment(
+        &self,
+        kind: MessageKind,
+        data: &[u8],
+        last: bool,
+    ) -> Result<(), SendError> {
+        if data.len() > self.shared.options.max_send_size {
+            return Err(SendError::TooLarge);
+        }
+        // Held until the fragment is queued: another thread's fragment goes before or after
+        // this one, never between the decision and the push.
+        let mut open = self
+            .shared
+            .fragmented
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let first = match *open {
+            None => true,
+            Some(begun) if begun == kind => false,
+            Some(_) => return Err(SendError::FragmentKindMismatch),
+        };
+        let outbox = &self.shared.outbox;
+        let copy = outbox.copy(data).ok_or(SendError::NoMemory)?;
+        let ends = Ends { first, last };
+        let item = match kind {
+            MessageKind::Text => match Utf8Text::new(copy) {
+                Ok(text) => Outgoing::TextFragment(text, ends),
+                Err(copy) => {
+                    outbox.give_back(copy);
+                    return Err(SendError::InvalidUtf8);
+                }
+            },
+            MessageKind::Binary => Outgoing::BinaryFragment(copy, ends),
+        };
+        if let Err(error) = self.reserve(data.len()) {
+            if let Some(buffer) = item.into_buffer() {
+                outbox.give_back(buffer);
+            }
+            return Err(error);
+        }
+        outbox.push(item);
+        *open = (!last).then_some(kind);
+        Ok(())
+    }
+
+    /// The kind of the message being sent in fragments, from its first fragment until its
+    /// last one was queued.
+    pub fn fragmented_kind(&self) -> Option<MessageKind> {
+        *self
+            .shared
+            .fragmented
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts `len` bytes into the queue, if the connection takes messages and they fit.

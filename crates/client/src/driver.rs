@@ -31,6 +31,9 @@ pub(crate) struct Driver<'a, S> {
     /// What was taken from the outbox and not yet encoded; what is left when the connection
     /// ends goes to the next one, if reconnection brings one.
     batch: &'a mut VecDeque<Outgoing>,
+    /// Whole messages queued while a message was being sent in fragments: they go after its
+    /// last fragment, in call order (RFC 6455 §5.4: messages are not interleaved).
+    held: VecDeque<Outgoing>,
     /// Emptied payload buffers, given back to the outbox at its next look.
     used: Vec<Vec<u8>>,
     reporter: &'a mut Reporter,
@@ -64,6 +67,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             endpoint,
             shared,
             batch,
+            held: VecDeque::new(),
             used: Vec::new(),
             reporter,
             unreported: None,
@@ -79,6 +83,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         })
         .await;
         let teardown = poll_fn(|cx| self.poll(cx)).await;
+        // What waited for a fragmented message goes to the next connection, if any, first.
+        self.release_held();
         if teardown == Teardown::Shutdown {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.wire.stream.shutdown()).await;
         }
@@ -146,6 +152,10 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     fn encode(&mut self, item: Outgoing) {
         let protocol = &mut self.session.protocol;
+        if item.is_whole_message() && protocol.in_fragmented_message() {
+            self.held.push_back(item);
+            return;
+        }
         // Messages hand their buffers over: large ones are written from them. Refused only
         // after a close frame went out (ours or in reply): the message is dropped, as SPEC §3
         // allows until the end is reported.
@@ -157,6 +167,16 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             Outgoing::Binary(data) => {
                 self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
                 protocol.send_binary_owned(data)
+            }
+            // Refused when the connection is not where the caller's message is: its first
+            // fragment went out on a connection since lost.
+            Outgoing::TextFragment(text, ends) => {
+                self.shared.queued.fetch_sub(text.len(), Ordering::AcqRel);
+                protocol.send_text_fragment(text, ends.first, ends.last)
+            }
+            Outgoing::BinaryFragment(data, ends) => {
+                self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
+                protocol.send_binary_fragment(data, ends.first, ends.last)
             }
             Outgoing::Ping(payload) => {
                 let cost = ping_cost(payload.len());
@@ -174,6 +194,17 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         };
         // A small message was copied: its buffer is free at once.
         self.take_written_buffers();
+        if !self.session.protocol.in_fragmented_message() {
+            self.release_held();
+        }
+    }
+
+    /// The messages held for a fragmented message go back to the front of the batch, in
+    /// order, once it ended (or was abandoned, or the connection ends).
+    fn release_held(&mut self) {
+        while let Some(item) = self.held.pop_back() {
+            self.batch.push_front(item);
+        }
     }
 
     fn take_written_buffers(&mut self) {
@@ -204,6 +235,15 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             match event {
                 Event::Message { kind, data } => {
                     self.reporter.handler.on_message(kind, data);
+                    self.take_handler_commands(cx);
+                }
+                Event::Fragment {
+                    kind,
+                    data,
+                    first,
+                    last,
+                } => {
+                    self.reporter.handler.on_fragment(kind, data, first, last);
                     self.take_handler_commands(cx);
                 }
                 Event::Pong(payload) => {
@@ -271,7 +311,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     fn close_timed_out(&mut self) -> String {
         let mut reason = String::from("close handshake timed out");
         let (mut messages, mut bytes) = self.shared.outbox.queued_messages();
-        for len in self.batch.iter().filter_map(Outgoing::message_len) {
+        let waiting = self.held.iter().chain(self.batch.iter());
+        for len in waiting.filter_map(Outgoing::message_len) {
             messages += 1;
             bytes += len;
         }
@@ -389,6 +430,7 @@ mod tests {
                             (0x8, code.unwrap_or(0).to_be_bytes().to_vec())
                         }
                         Event::Message { data, .. } => (0x2, data.to_vec()),
+                        Event::Fragment { data, .. } => (0x0, data.to_vec()),
                         Event::Failed(e) => panic!("the client broke the protocol: {e}"),
                     });
                 }

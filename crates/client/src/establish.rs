@@ -45,6 +45,8 @@ impl<S> Opened<S> {
     pub(crate) fn start_session(&self, options: &Options) -> Session {
         let config = Config {
             max_message_size: options.max_message_size,
+            fragments: options.receive_fragments,
+            max_frame_size: options.max_frame_size,
         };
         // Masking keys from the thread's CSPRNG (RFC 6455 §5.3: unpredictable), which needs
         // no state of the connection's own.

@@ -36,7 +36,7 @@ pub struct Lost<'a> {
 
 /// Receives one connection's events, on a runtime worker, one call at a time, in order:
 /// `on_response` for each handshake response, `on_open` at most once per connection,
-/// `on_message` and `on_pong` any number of times after it; then either `on_reconnecting`
+/// `on_message` (or `on_fragment`) and `on_pong` any number of times after it; then either `on_reconnecting`
 /// (reconnection on; the cycle starts again) or `on_end` exactly once, after which nothing is
 /// called.
 pub trait Handler: Send + 'static {
@@ -48,6 +48,20 @@ pub trait Handler: Send + 'static {
     /// A whole message, valid only during the call: it lies in the connection's buffers (a
     /// message that came in one frame where it was read), followed by a 0 byte.
     fn on_message(&mut self, kind: MessageKind, data: MessageData<'_>);
+    /// With `Options::receive_fragments`, a piece of a data message as it arrived, instead of
+    /// [`Handler::on_message`]: `first` on the message's first piece, `last` on its last (which
+    /// may be empty; a message of several empty frames gives one piece). Text pieces are valid
+    /// UTF-8 on their own (cut between characters); data is valid only during the call,
+    /// followed by a 0 byte. A message that fails midway (e.g. invalid UTF-8) gives no last
+    /// piece: the end reports the failure. The default drops the pieces.
+    fn on_fragment(
+        &mut self,
+        _kind: MessageKind,
+        _data: MessageData<'_>,
+        _first: bool,
+        _last: bool,
+    ) {
+    }
     /// A pong from the server.
     fn on_pong(&mut self, _payload: &[u8]) {}
     /// The connection (or attempt) ended and the next attempt is scheduled.

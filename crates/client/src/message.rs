@@ -1,5 +1,6 @@
 //! What [`crate::WebSocket`] sends and receives: owned messages, one variant per kind of
 //! frame an application sees.
+use net_websocket_protocol::MessageKind;
 use std::fmt;
 
 /// A whole message or a control frame, owned.
@@ -19,6 +20,24 @@ pub enum Message {
     Text(String),
     /// A binary message.
     Binary(Vec<u8>),
+    /// A piece of a message sent or received in fragments (RFC 6455 §5.4).
+    ///
+    /// Received with `Options::receive_fragments`: every data message comes as its pieces as
+    /// they arrive, never whole; text pieces are valid UTF-8 on their own (cut between
+    /// characters). Sent: the piece `first` begins a message of `kind`, the others continue it
+    /// (same `kind`), `last` ends it; a text piece must be UTF-8 on its own. Between the
+    /// first and the last, only control frames may be sent. A received piece sent back as it
+    /// is echoes the message.
+    Fragment {
+        /// Text or binary: the message's type.
+        kind: MessageKind,
+        /// The piece (may be empty).
+        data: Vec<u8>,
+        /// It begins the message.
+        first: bool,
+        /// It ends the message.
+        last: bool,
+    },
     /// A ping with up to 125 bytes. Received pings are answered by the library; sending one
     /// asks the server for a [`Message::Pong`].
     Ping(Vec<u8>),
@@ -58,9 +77,12 @@ impl Message {
         }))
     }
 
-    /// True for text and binary messages (not control frames).
+    /// True for text and binary messages and their fragments (not control frames).
     pub fn is_data(&self) -> bool {
-        matches!(self, Message::Text(_) | Message::Binary(_))
+        matches!(
+            self,
+            Message::Text(_) | Message::Binary(_) | Message::Fragment { .. }
+        )
     }
 }
 

@@ -11,8 +11,17 @@ use std::time::Duration;
 pub struct Options {
     /// Largest message `send` accepts (4 MiB).
     pub max_send_size: usize,
-    /// Largest message accepted from the server, after decompression (1 GiB).
+    /// Largest message accepted from the server, after decompression (1 GiB). Not with
+    /// `receive_fragments`, which holds no message whole.
     pub max_message_size: usize,
+    /// Receive data messages in pieces as they arrive ([`crate::Handler::on_fragment`],
+    /// [`crate::Message::Fragment`]) instead of whole, so that memory stays bounded by the read
+    /// buffer whatever a message's size (off by default).
+    pub receive_fragments: bool,
+    /// The most payload bytes a frame we send carries (1 MiB; at least 1 KiB): a larger
+    /// message goes out in several frames, so that a pong, a keepalive ping or a close waits
+    /// at most one frame's time behind it.
+    pub max_frame_size: usize,
     /// Bytes that may wait in the send queue (64 MiB).
     pub send_queue_limit: usize,
     /// DNS + TCP + TLS + opening handshake (30 s).
@@ -54,6 +63,8 @@ impl Default for Options {
         Options {
             max_send_size: 4 << 20,
             max_message_size: 1 << 30,
+            receive_fragments: false,
+            max_frame_size: net_websocket_protocol::DEFAULT_MAX_FRAME_SIZE,
             send_queue_limit: 64 << 20,
             connect_timeout: Duration::from_secs(30),
             close_timeout: Duration::from_secs(5),

@@ -23,6 +23,9 @@ const MAX_LARGE_SPARE: usize = 2;
 pub(crate) enum Outgoing {
     Text(Utf8Text),
     Binary(Vec<u8>),
+    /// One piece of a message sent in fragments.
+    TextFragment(Utf8Text, Ends),
+    BinaryFragment(Vec<u8>, Ends),
     Ping(Vec<u8>),
     Close(u16, String),
     /// Test hook (only in this crate's tests, `Connection::panic_in_task_for_tests`): the
@@ -32,21 +35,37 @@ pub(crate) enum Outgoing {
     Panic,
 }
 
+/// Where a fragment stands in its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ends {
+    /// It begins the message.
+    pub(crate) first: bool,
+    /// It ends the message.
+    pub(crate) last: bool,
+}
+
 impl Outgoing {
-    /// The length of a message (None for pings and the close).
+    /// The length of a message or fragment (None for pings and the close).
     pub(crate) fn message_len(&self) -> Option<usize> {
         match self {
-            Outgoing::Text(text) => Some(text.len()),
-            Outgoing::Binary(data) => Some(data.len()),
+            Outgoing::Text(text) | Outgoing::TextFragment(text, _) => Some(text.len()),
+            Outgoing::Binary(data) | Outgoing::BinaryFragment(data, _) => Some(data.len()),
             _ => None,
         }
+    }
+
+    /// A whole message (not a fragment, ping or close).
+    pub(crate) fn is_whole_message(&self) -> bool {
+        matches!(self, Outgoing::Text(_) | Outgoing::Binary(_))
     }
 
     /// The buffer to recycle once the item is encoded.
     pub(crate) fn into_buffer(self) -> Option<Vec<u8>> {
         match self {
-            Outgoing::Text(text) => Some(text.into_bytes()),
-            Outgoing::Binary(data) | Outgoing::Ping(data) => Some(data),
+            Outgoing::Text(text) | Outgoing::TextFragment(text, _) => Some(text.into_bytes()),
+            Outgoing::Binary(data) | Outgoing::BinaryFragment(data, _) | Outgoing::Ping(data) => {
+                Some(data)
+            }
             Outgoing::Close(..) => None,
             #[cfg(test)]
             Outgoing::Panic => None,

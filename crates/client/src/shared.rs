@@ -2,7 +2,9 @@
 //! outbox, the count of queued bytes and the options.
 use crate::options::Options;
 use crate::outbox::Outbox;
+use net_websocket_protocol::MessageKind;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// What a queued ping counts in the send queue: its frame, a 2-byte header, the 4-byte mask
 /// and the payload (RFC 6455 §5.2).
@@ -29,6 +31,10 @@ pub(crate) struct Shared {
     pub(crate) outbox: Outbox,
     /// Bytes accepted by `send` and not yet encoded by the task.
     pub(crate) queued: AtomicUsize,
+    /// The kind of the message callers are sending in fragments, from its first fragment
+    /// until its last was queued; held while a fragment is queued, so that fragments from
+    /// several threads go in the order of the decisions made about them.
+    pub(crate) fragmented: Mutex<Option<MessageKind>>,
     pub(crate) options: Options,
 }
 
@@ -38,6 +44,7 @@ impl Shared {
             phase: AtomicU8::new(Phase::Connecting as u8),
             outbox: Outbox::default(),
             queued: AtomicUsize::new(0),
+            fragmented: Mutex::new(None),
             options,
         }
     }

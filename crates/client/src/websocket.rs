@@ -187,6 +187,46 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         poll_fn(|cx| Pin::new(&mut *self).poll_flush(cx)).await
     }
 
+    /// Sends the next piece of a message in fragments and waits until it is written: the
+    /// first call begins a message of `kind`, later ones continue it, `last` ends it (see
+    /// [`Message::Fragment`]). Each piece goes out as one frame, or several of at most
+    /// `Options::max_frame_size`; with permessage-deflate the message is one compressed
+    /// stream. Memory stays bounded by one piece however long the message.
+    ///
+    /// ```no_run
+    /// use net_websocket_client::{connect_async, MessageKind, Options};
+    /// use tokio::io::{AsyncRead, AsyncReadExt};
+    ///
+    /// // Sends everything `source` yields as one binary message, 1 MiB at a time.
+    /// async fn upload(mut source: impl AsyncRead + Unpin) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut ws = connect_async("ws://127.0.0.1:9001/upload", Options::default()).await?;
+    /// let mut piece = vec![0; 1 << 20];
+    /// loop {
+    ///     let n = source.read(&mut piece).await?;
+    ///     ws.send_fragment(MessageKind::Binary, piece[..n].to_vec(), n == 0).await?;
+    ///     if n == 0 {
+    ///         break;
+    ///     }
+    /// }
+    /// Ok(())
+    /// }
+    /// ```
+    pub async fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Vec<u8>,
+        last: bool,
+    ) -> Result<(), Error> {
+        let first = !self.session.protocol.in_fragmented_message();
+        self.send(Message::Fragment {
+            kind,
+            data,
+            first,
+            last,
+        })
+        .await
+    }
+
     fn receive(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
         loop {
             if self.terminated {
@@ -236,6 +276,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 kind: MessageKind::Binary,
                 data,
             } => (Ok(Message::Binary(data.to_vec())), false),
+            Event::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            } => {
+                let data = data.to_vec();
+                (
+                    Ok(Message::Fragment {
+                        kind,
+                        data,
+                        first,
+                        last,
+                    }),
+                    false,
+                )
+            }
             Event::Ping(payload) => (Ok(Message::Ping(payload.to_vec())), false),
             Event::Pong(payload) => (Ok(Message::Pong(payload.to_vec())), false),
             Event::Close { code, reason } => {
@@ -280,6 +337,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         match message {
             Message::Text(text) => protocol.send_utf8_owned(Utf8Text::from(text)),
             Message::Binary(data) => protocol.send_binary_owned(data),
+            Message::Fragment {
+                kind: MessageKind::Text,
+                data,
+                first,
+                last,
+            } => match Utf8Text::new(data) {
+                Ok(text) => protocol.send_text_fragment(text, first, last),
+                Err(_) => Err(SendError::InvalidUtf8),
+            },
+            Message::Fragment {
+                kind: MessageKind::Binary,
+                data,
+                first,
+                last,
+            } => protocol.send_binary_fragment(data, first, last),
             Message::Ping(payload) => protocol.send_ping(&payload),
             Message::Pong(payload) => protocol.send_pong(&payload),
             Message::Close(frame) => {

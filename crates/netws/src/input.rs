@@ -83,6 +83,8 @@ pub fn send_lines(
             Err(SendError::NoMemory) => {
                 return Event::InputFailed(format!("stdin line {number}: out of memory"))
             }
+            // Lines are whole messages, never fragments.
+            Err(SendError::FragmentKindMismatch) => unreachable!("a whole message"),
         }
     }
 }

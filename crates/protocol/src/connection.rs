@@ -19,18 +19,27 @@ pub enum Role {
     Server,
 }
 
-/// Limits for received data.
+/// How data is received and sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {
     /// Largest message accepted, after reassembly and decompression (default 1 GiB). A larger
-    /// one fails the connection with 1009 before more than this is buffered.
+    /// one fails the connection with 1009 before more than this is buffered. Not in fragment
+    /// mode, which buffers no message.
     pub max_message_size: usize,
+    /// Fragment mode: data messages are delivered in pieces as they arrive
+    /// ([`Event::Fragment`]), never whole, so no message is held in memory (off by default).
+    pub fragments: bool,
+    /// The most payload bytes a frame we send carries (default 1 MiB, at least 1 KiB): longer
+    /// messages go out in several frames, so a control frame never waits longer than one.
+    pub max_frame_size: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             max_message_size: 1 << 30,
+            fragments: false,
+            max_frame_size: crate::writer::DEFAULT_MAX_FRAME,
         }
     }
 }
@@ -94,6 +103,20 @@ pub enum Event<'a> {
         kind: MessageKind,
         /// The payload, valid until the next call on the connection.
         data: MessageData<'a>,
+    },
+    /// In fragment mode ([`Config::fragments`]), a piece of a data message as it arrived
+    /// (inflated, and for text a run of whole characters, valid UTF-8 on its own), followed by
+    /// a 0 byte like [`Event::Message`]'s data. `first` on the message's first piece, `last`
+    /// on its last (which may be empty); a message of several empty frames gives one piece.
+    Fragment {
+        /// Text or binary, from the first frame's opcode.
+        kind: MessageKind,
+        /// The piece, valid until the next call on the connection.
+        data: MessageData<'a>,
+        /// The message's first piece.
+        first: bool,
+        /// The message's last piece.
+        last: bool,
     },
     /// A ping; the pong is already queued.
     Ping(&'a [u8]),
@@ -207,9 +230,11 @@ impl Protocol {
                 )
             }
         };
+        let mut writer = Writer::new(role, entropy, compressor);
+        writer.set_max_frame(config.max_frame_size);
         Protocol {
-            reader: Reader::new(role, config.max_message_size, inflater),
-            writer: Writer::new(role, entropy, compressor),
+            reader: Reader::new(role, config.max_message_size, inflater, config.fragments),
+            writer,
             closing: Closing::default(),
             peeked: None,
         }
@@ -318,6 +343,19 @@ impl Protocol {
                     with_nul: reader.message(&place),
                 },
             }),
+            Ok(Some(Incoming::Piece {
+                kind,
+                first,
+                last,
+                place,
+            })) => Some(Event::Fragment {
+                kind,
+                data: MessageData {
+                    with_nul: reader.message(&place),
+                },
+                first,
+                last,
+            }),
             Ok(Some(Incoming::Control(control, place))) => {
                 let payload = reader.payload(&place);
                 Some(on_control(writer, closing, control, payload))
@@ -340,21 +378,21 @@ impl Protocol {
 
     /// Queues a text message.
     pub fn send_text(&mut self, data: &str) -> Result<(), SendError> {
-        self.closing.check_send()?;
+        self.check_message()?;
         self.writer.message(Opcode::Text, data.as_bytes());
         Ok(())
     }
 
     /// Queues a text message checked when it was made.
     pub fn send_utf8(&mut self, text: &Utf8Text) -> Result<(), SendError> {
-        self.closing.check_send()?;
+        self.check_message()?;
         self.writer.message(Opcode::Text, text.as_bytes());
         Ok(())
     }
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
-        self.closing.check_send()?;
+        self.check_message()?;
         self.writer.message(Opcode::Binary, data);
         Ok(())
     }
@@ -372,7 +410,13 @@ impl Protocol {
     }
 
     fn send_owned(&mut self, opcode: Opcode, data: Vec<u8>) -> Result<(), SendError> {
-        if let Err(error) = self.closing.check_send() {
+        let refused = self.closing.check_send().err().or_else(|| {
+            // §5.4: no message may begin inside another.
+            self.writer
+                .fragmented_opcode()
+                .map(|_| SendError::FragmentedMessageOpen)
+        });
+        if let Some(error) = refused {
             self.writer.give_back(data);
             return Err(error);
         }
@@ -380,10 +424,82 @@ impl Protocol {
         Ok(())
     }
 
+    /// Queues one fragment of a text message from its own buffer (RFC 6455 §5.4): `first`
+    /// begins the message, `last` ends it; text is checked piece by piece when made (each
+    /// piece valid UTF-8 on its own). See [`Protocol::send_binary_fragment`].
+    pub fn send_text_fragment(
+        &mut self,
+        text: Utf8Text,
+        first: bool,
+        last: bool,
+    ) -> Result<(), SendError> {
+        self.send_fragment(Opcode::Text, text.into_bytes(), first, last)
+    }
+
+    /// Queues one fragment of a binary message from its own buffer: `first` begins the
+    /// message (refused while another is open), a later one continues it (refused when none
+    /// is), `last` ends it. The fragment goes out in one frame, or several of at most
+    /// [`Config::max_frame_size`]; with permessage-deflate the message is compressed as one
+    /// stream. Control frames may go out between fragments; other messages may not (§5.4).
+    /// The buffer comes back through [`Protocol::take_written_buffer`].
+    pub fn send_binary_fragment(
+        &mut self,
+        data: Vec<u8>,
+        first: bool,
+        last: bool,
+    ) -> Result<(), SendError> {
+        self.send_fragment(Opcode::Binary, data, first, last)
+    }
+
+    fn send_fragment(
+        &mut self,
+        opcode: Opcode,
+        data: Vec<u8>,
+        first: bool,
+        last: bool,
+    ) -> Result<(), SendError> {
+        let open = self.writer.fragmented_opcode();
+        let refused = self.closing.check_send().err().or(match (first, open) {
+            (true, Some(_)) => Some(SendError::FragmentedMessageOpen),
+            (false, None) => Some(SendError::NoFragmentedMessage),
+            (false, Some(begun)) if begun != opcode => Some(SendError::FragmentKindMismatch),
+            _ => None,
+        });
+        if let Some(error) = refused {
+            self.writer.give_back(data);
+            return Err(error);
+        }
+        self.writer.fragment(opcode, data, first, last);
+        Ok(())
+    }
+
+    /// Whether a message begun with a `send_*_fragment` call has not ended yet.
+    pub fn in_fragmented_message(&self) -> bool {
+        self.writer.fragmented_opcode().is_some()
+    }
+
+    /// The kind of the message begun with a `send_*_fragment` call and not ended yet, if any.
+    pub fn fragmented_kind(&self) -> Option<MessageKind> {
+        match self.writer.fragmented_opcode()? {
+            Opcode::Text => Some(MessageKind::Text),
+            _ => Some(MessageKind::Binary),
+        }
+    }
+
     /// A buffer given to a `send_*_owned` call that the connection is done with (written, or
     /// copied, or refused), for reuse.
     pub fn take_written_buffer(&mut self) -> Option<Vec<u8>> {
         self.writer.take_done()
+    }
+
+    /// A whole message may be queued now: the connection is open and no fragmented message is
+    /// open (§5.4: messages are not interleaved).
+    fn check_message(&self) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        if self.writer.fragmented_opcode().is_some() {
+            return Err(SendError::FragmentedMessageOpen);
+        }
+        Ok(())
     }
 
     /// Queues a ping (payload at most 125 bytes).
@@ -423,7 +539,7 @@ impl Protocol {
         if reason.len() > MAX_REASON_LEN {
             return Err(SendError::ControlPayloadTooLong(reason.len()));
         }
-        self.writer.close(code, reason);
+        self.writer.close(code, reason, false);
         self.closing.sent = true;
         Ok(())
     }
@@ -470,7 +586,7 @@ impl Protocol {
 /// one was sent already, and process nothing more.
 fn fail(writer: &mut Writer, closing: &mut Closing, error: ProtocolError) -> Event<'static> {
     if closing.may_send() {
-        writer.close(Some(error.close_code()), "");
+        writer.close(Some(error.close_code()), "", true);
         closing.sent = true;
     }
     closing.failed = true;
@@ -502,7 +618,7 @@ fn on_control<'a>(
                 // echos the status code it received." We echo the reason too, as
                 // python-websockets does, so the peer sees its own words come back.
                 if closing.may_send() {
-                    writer.close(code, reason);
+                    writer.close(code, reason, true);
                     closing.sent = true;
                 }
                 closing.received = true;

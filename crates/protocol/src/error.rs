@@ -118,6 +118,14 @@ pub enum SendError {
     InvalidCloseCode(u16),
     /// Close reason over 123 bytes, or a control payload over 125 bytes.
     ControlPayloadTooLong(usize),
+    /// A message may not begin while a fragmented one is being sent (RFC 6455 §5.4).
+    FragmentedMessageOpen,
+    /// A continuation fragment with no fragmented message begun.
+    NoFragmentedMessage,
+    /// A fragment of another kind (text or binary) than the message it continues.
+    FragmentKindMismatch,
+    /// A text fragment that is not valid UTF-8 on its own.
+    InvalidUtf8,
 }
 
 impl fmt::Display for SendError {
@@ -129,6 +137,16 @@ impl fmt::Display for SendError {
             SendError::ControlPayloadTooLong(n) => {
                 write!(f, "control frame payload of {n} bytes is over the limit")
             }
+            SendError::FragmentedMessageOpen => {
+                f.write_str("a message is being sent in fragments and has not ended")
+            }
+            SendError::NoFragmentedMessage => {
+                f.write_str("no message is being sent in fragments to continue")
+            }
+            SendError::FragmentKindMismatch => {
+                f.write_str("a fragment's type differs from the message it continues")
+            }
+            SendError::InvalidUtf8 => f.write_str("a text fragment must be valid UTF-8 on its own"),
         }
     }
 }

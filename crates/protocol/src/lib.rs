@@ -32,6 +32,7 @@ pub use connection::{Config, Event, MessageData, MessageKind, Protocol, Role, St
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{HandshakeError, ProtocolError, SendError};
 pub use text::Utf8Text;
+pub use writer::{DEFAULT_MAX_FRAME as DEFAULT_MAX_FRAME_SIZE, MIN_FRAME as MIN_FRAME_SIZE};
 
 /// Source of unpredictable bytes for masking keys and `Sec-WebSocket-Key` (RFC 6455 §5.3,
 /// §10.3). The caller passes a CSPRNG; tests pass a deterministic one.

@@ -1,5 +1,5 @@
 //! The receiving half: bytes → frames → whole messages and control frames (RFC 6455 §5,
-//! RFC 7692 §6.2).
+//! RFC 7692 §6.2), or, in fragment mode, data messages in pieces as they arrive.
 //!
 //! The caller reads from the transport straight into the reader's buffer
 //! ([`Reader::read_space`], [`Reader::commit`]). A message that arrives in one uncompressed
@@ -10,6 +10,12 @@
 //! start of a frame longer than it), at most to twice what it holds; a frame header's length
 //! is checked against the limit, never used to allocate. The caller may take the buffer away
 //! whenever it holds nothing (to pool small ones and free large ones).
+//!
+//! In fragment mode a data message is delivered in pieces: what each read brings of a frame's
+//! payload (inflated, with permessage-deflate, in pieces of at most [`PIECE_MAX`] bytes), so
+//! the buffers stay at their base size whatever the message's size. Text pieces end on a
+//! character boundary: the bytes of a character cut by the read wait for the next piece, so
+//! every piece is valid UTF-8 on its own.
 use crate::connection::{MessageKind, Role};
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
@@ -18,11 +24,22 @@ use crate::mask::{apply_mask, mask_into};
 use crate::utf8::Utf8Validator;
 use std::ops::Range;
 
+/// The most inflated bytes one piece holds in fragment mode.
+pub(crate) const PIECE_MAX: usize = 64 * 1024;
+
 /// What [`Reader::next`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Incoming {
     /// A whole message; its bytes are [`Reader::message`] of the place.
     Message(MessageKind, Place),
+    /// In fragment mode, a piece of a data message (its bytes are [`Reader::message`] of the
+    /// place): the message's first piece, its last.
+    Piece {
+        kind: MessageKind,
+        first: bool,
+        last: bool,
+        place: Place,
+    },
     /// A control frame; its unmasked payload is [`Reader::payload`] of the place.
     Control(Control, Place),
 }
@@ -96,6 +113,9 @@ enum Delivered {
     Nothing,
     /// The assembled message (its terminator pushed): clear it.
     Assembled,
+    /// A piece (its terminator pushed): clear it, and put back the start of a character it
+    /// left for the next piece.
+    Piece,
     /// Bytes moved aside: clear them.
     Detached,
     /// A message in place: the byte at this index was replaced by the terminator.
@@ -126,13 +146,29 @@ pub(crate) struct Reader {
     utf8: Utf8Validator,
     /// `message[..utf8_checked]` went through the validator.
     utf8_checked: usize,
+    /// Fragment mode: data messages are delivered in pieces.
+    pieces: bool,
+    /// Fragment mode: a piece of the current message was delivered already.
+    message_started: bool,
+    /// Fragment mode: the start of a character cut at the end of the last piece.
+    carried: [u8; 4],
+    carried_len: usize,
+    /// Fragment mode: zlib holds more output for input it consumed.
+    inflating: bool,
 }
 
 impl Reader {
     /// Room a read is offered at least: the buffer grows when less is left.
     const MIN_READ: usize = 4 * 1024;
 
-    pub(crate) fn new(role: Role, max_message_size: usize, inflater: Option<Decompressor>) -> Self {
+    /// `pieces`: fragment mode (data messages delivered in pieces; `max_message_size` does not
+    /// apply).
+    pub(crate) fn new(
+        role: Role,
+        max_message_size: usize,
+        inflater: Option<Decompressor>,
+        pieces: bool,
+    ) -> Self {
         Reader {
             role,
             max_message_size,
@@ -148,6 +184,11 @@ impl Reader {
             delivered: Delivered::Nothing,
             utf8: Utf8Validator::new(),
             utf8_checked: 0,
+            pieces,
+            message_started: false,
+            carried: [0; 4],
+            carried_len: 0,
+            inflating: false,
         }
     }
 
@@ -248,6 +289,13 @@ impl Reader {
         match std::mem::replace(&mut self.delivered, Delivered::Nothing) {
             Delivered::Nothing => {}
             Delivered::Assembled => self.message.clear(),
+            Delivered::Piece => {
+                self.message.clear();
+                self.message
+                    .extend_from_slice(&self.carried[..self.carried_len]);
+                // The carried bytes went through the validator already.
+                self.utf8_checked = self.carried_len;
+            }
             Delivered::Detached => self.detached.clear(),
             Delivered::InPlace { index, byte } => self.buf[index] = byte,
         }
@@ -267,6 +315,17 @@ impl Reader {
     pub(crate) fn next(&mut self) -> Result<Option<Incoming>, ProtocolError> {
         self.undo_delivery();
         loop {
+            if self.pieces && self.frame.is_some() {
+                if let Some(piece) = self.continue_piece()? {
+                    return Ok(Some(piece));
+                }
+                // A frame stays current while its payload (or zlib's output for it) is not
+                // all in.
+                if self.frame.is_some() {
+                    return Ok(None);
+                }
+                continue;
+            }
             if self.frame.is_some() {
                 let done = self.continue_frame()?;
                 if let Some(kind) = done {
@@ -297,7 +356,8 @@ impl Reader {
                 return Ok(Some(Incoming::Control(control, Place::Input(start..end))));
             }
             let message = self.message_for(&header)?;
-            if header.fin && self.fragmented.is_none() && !message.compressed {
+            let whole = header.fin && self.fragmented.is_none() && !message.compressed;
+            if whole && !self.pieces {
                 // A whole uncompressed message in one frame: delivered where it lies.
                 let frame = match self.awaiting {
                     Some(frame) => frame,
@@ -380,8 +440,10 @@ impl Reader {
     /// Moves what `incoming` delivered out of the input buffer, so that more input may come
     /// before it is used (a copy, needed only then).
     pub(crate) fn detach(&mut self, incoming: &mut Incoming) {
-        let is_message = matches!(incoming, Incoming::Message(..));
-        let (Incoming::Message(_, place) | Incoming::Control(_, place)) = incoming;
+        let is_message = matches!(incoming, Incoming::Message(..) | Incoming::Piece { .. });
+        let (Incoming::Message(_, place)
+        | Incoming::Control(_, place)
+        | Incoming::Piece { place, .. }) = incoming;
         let Place::Input(range) = place.clone() else {
             return;
         };
@@ -439,8 +501,8 @@ impl Reader {
             (None, None) => return Err(ProtocolError::UnexpectedContinuation),
         };
         // Checked before buffering anything. Compressed payload is not kept: it streams
-        // through the inflater, which enforces the limit on its output.
-        if !message.compressed {
+        // through the inflater, which enforces the limit on its output. Pieces are not kept.
+        if !message.compressed && !self.pieces {
             let size = (self.message.len() as u64).saturating_add(header.payload_len);
             if size > self.max_message_size as u64 {
                 return Err(ProtocolError::MessageTooBig {
@@ -506,6 +568,174 @@ impl Reader {
         self.message.push(0);
         self.delivered = Delivered::Assembled;
         Ok(Some(frame.message.kind))
+    }
+
+    /// Fragment mode: moves what arrived of the current data frame into a piece (unmasked, or
+    /// inflated up to [`PIECE_MAX`] bytes), validates text, and delivers the piece: the
+    /// characters it completes (a cut character waits for the next piece), the message's
+    /// first and last flags. None while there is nothing to deliver yet (no new bytes, or only
+    /// the start of a character); an empty piece comes only as a message's last.
+    fn continue_piece(&mut self) -> Result<Option<Incoming>, ProtocolError> {
+        let Some(frame) = self.frame.as_mut() else {
+            return Ok(None);
+        };
+        let n = take_len(frame.remaining, self.filled - self.start);
+        if !frame.message.compressed && self.message.is_empty() {
+            return self.piece_in_place(n);
+        }
+        let piece = &mut self.buf[self.start..self.start + n];
+        match (&mut self.inflater, frame.message.compressed) {
+            (Some(inflater), true) => {
+                if let Some(key) = frame.mask {
+                    apply_mask(piece, key, frame.phase);
+                }
+                let (consumed, more) =
+                    inflater.inflate_some(piece, &mut self.message, PIECE_MAX)?;
+                // What zlib did not take is unmasked already: the next call must not unmask
+                // it again, so the payload position moves only by what it took.
+                if consumed < n {
+                    if let Some(key) = frame.mask {
+                        apply_mask(
+                            &mut self.buf[self.start + consumed..self.start + n],
+                            key,
+                            (frame.phase + consumed) % 4,
+                        );
+                    }
+                }
+                advance(frame, consumed);
+                self.start += consumed;
+                self.inflating = more;
+            }
+            _ => {
+                append_payload(&mut self.message, piece, frame);
+                self.start += n;
+            }
+        }
+        let frame = *frame;
+        self.check_utf8(frame.message.kind)?;
+        // A compressed frame stays current until zlib gave all its output.
+        let frame_over = frame.remaining == 0 && !self.inflating;
+        if frame_over {
+            self.frame = None;
+        }
+        let last = frame_over && frame.fin;
+        if last {
+            self.finish_message_input(frame.message)?;
+        }
+        Ok(self.deliver_piece(frame.message.kind, last))
+    }
+
+    /// Fragment mode, uncompressed: the `n` bytes that arrived of the current frame are
+    /// delivered where they lie (unmasked in place, a terminator after them, like a whole
+    /// message in one frame), not copied. A character cut by the read stays in the input for
+    /// the next piece when the frame goes on; one cut by the frame's end is carried (at most 3
+    /// bytes, in `message`) to the next frame's piece.
+    fn piece_in_place(&mut self, n: usize) -> Result<Option<Incoming>, ProtocolError> {
+        let frame = self.frame.as_mut().expect("a current frame");
+        let start = self.start;
+        if let Some(key) = frame.mask {
+            apply_mask(&mut self.buf[start..start + n], key, frame.phase);
+        }
+        let kind = frame.message.kind;
+        let mut take = n;
+        let mut cut = 0;
+        if kind == MessageKind::Text {
+            self.utf8
+                .feed(&self.buf[start..start + n])
+                .map_err(|_| ProtocolError::InvalidUtf8)?;
+            cut = self.utf8.pending();
+            if cut > 0 && (n as u64) < frame.remaining {
+                // The character ends later in this frame: its start goes back to the input,
+                // masked again so it is unmasked with the rest, and is validated again then.
+                take = n - cut;
+                cut = 0;
+                self.utf8.reset();
+                if let Some(key) = frame.mask {
+                    apply_mask(
+                        &mut self.buf[start + take..start + n],
+                        key,
+                        (frame.phase + take) % 4,
+                    );
+                }
+            }
+        }
+        advance(frame, take);
+        self.start += take;
+        let frame = *frame;
+        let last = frame.remaining == 0 && frame.fin;
+        if frame.remaining == 0 {
+            self.frame = None;
+        }
+        if last {
+            self.finish_message_input(frame.message)?;
+        }
+        // The start of a character cut by the frame's end waits for the next frame's piece
+        // (validated already).
+        let complete = take - cut;
+        self.message
+            .extend_from_slice(&self.buf[start + complete..start + take]);
+        self.utf8_checked = self.message.len();
+        if complete == 0 && !last {
+            return Ok(None);
+        }
+        let incoming = self.deliver_in_place(kind, start..start + complete);
+        let first = !self.message_started;
+        self.message_started = !last;
+        let Incoming::Message(kind, place) = incoming else {
+            unreachable!("deliver_in_place delivers a message")
+        };
+        Ok(Some(Incoming::Piece {
+            kind,
+            first,
+            last,
+            place,
+        }))
+    }
+
+    /// Fragment mode: the message's last frame is all in (and inflated): the flush tail of
+    /// permessage-deflate, and a character cut at the end is an error.
+    fn finish_message_input(&mut self, message: Fragmented) -> Result<(), ProtocolError> {
+        if let (Some(inflater), true) = (&mut self.inflater, message.compressed) {
+            inflater.finish_message(&mut self.message, usize::MAX - 1)?;
+            self.check_utf8(message.kind)?;
+        }
+        if message.kind == MessageKind::Text {
+            self.utf8.finish().map_err(|_| ProtocolError::InvalidUtf8)?;
+        }
+        Ok(())
+    }
+
+    /// Fragment mode: the piece in `message`, if there is one to deliver (see
+    /// [`Reader::continue_piece`]).
+    fn deliver_piece(&mut self, kind: MessageKind, last: bool) -> Option<Incoming> {
+        let cut = if kind == MessageKind::Text {
+            self.utf8.pending()
+        } else {
+            0
+        };
+        let complete = self.message.len() - cut;
+        if complete == 0 && !last {
+            return None;
+        }
+        // The start of a cut character waits for the next piece (see `undo_delivery`).
+        self.carried_len = cut;
+        self.carried[..cut].copy_from_slice(&self.message[complete..]);
+        self.message.truncate(complete);
+        // The terminator (see `Event::Message`).
+        self.message.push(0);
+        self.delivered = Delivered::Piece;
+        let first = !self.message_started;
+        self.message_started = !last;
+        if last {
+            self.utf8_checked = 0;
+            self.carried_len = 0;
+        }
+        Some(Incoming::Piece {
+            kind,
+            first,
+            last,
+            place: Place::Assembled,
+        })
     }
 
     /// §8.1: validates the text received since the last check, failing at the first bad byte.

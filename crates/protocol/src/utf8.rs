@@ -43,6 +43,12 @@ impl Utf8Validator {
         Self::default()
     }
 
+    /// How many bytes at the end of what was fed are the start of a character not complete
+    /// yet (0 to 3).
+    pub fn pending(&self) -> usize {
+        self.carry_len
+    }
+
     /// Forgets any carried bytes, for the next message.
     pub fn reset(&mut self) {
         self.carry_len = 0;

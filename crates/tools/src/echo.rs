@@ -35,7 +35,10 @@
 //! - `/extensions`: sends one text message, the Sec-WebSocket-Extensions value it answered
 //!   (`none` without one), then echoes;
 //! - `/headers`: sends one text message, the request's header lines as received (`Name: value`
-//!   joined with `\n`, request line left out), then echoes.
+//!   joined with `\n`, request line left out), then echoes;
+//! - `/stream`: echoes each message in pieces as they arrive, each piece a fragment of the
+//!   echo (type kept, compressed as one stream when deflate was negotiated), so a message of
+//!   any size passes in constant memory.
 //!
 //! Every connection, whatever its path, ends with a shutdown of the stream (over TLS that
 //! sends close_notify), so `/drop` looks the same to a client over TCP and over TLS: a clean
@@ -43,7 +46,7 @@
 use net_websocket_protocol::handshake::{
     accept_request, reject_response, ServerAccepted, MAX_HEAD_SIZE,
 };
-use net_websocket_protocol::{Config, Event, MessageKind, Protocol, Role};
+use net_websocket_protocol::{Config, Event, MessageKind, Protocol, Role, Utf8Text};
 use std::future::Future;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -156,12 +159,11 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
     if !answer(stream, script, &accepted).await? {
         return Ok(());
     }
-    let mut connection = Protocol::new(
-        Role::Server,
-        Config::default(),
-        accepted.deflate,
-        no_entropy(),
-    );
+    let config = Config {
+        fragments: script == Script::Stream,
+        ..Config::default()
+    };
+    let mut connection = Protocol::new(Role::Server, config, accepted.deflate, no_entropy());
     connection.receive_data(&buf[accepted.consumed..]);
     match script {
         Script::Drop => return Ok(()),
@@ -289,24 +291,50 @@ async fn echo<S: Stream>(
     let mut next_tick = Instant::now() + TICK_EVERY;
     loop {
         while let Some(event) = connection.poll_event() {
-            if let Event::Message { kind, data } = event {
-                echoed.clear();
-                echoed.extend_from_slice(&data);
-                let _ = match kind {
-                    MessageKind::Text => match std::str::from_utf8(&echoed) {
-                        Ok(text) => connection.send_text(text),
-                        Err(_) => connection.send_binary(&echoed),
-                    },
-                    MessageKind::Binary => connection.send_binary(&echoed),
-                };
+            match event {
+                Event::Message { kind, data } => {
+                    echoed.clear();
+                    echoed.extend_from_slice(&data);
+                    let _ = match kind {
+                        MessageKind::Text => match std::str::from_utf8(&echoed) {
+                            Ok(text) => connection.send_text(text),
+                            Err(_) => connection.send_binary(&echoed),
+                        },
+                        MessageKind::Binary => connection.send_binary(&echoed),
+                    };
+                }
+                // `/stream`: each piece goes back as a fragment of the echo.
+                Event::Fragment {
+                    kind,
+                    data,
+                    first,
+                    last,
+                } => {
+                    let piece = data.to_vec();
+                    let _ = match kind {
+                        MessageKind::Text => match Utf8Text::new(piece) {
+                            Ok(text) => connection.send_text_fragment(text, first, last),
+                            Err(_) => unreachable!("text pieces are valid UTF-8"),
+                        },
+                        MessageKind::Binary => connection.send_binary_fragment(piece, first, last),
+                    };
+                }
+                _ => {}
             }
         }
-        let out = connection.pending_output();
-        if !out.is_empty() {
+        // All of it before the next read: the client may wait for this echo before it sends
+        // more.
+        loop {
+            let out = connection.pending_output();
+            if out.is_empty() {
+                break;
+            }
             let n = out.len();
-            send(stream, out).await?;
+            stream.write_all(out).await?;
             connection.consume_output(n);
+            while connection.take_written_buffer().is_some() {}
         }
+        stream.flush().await?;
         if connection.close_expected() {
             return Ok(());
         }

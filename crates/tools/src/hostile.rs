@@ -456,7 +456,7 @@ async fn observe<R: AsyncRead + Unpin>(
                         }
                     }
                 }
-                Event::Message { .. } | Event::Ping(_) => {}
+                Event::Message { .. } | Event::Fragment { .. } | Event::Ping(_) => {}
             }
         }
         let read = timeout_at(deadline, reader.read(connection.read_space())).await;

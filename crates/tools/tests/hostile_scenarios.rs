@@ -74,6 +74,7 @@ async fn open(addr: SocketAddr, name: &str, deflate: bool) -> (TcpStream, Protoc
         Role::Client,
         Config {
             max_message_size: 1 << 20,
+            ..Config::default()
         },
         accepted.deflate,
         Box::new(|b: &mut [u8]| b.fill(1)),
@@ -90,7 +91,7 @@ async fn next_event(stream: &mut TcpStream, connection: &mut Protocol) -> String
             return match event {
                 Event::Failed(e) => format!("failed {e}"),
                 Event::Close { code, reason } => format!("close {code:?} {reason}"),
-                Event::Message { data, .. } => {
+                Event::Message { data, .. } | Event::Fragment { data, .. } => {
                     format!("message {}", String::from_utf8_lossy(&data))
                 }
                 Event::Ping(p) => format!("ping {}", String::from_utf8_lossy(p)),

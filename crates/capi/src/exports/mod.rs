@@ -5,4 +5,5 @@ pub mod limits;
 pub mod messages;
 pub mod network;
 pub mod standard;
+pub mod streaming;
 pub mod tls;

@@ -32,6 +32,31 @@ impl Compressor {
         }
     }
 
+    /// Whether messages can be compressed at all (not with an 8-bit window).
+    pub(crate) fn compresses(&self) -> bool {
+        self.inner.is_some()
+    }
+
+    /// Compresses one fragment of a message sent in pieces into `out` (cleared first): deflate
+    /// and a sync flush, so the peer can inflate what it has; the flush's `00 00 FF FF` is
+    /// removed from the last fragment only (§7.2.1 removes it from the message's end). Call
+    /// only when [`Compressor::compresses`].
+    pub(crate) fn compress_piece(&mut self, data: &[u8], out: &mut Vec<u8>, last: bool) {
+        out.clear();
+        let Some(c) = &mut self.inner else {
+            return;
+        };
+        let flushed = Self::deflate_sync(c, data, out);
+        if last {
+            if flushed && out.ends_with(&FLUSH_TAIL) {
+                out.truncate(out.len() - FLUSH_TAIL.len());
+            }
+            if self.reset_per_message {
+                c.reset();
+            }
+        }
+    }
+
     /// Compresses one message into `out` (cleared first) per §7.2.1: deflate, sync flush, drop
     /// the trailing `00 00 FF FF`. False: send this message uncompressed (RSV1 clear).
     pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
@@ -42,7 +67,7 @@ impl Compressor {
             return false;
         }
         out.clear();
-        let compressed = Self::deflate_sync(c, data, out);
+        let compressed = Self::deflate_sync(c, data, out) && Self::strip_tail(out);
         if !compressed || self.reset_per_message {
             // After a failure our window may hold data the peer never saw: a fresh compressor
             // never refers back to it, so resetting keeps the two sides consistent.
@@ -70,9 +95,12 @@ impl Compressor {
                 break;
             }
         }
-        if !out.ends_with(&FLUSH_TAIL) {
-            return false;
-        }
+        // A sync flush ends with an empty stored block: `00 00 FF FF`.
+        out.ends_with(&FLUSH_TAIL)
+    }
+
+    /// Removes the sync flush's `00 00 FF FF` from the end of a message (§7.2.1).
+    fn strip_tail(out: &mut Vec<u8>) -> bool {
         out.truncate(out.len() - FLUSH_TAIL.len());
         true
     }
@@ -128,6 +156,48 @@ impl Decompressor {
             }
         }
         Ok(())
+    }
+
+    /// Inflates a piece of a compressed message that is delivered as it arrives: stops once
+    /// `out` holds `piece` bytes, so memory stays bounded whatever the input inflates to.
+    /// Returns the input it consumed and whether zlib still holds output for it (then call
+    /// again, with the rest of the input or none). No limit on the message's size here: the
+    /// caller counts it.
+    pub(crate) fn inflate_some(
+        &mut self,
+        mut input: &[u8],
+        out: &mut Vec<u8>,
+        piece: usize,
+    ) -> Result<(usize, bool), ProtocolError> {
+        let mut consumed_all = 0;
+        while !self.ended && out.len() < piece {
+            // Into a slice of exactly the room left, never into spare capacity beyond it.
+            let start = out.len();
+            out.resize(piece, 0);
+            let before_in = self.inner.total_in();
+            let before_out = self.inner.total_out();
+            let status = self
+                .inner
+                .decompress(input, &mut out[start..], FlushDecompress::None);
+            let produced = usize::try_from(self.inner.total_out() - before_out).unwrap_or(0);
+            out.truncate(start + produced);
+            let status = status.map_err(|_| ProtocolError::BadCompressedData)?;
+            let consumed = usize::try_from(self.inner.total_in() - before_in).unwrap_or(0);
+            consumed_all += consumed;
+            input = input.get(consumed..).unwrap_or_default();
+            if status == Status::StreamEnd {
+                self.ended = true;
+            }
+            if out.len() < piece && input.is_empty() {
+                // Room left and no input: zlib gave all it had.
+                return Ok((consumed_all, false));
+            }
+            if consumed == 0 && produced == 0 && !self.ended {
+                return Err(ProtocolError::BadCompressedData);
+            }
+        }
+        // Out of room (or the stream ended): zlib may hold more for what it consumed.
+        Ok((consumed_all, !self.ended && out.len() >= piece))
     }
 
     /// One inflate call into the free room of `out`, grown first if it has none (doubling, in

@@ -28,6 +28,9 @@ pub(super) enum Script<'a> {
     /// Echo, sending this many ticks on the way.
     Ticks(usize),
     Extensions,
+    /// Echo each message in pieces as they arrive (fragment mode): constant memory whatever
+    /// the message's size.
+    Stream,
     BadExtension,
     Headers,
     Subprotocol(Subprotocol<'a>),
@@ -78,6 +81,7 @@ pub(super) fn script(resource: &str) -> Script<'_> {
         "/trickle" => Script::Trickle,
         "/mute" => Script::Mute,
         "/extensions" => Script::Extensions,
+        "/stream" => Script::Stream,
         "/bad-extension" => Script::BadExtension,
         "/headers" => Script::Headers,
         "/redirect-loop" => Script::Redirect {
@@ -137,6 +141,7 @@ mod tests {
         assert_eq!(script("/messages/3"), Script::Messages(3));
         assert_eq!(script("/silent"), Script::Silent);
         assert_eq!(script("/headers?q"), Script::Headers);
+        assert_eq!(script("/stream"), Script::Stream);
         assert_eq!(script("/close/x"), Script::Echo);
     }
 

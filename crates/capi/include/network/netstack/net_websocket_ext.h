@@ -648,6 +648,126 @@ int WebSocketEx_SetPongCallback(struct WebSocket *client, WebSocketEx_OnPongCall
 /** @} */
 
 /**
+ * @name Messages in pieces
+ * Receiving messages as they arrive and sending them in fragments (RFC 6455 §5.4), so that
+ * neither side holds a whole message in memory; and the frame size that keeps pings, pongs
+ * and the close from waiting behind a large message.
+ */
+/** @{ */
+
+/** @brief Flags of a piece given to WebSocketEx_OnFragmentCallback (a bit set). */
+typedef enum {
+    /** The message's first piece. */
+    WEBSOCKET_EX_FIRST = 1,
+    /** The message's last piece. */
+    WEBSOCKET_EX_FINAL = 2
+} WebSocketEx_FragmentFlags;
+
+/**
+ * @brief Receives every data message in pieces, as its bytes arrive, instead of whole.
+ *
+ * Each piece is what one read brought of a frame's payload (a large frame comes in
+ * read-buffer-sized pieces, a few KiB to 64 KiB), inflated first when permessage-deflate is
+ * on (at most 64 KiB inflated per piece). A text piece is cut only between characters, so it
+ * is valid UTF-8 on its own; the message is validated as it comes, and an invalid byte fails
+ * the connection as for whole messages (onError 1009, then onClose with 1007): the pieces
+ * before it stay delivered and no FINAL piece comes. Pieces may be empty anywhere; a message
+ * gives at least one piece, WEBSOCKET_EX_FIRST on its first and WEBSOCKET_EX_FINAL on its
+ * last (an empty message: one empty piece with both). Pieces of one message come in order,
+ * one call at a time, on a library thread, like every callback.
+ *
+ * @param client The client.
+ * @param data The piece, followed by a 0 byte (`data[length] == 0`). Owned by the library,
+ *        valid only during the call.
+ * @param length The piece's size in bytes, without the terminating 0.
+ * @param type WEBSOCKET_EX_TEXT or WEBSOCKET_EX_BINARY: the message's type, on every piece.
+ * @param flags WEBSOCKET_EX_FIRST and WEBSOCKET_EX_FINAL, or'ed (0 for a piece in between).
+ * @param userData The pointer given to WebSocketEx_SetUserData (NULL if none).
+ */
+typedef void (*WebSocketEx_OnFragmentCallback)(struct WebSocket *client, const char *data,
+    size_t length, WebSocketEx_MessageType type, int flags, void *userData);
+
+/**
+ * @brief Sets or removes the fragment callback.
+ *
+ * A connection started (by Connect) while the callback is set receives in pieces: every data
+ * message goes to this callback, never to onMessage or the typed message callback, and the
+ * receive limit (WebSocketEx_SetMaxReceiveSize) does not apply, since no message is held:
+ * memory stays at the read buffer's size whatever the message's. Set while a connection
+ * receives whole messages, the callback gets each whole message as one piece (FIRST and
+ * FINAL) until the next Connect. Removed while a connection receives in pieces, the pieces
+ * are dropped until the next Connect, which goes back to whole messages.
+ *
+ * @param client The client.
+ * @param cb The callback, or NULL to go back to whole messages from the next Connect.
+ * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
+ */
+int WebSocketEx_SetFragmentCallback(struct WebSocket *client, WebSocketEx_OnFragmentCallback cb);
+
+/**
+ * @brief Queues the next piece of a message sent in fragments.
+ *
+ * The first call begins a message of `type`; later calls continue it and must give the same
+ * type; the call with `isFinal` ends it. Each call goes out as one frame, or several when the
+ * piece is larger than the maximum frame size (WebSocketEx_SetMaxFrameSize); with compression
+ * on, the message is compressed as one stream (RSV1 on its first frame, RFC 7692 §6.1).
+ * Pings, pongs and the close still go out between fragments. The pieces go through the send
+ * queue like messages: they count against its limit and in WebSocketEx_GetBufferedAmount,
+ * and a full queue gives WEBSOCKET_QUEUE_LENGTH_EXCEEDED at once, without blocking (send the
+ * piece again later). The maximum send size applies to each call, not to the message.
+ *
+ * While a message is being sent in fragments (from its first fragment until its final one is
+ * queued), OH_WebSocketClient_Send, WebSocketEx_SendText and WebSocketEx_SendBinary, from any
+ * thread, still return at once: their messages wait their turn in the queue and go out after
+ * the final fragment, in call order. Close while a message is being sent in fragments abandons
+ * it: the close frame follows the last fragment sent (RFC 6455 §5.4 allows a message to end
+ * unfinished with the connection). A message being sent when the connection is lost (with
+ * reconnection on) is lost with it: its remaining fragments are dropped.
+ *
+ * Fragments need a connection: before the first Connect the call gives
+ * WEBSOCKET_NO_CONNECTION (whole messages sent then wait for the connection; pieces do not).
+ *
+ * @param client The client.
+ * @param data The piece, copied before the call returns. Must not be NULL, even when `length`
+ *        is 0.
+ * @param length The piece's size in bytes; 0 sends an empty frame (e.g. to end a message).
+ * @param type WEBSOCKET_EX_TEXT or WEBSOCKET_EX_BINARY.
+ * @param isFinal Non-zero for the message's last piece.
+ * @return WEBSOCKET_OK: queued;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_SEND_DATA_NULL when `data` is NULL;
+ *         WEBSOCKET_PROTOCOL_ERROR (1009) for a text piece that is not valid UTF-8 on its own
+ *         (the message stays open for a valid piece), a type that differs from the message's,
+ *         or a `type` that is neither of the two (nothing is queued; see
+ *         WebSocketEx_GetLastErrorMessage);
+ *         WEBSOCKET_DATA_LENGTH_EXCEEDED over the maximum send size;
+ *         WEBSOCKET_SEND_NO_MEMORY when memory for the copy cannot be had;
+ *         WEBSOCKET_QUEUE_LENGTH_EXCEEDED over the send queue limit;
+ *         WEBSOCKET_NO_CONNECTION before the first Connect, and once Close was called or the
+ *         end of the connection was reported.
+ */
+int WebSocketEx_SendFragment(struct WebSocket *client, const char *data, size_t length,
+    WebSocketEx_MessageType type, int isFinal);
+
+/**
+ * @brief The largest payload of a frame the client sends, from the next Connect.
+ *
+ * A message (or fragment) larger than this goes out in several frames, written one at a
+ * time, so a pong, a keepalive ping or a close waits at most one frame's time behind it, even
+ * during a 1 GiB send. Without compression, frames are written from the message's buffer
+ * without another copy.
+ *
+ * @param client The client.
+ * @param bytes At least 1024; 0 restores the default (1 MiB, 1048576).
+ * @return WEBSOCKET_OK; WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad
+ *         client; WEBSOCKET_CONNECTION_ERROR for a size under 1024 (nothing changes; see
+ *         WebSocketEx_GetLastErrorMessage).
+ */
+int WebSocketEx_SetMaxFrameSize(struct WebSocket *client, size_t bytes);
+
+/** @} */
+
+/**
  * @name Errors
  */
 /** @{ */
@@ -656,8 +776,8 @@ int WebSocketEx_SetPongCallback(struct WebSocket *client, WebSocketEx_OnPongCall
  * @brief Why the last setting call on this thread failed.
  *
  * Set by every WebSocketEx_Set... function that changes a connection setting (compression,
- * limits, TLS, proxy, timeouts, keepalive, reconnection, redirects, subprotocols): "" when it
- * succeeded, else the reason, e.g. "/etc/ca.pem: no such file or directory". Also set by any
+ * limits, TLS, proxy, timeouts, keepalive, reconnection, redirects, subprotocols), and by
+ * WebSocketEx_SendFragment: "" when it succeeded, else the reason, e.g. "/etc/ca.pem: no such file or directory". Also set by any
  * function of the library that failed with an internal error ("internal error in FUNCTION:
  * ..."). The setters of user data and callbacks leave it as it is.
  *
