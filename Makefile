@@ -73,10 +73,12 @@ test-valgrind:
 
 # The Autobahn TestSuite client cases (kosoku's fuzzingserver, installed into .venv-autobahn):
 # every case through the extension API with permessage-deflate (fails on any FAILED or
-# UNIMPLEMENTED case), then through the standard API alone (fails on any change from
-# crates/capi/tests/autobahn/expected-standard.json).
+# UNIMPLEMENTED case), then the same with every message received and echoed in pieces (fails
+# on any result other than the whole-message run's, expected-full.json), then through the
+# standard API alone (fails on any change from crates/capi/tests/autobahn/expected-standard.json).
 test-autobahn:
 	scripts/autobahn.sh
+	scripts/autobahn.sh --fragments
 	scripts/autobahn.sh --standard
 
 # A short coverage-guided run of each parser target (libFuzzer on stable Rust, fuzz/): its

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Autobahn TestSuite client cases against libnet_websocket, driven by kosoku's fuzzingserver.
 #
-#   scripts/autobahn.sh [--standard] [autobahn_run.py options: --parallel N, --cases GLOB...,
+#   scripts/autobahn.sh [--standard | --fragments] [autobahn_run.py options: --parallel N, --cases GLOB...,
 #                        --write-expected, --verbose]
 #
 # Default ("full") mode drives the cases through the extension header (typed echo,
 # permessage-deflate, raised send limit) and fails on any FAILED / UNIMPLEMENTED / ERROR case,
-# a FAILED close behaviour, or a case count other than 517. --standard drives them through the
+# a FAILED close behaviour, or a case count other than 517. --fragments is the full mode with
+# every message received in pieces and echoed piece by piece (WebSocketEx_SetFragmentCallback,
+# WebSocketEx_SendFragment) and fails on any difference from the full mode's expected results
+# (crates/capi/tests/autobahn/expected-full.json). --standard drives them through the
 # standard header only and fails on any difference from
 # crates/capi/tests/autobahn/expected-standard.json. Needs target/release/libnet_websocket.so
 # (cargo build --release); creates .venv-autobahn once (kosoku from PyPI); writes

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs the Autobahn client cases against net_websocket through kosoku's fuzzingserver.
 
-    autobahn_run.py DRIVER [--standard] [--parallel N] [--cases GLOB ...] [--write-expected]
+    autobahn_run.py DRIVER [--standard | --fragments] [--parallel N] [--cases GLOB ...]
+                    [--write-expected]
 
 Starts kosoku's fuzzingserver on 127.0.0.1 (ephemeral port), runs the C driver
 (crates/capi/tests/autobahn/autobahn_client.c) against it, collects kosoku's verdicts, writes
@@ -16,6 +17,9 @@ Exit status
       change the status through the rule above.
   --standard: 1 on any difference from crates/capi/tests/autobahn/expected-standard.json
       (case id -> behavior), each printed on one line.
+  --fragments: the full mode with every message received in pieces and echoed piece by piece
+      (the driver's --fragments): the full mode's rule, and 1 on any difference from
+      expected-full.json (the same results as whole messages give).
   --write-expected: (re)writes the expected file of the mode from this run instead of
       comparing (the full-mode status rule still applies). A case's entry is a behavior or a
       list of accepted behaviors (cases whose verdict depends on timing, e.g. OK / NON-STRICT
@@ -106,7 +110,8 @@ async def run(args: argparse.Namespace, mode: str) -> tuple[list, dict, float]:
     """Returns (results, driver info, wall seconds)."""
     REPORTS.mkdir(exist_ok=True)
     log_path = REPORTS / f"autobahn-{mode}-driver.log"
-    agent = "net_websocket-standard" if args.standard else "net_websocket"
+    agent = {"standard": "net_websocket-standard", "fragments": "net_websocket-fragments"}.get(
+        mode, "net_websocket")
     info: dict = {"rc": None, "log": log_path, "timed_out": False}
     start = time.monotonic()
     loop = asyncio.get_running_loop()
@@ -117,6 +122,8 @@ async def run(args: argparse.Namespace, mode: str) -> tuple[list, dict, float]:
         cmd = [args.driver, base, "--parallel", str(args.parallel), "--agent", agent]
         if args.standard:
             cmd.append("--standard")
+        if args.fragments:
+            cmd.append("--fragments")
         if args.verbose:
             cmd.append("--verbose")
         with open(log_path, "wb") as log:
@@ -164,7 +171,10 @@ async def run(args: argparse.Namespace, mode: str) -> tuple[list, dict, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("driver", help="path of the autobahn_client binary")
-    parser.add_argument("--standard", action="store_true", help="standard-header-only mode")
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--standard", action="store_true", help="standard-header-only mode")
+    modes.add_argument("--fragments", action="store_true",
+                       help="full mode, messages received and echoed in pieces")
     parser.add_argument("--parallel", type=int, default=int(os.environ.get("AUTOBAHN_PARALLEL", "4")),
                         help="cases run at once by the driver (default 4, or $AUTOBAHN_PARALLEL)")
     parser.add_argument("--cases", nargs="+", metavar="GLOB",
@@ -178,8 +188,9 @@ def main() -> int:
                         help="seconds the driver may run before it is killed (default 840)")
     parser.add_argument("--verbose", action="store_true", help="driver logs every case")
     args = parser.parse_args()
-    mode = "standard" if args.standard else "full"
-    expected_path = EXPECTED_DIR / f"expected-{mode}.json"
+    mode = "standard" if args.standard else "fragments" if args.fragments else "full"
+    # Pieces must change nothing: the fragments mode is held to the full mode's results.
+    expected_path = EXPECTED_DIR / f"expected-{'standard' if args.standard else 'full'}.json"
 
     results, info, wall = asyncio.run(run(args, mode))
 
@@ -258,7 +269,7 @@ def main() -> int:
         status = 1
 
     full_count_required = args.cases is None
-    if mode == "full":
+    if mode in ("full", "fragments"):
         if failing:
             status = 1
         if full_count_required and len(summary) != FULL_CASE_COUNT:
@@ -266,6 +277,10 @@ def main() -> int:
             status = 1
 
     if args.write_expected or args.merge_expected:
+        if args.fragments:
+            print("autobahn: the fragments mode is compared with expected-full.json; write that"
+                  " one from a full-mode run", file=sys.stderr)
+            return 1
         if args.cases is not None or len(summary) == 0:
             print("autobahn: writing the expected file needs a run of all cases (no --cases)",
                   file=sys.stderr)
@@ -318,7 +333,7 @@ def main() -> int:
                   f" — {trunc(summary[cid]['result'], 100)}")
     if diffs:
         print(f"  {diffs} difference(s)")
-        if mode == "standard":
+        if mode in ("standard", "fragments"):
             status = 1
     else:
         print(f"  every case as recorded in {expected_path.relative_to(ROOT)}")

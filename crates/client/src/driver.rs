@@ -104,6 +104,10 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 .wire
                 .poll_step(&mut self.session, cx, self.shared.outbox.holds_large());
             match step {
+                // The step wrote the output below the high-water mark and found nothing to
+                // read: encode more now, since nothing else would wake the task for it (a
+                // peer that waits for all of a large message before it answers).
+                Poll::Pending if self.may_encode_more() => continue,
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Step::Events) => self.dispatch_events(cx),
                 Poll::Ready(Step::Drained) => self.report_unreported(),
@@ -122,6 +126,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             self.session.request_close(at);
         }
         Ok(())
+    }
+
+    /// Items wait in the batch and the output has room for them.
+    fn may_encode_more(&self) -> bool {
+        !self.batch.is_empty()
+            && !self.session.is_finishing()
+            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
     }
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
@@ -603,6 +614,35 @@ mod tests {
             .expect("the driver spun instead of waiting for its timers");
         assert_eq!(heard.len(), 1);
         assert_eq!(heard[0].0, DEAD);
+    }
+
+    /// 4 MiB of messages queued at once (well past the output's high-water mark) to a server
+    /// that answers only once it has all of them: everything goes out although no read or
+    /// push wakes the driver between the writes (it stalled after the first 256 KiB before).
+    #[tokio::test(start_paused = true)]
+    async fn a_long_queue_goes_out_to_a_silent_peer() {
+        const COUNT: usize = 64;
+        let queue = |shared: &Shared| {
+            for i in 0..COUNT {
+                let data = shared.outbox.copy(&vec![i as u8; 64 << 10]).unwrap();
+                shared.queued.fetch_add(data.len(), Ordering::AcqRel);
+                shared.outbox.push(Outgoing::Binary(data));
+            }
+        };
+        let exchange = run(options(None), queue, |mut server| async move {
+            for i in 0..COUNT {
+                let (kind, payload) = server.next().await.expect("message {i}");
+                assert_eq!((kind, payload.len(), payload[0]), (0x2, 64 << 10, i as u8));
+            }
+            server.send(&frame(0x82, b"all in")).await;
+            server.send(&[0x88, 0x02, 0x03, 0xE8]).await;
+            while server.next().await.is_some() {}
+        });
+        // Bounded: on the paused clock a stalled exchange times out at once.
+        let heard = tokio::time::timeout(Duration::from_secs(60), exchange)
+            .await
+            .expect("the driver stalled with messages queued");
+        assert_eq!(heard[0].1, Heard::Message(b"all in".to_vec()));
     }
 
     /// Close asked at 0 with 4 MiB queued before it, and a server that never reads: the close

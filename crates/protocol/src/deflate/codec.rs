@@ -48,8 +48,13 @@ impl Compressor {
         };
         let flushed = Self::deflate_sync(c, data, out);
         if last {
-            if flushed && out.ends_with(&FLUSH_TAIL) {
-                out.truncate(out.len() - FLUSH_TAIL.len());
+            if flushed {
+                Self::strip_tail(out);
+            } else if out.is_empty() {
+                // Nothing new since the last flush (an empty last piece): zlib writes nothing,
+                // but the peer appends `00 00 FF FF` to the message and needs the stored
+                // block's header before it, the 0x00 of an empty message (§7.2.3.6).
+                out.push(0x00);
             }
             if self.reset_per_message {
                 c.reset();
@@ -249,6 +254,34 @@ impl Decompressor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message sent in pieces, empty pieces included, inflates like the whole message, and
+    /// the stream goes on for the next ones (§7.2.3.6: an empty message is `00` on the wire).
+    #[test]
+    fn pieces_and_empty_pieces_inflate_in_one_stream() {
+        let messages: &[&[&[u8]]] = &[
+            &[b"hello ", b"hello"],
+            &[b""],
+            &[b"a", b"", b"a", b""],
+            &[b"", b""],
+            &[b"hello hello", b"", b"!"],
+        ];
+        let mut c = Compressor::new(15, false, 0);
+        let mut d = Decompress::new(false);
+        for pieces in messages {
+            let mut wire = Vec::new();
+            let mut out = Vec::new();
+            for (i, piece) in pieces.iter().enumerate() {
+                c.compress_piece(piece, &mut out, i == pieces.len() - 1);
+                wire.extend_from_slice(&out);
+            }
+            wire.extend_from_slice(&FLUSH_TAIL);
+            let mut plain = Vec::with_capacity(1000);
+            d.decompress_vec(&wire, &mut plain, FlushDecompress::Sync)
+                .unwrap();
+            assert_eq!(plain, pieces.concat(), "{pieces:?}");
+        }
+    }
 
     const MAX: usize = 1 << 20;
 
