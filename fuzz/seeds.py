@@ -5,7 +5,6 @@ Run from anywhere: python3 fuzz/seeds.py. The files are committed; this script d
 each was made and remakes them after a change of an input layout (see fuzz/src/*.rs).
 """
 import os
-import shutil
 import struct
 import zlib
 
@@ -44,9 +43,12 @@ def close_payload(code, reason=b""):
 
 
 def write(target, files):
+    """Rewrites the seeds of `target`; inputs saved from crashes (regression-*) stay."""
     d = os.path.join(CORPUS, target)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
+    os.makedirs(d, exist_ok=True)
+    for name in os.listdir(d):
+        if not name.startswith("regression-"):
+            os.remove(os.path.join(d, name))
     for name, data in files.items():
         with open(os.path.join(d, name), "wb") as f:
             f.write(data)

@@ -163,6 +163,7 @@ impl Connection {
         if data.len() > self.shared.options.max_send_size {
             return Err(SendError::TooLarge);
         }
+        self.check_room(data.len())?;
         let outbox = &self.shared.outbox;
         let copy = outbox.copy(data).ok_or(SendError::NoMemory)?;
         let item = make(copy).map_err(|(error, buffer)| {
@@ -214,6 +215,7 @@ impl Connection {
             Some(begun) if begun == kind => false,
             Some(_) => return Err(SendError::FragmentKindMismatch),
         };
+        self.check_room(data.len())?;
         let outbox = &self.shared.outbox;
         let copy = outbox.copy(data).ok_or(SendError::NoMemory)?;
         let ends = Ends { first, last };
@@ -246,6 +248,16 @@ impl Connection {
             .fragmented
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A full queue refuses before the copy is made (a caller retrying on QueueFull would pay
+    /// a copy per try); [`Connection::reserve`] decides for good after it.
+    fn check_room(&self, len: usize) -> Result<(), SendError> {
+        let queued = self.shared.queued.load(Ordering::Acquire);
+        if queued.saturating_add(len) > self.shared.options.send_queue_limit {
+            return Err(SendError::QueueFull);
+        }
+        Ok(())
     }
 
     /// Counts `len` bytes into the queue, if the connection takes messages and they fit.

@@ -26,6 +26,10 @@ use std::ops::Range;
 
 /// The most inflated bytes one piece holds in fragment mode.
 pub(crate) const PIECE_MAX: usize = 64 * 1024;
+/// Room a message's last frame leaves in its pieces for the output of the flush tail appended
+/// at its end (RFC 7692 §7.2.2): its 32 bits, after fewer than 48 bits zlib could not decode
+/// yet, make at most 40 length/distance pairs of at least 2 bits, 258 bytes each (10,320).
+const TAIL_ROOM: usize = 16 * 1024;
 
 /// What [`Reader::next`] found.
 #[derive(Debug, PartialEq, Eq)]
@@ -589,8 +593,12 @@ impl Reader {
                 if let Some(key) = frame.mask {
                     apply_mask(piece, key, frame.phase);
                 }
-                let (consumed, more) =
-                    inflater.inflate_some(piece, &mut self.message, PIECE_MAX)?;
+                let room = if frame.fin {
+                    PIECE_MAX - TAIL_ROOM
+                } else {
+                    PIECE_MAX
+                };
+                let (consumed, more) = inflater.inflate_some(piece, &mut self.message, room)?;
                 // What zlib did not take is unmasked already: the next call must not unmask
                 // it again, so the payload position moves only by what it took.
                 if consumed < n {

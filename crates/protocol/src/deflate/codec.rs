@@ -174,6 +174,7 @@ impl Decompressor {
         out: &mut Vec<u8>,
         piece: usize,
     ) -> Result<(usize, bool), ProtocolError> {
+        let given = input.len();
         let mut consumed_all = 0;
         while !self.ended && out.len() < piece {
             // Into a slice of exactly the room left, never into spare capacity beyond it.
@@ -201,8 +202,13 @@ impl Decompressor {
                 return Err(ProtocolError::BadCompressedData);
             }
         }
-        // Out of room (or the stream ended): zlib may hold more for what it consumed.
-        Ok((consumed_all, !self.ended && out.len() >= piece))
+        if self.ended {
+            // A block with BFINAL ended the stream: the rest of the message is ignored (as
+            // `inflate` does), so all of it counts as consumed.
+            return Ok((given, false));
+        }
+        // Out of room: zlib may hold more for what it consumed.
+        Ok((consumed_all, out.len() >= piece))
     }
 
     /// One inflate call into the free room of `out`, grown first if it has none (doubling, in

@@ -341,6 +341,27 @@ mod compressed {
         }
     }
 
+    /// RFC 7692 §7.2.3.4: a block with BFINAL ends the message's data; what follows it in the
+    /// message is ignored, and the next message starts a new stream.
+    #[test]
+    fn a_final_block_midway_ends_the_message_data() {
+        for role in ROLES {
+            let hello_final = [0xF3, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00, 0x00, 0xAB, 0xCD];
+            let hello = [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00];
+            let mut wire = incoming(role, 0xC1, &hello_final);
+            wire.extend(incoming(role, 0xC1, &hello));
+            let want = vec![text("Hello"), text("Hello")];
+            let mut c = streaming(role, Some(deflate_params()));
+            assert_eq!(join(receive(&mut c, &wire)), want, "{role:?}");
+            let mut c = streaming(role, Some(deflate_params()));
+            assert_eq!(
+                join(receive_bytewise(&mut c, &wire)),
+                want,
+                "{role:?} bytewise"
+            );
+        }
+    }
+
     #[test]
     fn bad_compressed_data_fails_with_1007() {
         for role in ROLES {
