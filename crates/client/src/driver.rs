@@ -104,6 +104,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 .wire
                 .poll_step(&mut self.session, cx, self.shared.outbox.holds_large());
             match step {
+                // All the output went out without the stream pushing back, so no write will
+                // wake the task: encode more of the batch now. Waiting for the next push
+                // instead would stall for good when the caller, held back by the queue limit,
+                // pushes nothing more.
+                Poll::Pending if self.may_encode() => continue,
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Step::Events) => self.dispatch_events(cx),
                 Poll::Ready(Step::Drained) => self.report_unreported(),
@@ -126,14 +131,19 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
     fn encode_pending(&mut self) {
-        while !self.session.is_finishing()
-            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
-        {
+        while self.may_encode() {
             let Some(item) = self.batch.pop_front() else {
                 break;
             };
             self.encode(item);
         }
+    }
+
+    /// Whether items wait in the batch and the output has room for them.
+    fn may_encode(&self) -> bool {
+        !self.batch.is_empty()
+            && !self.session.is_finishing()
+            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
     }
 
     /// Takes what a handler just queued (e.g. the reply to a message) and encodes it before the
@@ -636,6 +646,33 @@ mod tests {
             reason.starts_with("close handshake timed out after 5 s; not sent: "),
             "{reason}"
         );
+    }
+
+    /// Messages queued at once, to a server that reads all it gets: each 512 KiB message fills
+    /// the output past its high water and is then written whole (the stream has room), so no
+    /// write waits and none will wake the driver; nothing more is pushed (as when the caller
+    /// is held back by the queue limit). The driver must encode the rest by itself; it used to
+    /// wait for a push that never came, after the first message.
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_goes_out_without_another_push() {
+        let queue = |shared: &Shared| {
+            for i in 0..8u8 {
+                let data = shared.outbox.copy(&vec![i; 512 << 10]).unwrap();
+                shared.queued.fetch_add(data.len(), Ordering::AcqRel);
+                shared.outbox.push(Outgoing::Binary(data));
+            }
+        };
+        run(options(None), queue, |mut server| async move {
+            for i in 0..8u8 {
+                let next = tokio::time::timeout(Duration::from_secs(60), server.next()).await;
+                let (kind, payload) = next
+                    .unwrap_or_else(|_| panic!("message {i} not sent within 60 s"))
+                    .unwrap();
+                assert_eq!((kind, payload.len(), payload[0]), (0x2, 512 << 10, i));
+            }
+            drop(server);
+        })
+        .await;
     }
 
     /// The server's close: our reply goes out, the end is reported once it is written, and the
