@@ -42,7 +42,10 @@
 # modes (test_compat, test_xts.cxx) run twice, the second time as NAME.openharmony with
 # NET_WEBSOCKET_COMPAT=openharmony. Prints `ok NAME` or `FAILED NAME` per test and ends with
 # `c-tests: N passed, M failed`; exits non-zero if anything failed. --valgrind runs each test
-# under valgrind (definite leaks and memory errors fail the test).
+# under valgrind (definite leaks and memory errors fail the test), with every deadline of the
+# tests ten times longer (WS_TEST_TIMEOUT_SCALE=10) and the messages of the streaming tests
+# (test_streaming, test_streaming_send: 512 MiB, 256 MiB and 64 MiB at full size) 64 times
+# smaller (WS_STREAM_SCALE=64).
 set -euo pipefail
 
 usage() {
@@ -96,10 +99,11 @@ if ((valgrind)); then
         --show-leak-kinds=definite -q "--suppressions=$TEST_DIR/valgrind.supp"
         "--suppressions=$sendmsg_supp")
     time_limit=600
-    export WS_TEST_TIMEOUT_SCALE=10
+    export WS_TEST_TIMEOUT_SCALE=10 WS_STREAM_SCALE=64
 else
     runner=()
     time_limit=60
+    export WS_STREAM_SCALE=1
 fi
 
 passed=0

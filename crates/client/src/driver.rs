@@ -137,9 +137,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
     fn encode_pending(&mut self) {
-        while !self.session.is_finishing()
-            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
-        {
+        while self.may_encode_more() {
             let Some(item) = self.batch.pop_front() else {
                 break;
             };

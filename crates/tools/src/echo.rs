@@ -38,7 +38,31 @@
 //!   joined with `\n`, request line left out), then echoes;
 //! - `/stream`: echoes each message in pieces as they arrive, each piece a fragment of the
 //!   echo (type kept, compressed as one stream when deflate was negotiated), so a message of
-//!   any size passes in constant memory.
+//!   any size passes in constant memory;
+//! - `/generate/binary/TOTAL/FRAME`: sends one binary message of TOTAL bytes of a pattern in
+//!   frames of FRAME bytes (0: one frame), made up as it is written, never held (constant
+//!   memory for any size), then its report, a text message `TOTAL CRC32HEX` (the CRC-32 of
+//!   the message, 8 lowercase hex digits), then echoes;
+//! - `/generate/text/TOTAL`: the same with a text message of 1- to 4-byte characters in
+//!   frames whose sizes vary (1 byte to 16 KiB) so that frame boundaries fall at every offset
+//!   inside characters;
+//! - `/generate/compressed/TOTAL`: the same with a binary message of lines of words (picked
+//!   at random among 256), compressed, in fragments of 1 MiB (before compression) of one
+//!   deflate stream; the report has the CRC of the uncompressed bytes; refused with
+//!   `400 Bad Request` unless the client offered permessage-deflate;
+//! - `/generate/bad-text/TOTAL/FRAME`: a text message of "aé€😀" repeated (TOTAL bytes in
+//!   frames of FRAME bytes, 0: one frame) whose byte at the greatest multiple of 10 not above
+//!   TOTAL/2 is 0xFF, invalid UTF-8: the client fails the connection there (1007);
+//! - `/checksum`: receives every message in pieces, never whole, and answers each with a
+//!   text message `LEN CRC32HEX`, its length and CRC-32; `/checksum?ping=MS` also pings the
+//!   client while a message arrives (at its first piece, then every MS ms) and adds
+//!   ` pongs=N max_rtt_ms=M` to the report: the pings answered and the longest round trip
+//!   (see echo/checksum.rs).
+//!
+//! While it writes a generated message, the server reads between frames: pings are answered
+//! between them, and the client's close ends the message unfinished (no report). Sizes are
+//! decimal u64; a `/generate/` path or a `/checksum` query that does not parse is refused
+//! with `400 Bad Request`.
 //!
 //! Every connection, whatever its path, ends with a shutdown of the stream (over TLS that
 //! sends close_notify), so `/drop` looks the same to a client over TCP and over TLS: a clean
@@ -54,12 +78,17 @@ use tokio::net::{TcpListener, TcpStream, UnixListener};
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
+mod checksum;
+mod generate;
 mod heads;
 mod script;
+mod wire;
+use generate::Generated;
 use heads::{
     extensions_answered, first_offered_protocol, header_lines, with_extensions, with_field,
 };
 use script::{script, Script, Subprotocol};
+use wire::write_output;
 
 /// A byte stream the echo server can run over: TCP, TLS, a proxy tunnel.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -155,12 +184,17 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
             }
         }
     };
-    let script = script(&accepted.resource);
+    let script = match script(&accepted.resource) {
+        Script::Generate(Generated::Compressed { .. }) if accepted.deflate.is_none() => {
+            Script::Status(400, "Bad Request")
+        }
+        script => script,
+    };
     if !answer(stream, script, &accepted).await? {
         return Ok(());
     }
     let config = Config {
-        fragments: script == Script::Stream,
+        fragments: matches!(script, Script::Stream | Script::Checksum(_)),
         ..Config::default()
     };
     let mut connection = Protocol::new(Role::Server, config, accepted.deflate, no_entropy());
@@ -181,6 +215,10 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
             for i in 0..n {
                 let _ = connection.send_text(&format!("message {i}"));
             }
+        }
+        Script::Generate(what) => generate::send(stream, &mut connection, what).await?,
+        Script::Checksum(ping_every) => {
+            return checksum::report(stream, connection, ping_every).await
         }
         _ => {}
     }
@@ -324,17 +362,7 @@ async fn echo<S: Stream>(
         }
         // All of it before the next read: the client may wait for this echo before it sends
         // more.
-        loop {
-            let out = connection.pending_output();
-            if out.is_empty() {
-                break;
-            }
-            let n = out.len();
-            stream.write_all(out).await?;
-            connection.consume_output(n);
-            while connection.take_written_buffer().is_some() {}
-        }
-        stream.flush().await?;
+        write_output(stream, &mut connection).await?;
         if connection.close_expected() {
             return Ok(());
         }

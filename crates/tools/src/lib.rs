@@ -4,8 +4,10 @@
 //! - [`tls`]: its rustls configuration from PEM files;
 //! - [`pki`]: the test PKI the TLS tests trust and present;
 //! - [`proxy`]: a scripted HTTP CONNECT / SOCKS5 proxy for the proxy tests;
-//! - [`cli`]: what their binaries share.
+//! - [`cli`]: what their binaries share;
+//! - [`crc32`]: the checksum the echo server reports for streamed messages.
 pub mod cli;
+pub mod crc32;
 pub mod echo;
 pub mod hostile;
 pub mod pki;

@@ -700,6 +700,51 @@ void close_wait(struct WebSocket *client, uint32_t code, const char *reason, con
     }
 }
 
+/* ---- streamed messages ----------------------------------------------------------------- */
+
+/* Slicing by 8 (eight bytes a step, one table per position): a few times faster than a byte
+ * at a time, as the tests are built without optimisation and sum hundreds of MiB. */
+static uint32_t crc_tables[8][256];
+static pthread_once_t crc_tables_once = PTHREAD_ONCE_INIT;
+
+static void make_crc_tables(void)
+{
+    uint32_t i, k, value;
+    for (i = 0; i < 256; i++) {
+        value = i;
+        for (k = 0; k < 8; k++) value = (value & 1) ? (value >> 1) ^ 0xEDB88320u : value >> 1;
+        crc_tables[0][i] = value;
+    }
+    for (i = 0; i < 256; i++)
+        for (k = 1; k < 8; k++)
+            crc_tables[k][i] =
+                (crc_tables[k - 1][i] >> 8) ^ crc_tables[0][crc_tables[k - 1][i] & 0xFF];
+}
+
+uint32_t crc32_update(uint32_t crc, const void *data, size_t length)
+{
+    const unsigned char *p = (const unsigned char *)data;
+    uint32_t state = ~crc, low;
+    pthread_once(&crc_tables_once, make_crc_tables);
+    for (; length >= 8; p += 8, length -= 8) {
+        low = state ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                       (uint32_t)p[3] << 24);
+        state = crc_tables[7][low & 0xFF] ^ crc_tables[6][(low >> 8) & 0xFF] ^
+                crc_tables[5][(low >> 16) & 0xFF] ^ crc_tables[4][low >> 24] ^
+                crc_tables[3][p[4]] ^ crc_tables[2][p[5]] ^ crc_tables[1][p[6]] ^
+                crc_tables[0][p[7]];
+    }
+    for (; length > 0; p++, length--) state = crc_tables[0][(state ^ *p) & 0xFF] ^ (state >> 8);
+    return ~state;
+}
+
+size_t stream_scaled(size_t bytes)
+{
+    const char *s = getenv("WS_STREAM_SCALE");
+    long scale = s ? strtol(s, NULL, 10) : 1;
+    return scale > 1 ? bytes / (size_t)scale : bytes;
+}
+
 /* ---- the process's resources (Linux /proc) --------------------------------------------- */
 
 long proc_status(const char *field)

@@ -231,6 +231,16 @@ struct WebSocket_Header header(const char *name, const char *value);
 /* An empty options struct (no headers). */
 struct WebSocket_RequestOptions no_headers(void);
 
+/* ---- streamed messages ----------------------------------------------------------------- */
+
+/* The CRC-32 of IEEE 802.3 (as zlib's crc32 and the echo server's reports), over bytes given
+ * in any number of pieces: start with crc 0 and pass each result back in.
+ * crc32_update(0, "123456789", 9) == 0xCBF43926. */
+uint32_t crc32_update(uint32_t crc, const void *data, size_t length);
+/* bytes divided by WS_STREAM_SCALE (default 1; scripts/c-tests.sh sets 64 under valgrind),
+ * for the sizes of the streaming tests. */
+size_t stream_scaled(size_t bytes);
+
 /* ---- the process's resources (Linux /proc) --------------------------------------------- */
 
 /* A "Name:   value kB" (or plain number) field of /proc/self/status, e.g. "VmRSS", "VmHWM",

@@ -1,4 +1,6 @@
 //! Which misbehaviour (or report) a request path asks the echo server for.
+use super::generate::Generated;
+use std::time::Duration;
 
 /// What the request path asks for. Borrows from the request target (a redirect's location).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +36,15 @@ pub(super) enum Script<'a> {
     BadExtension,
     Headers,
     Subprotocol(Subprotocol<'a>),
+    /// Send a generated message and its report, then echo.
+    Generate(Generated),
+    /// Receive in pieces and report each message's length and CRC-32, pinging meanwhile
+    /// at this interval if there is one.
+    Checksum(Option<Duration>),
 }
+
+/// What a request that asks for something it cannot have gets.
+const BAD_REQUEST: Script<'static> = Script::Status(400, "Bad Request");
 
 /// Which Sec-WebSocket-Protocol the server answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +78,16 @@ pub(super) fn script(resource: &str) -> Script<'_> {
         path.strip_prefix(prefix)
             .and_then(|n| n.parse::<u16>().ok())
     };
+    if let Some(what) = path.strip_prefix("/generate/") {
+        return generated(what).map_or(BAD_REQUEST, Script::Generate);
+    }
+    if path == "/checksum" {
+        return match query.map(|q| q.strip_prefix("ping=").and_then(size)) {
+            None => Script::Checksum(None),
+            Some(Some(ms)) if ms > 0 => Script::Checksum(Some(Duration::from_millis(ms))),
+            Some(_) => BAD_REQUEST,
+        };
+    }
     match path {
         "/status/404" => Script::Status(404, "Not Found"),
         "/drop" => Script::Drop,
@@ -120,6 +140,37 @@ pub(super) fn script(resource: &str) -> Script<'_> {
     }
 }
 
+/// A size or a count: decimal digits only (no sign, no spaces), within u64.
+fn size(digits: &str) -> Option<u64> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// `KIND/TOTAL[/FRAME]` after `/generate/`: None for anything else.
+fn generated(what: &str) -> Option<Generated> {
+    let mut parts = what.split('/');
+    let kind = parts.next()?;
+    let total = size(parts.next()?)?;
+    let mut frame = || parts.next().and_then(size);
+    let generated = match kind {
+        "binary" => Generated::Binary {
+            total,
+            frame: frame()?,
+        },
+        "bad-text" => Generated::BadText {
+            total,
+            frame: frame()?,
+        },
+        "text" => Generated::Text { total },
+        "compressed" => Generated::Compressed { total },
+        _ => return None,
+    };
+    // Nothing more after the sizes.
+    parts.next().is_none().then_some(generated)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +194,89 @@ mod tests {
         assert_eq!(script("/headers?q"), Script::Headers);
         assert_eq!(script("/stream"), Script::Stream);
         assert_eq!(script("/close/x"), Script::Echo);
+    }
+
+    #[test]
+    fn generate_takes_a_kind_and_sizes() {
+        let mib512 = 512 << 20;
+        assert_eq!(
+            script("/generate/binary/536870912/131072"),
+            Script::Generate(Generated::Binary {
+                total: mib512,
+                frame: 128 << 10
+            })
+        );
+        assert_eq!(
+            script("/generate/binary/536870912/0"),
+            Script::Generate(Generated::Binary {
+                total: mib512,
+                frame: 0
+            })
+        );
+        assert_eq!(
+            script("/generate/text/67108864"),
+            Script::Generate(Generated::Text { total: 64 << 20 })
+        );
+        assert_eq!(
+            script("/generate/compressed/0?ignored"),
+            Script::Generate(Generated::Compressed { total: 0 })
+        );
+        assert_eq!(
+            script("/generate/bad-text/1000/100"),
+            Script::Generate(Generated::BadText {
+                total: 1000,
+                frame: 100
+            })
+        );
+        // Sizes beyond 4 GiB are u64.
+        assert_eq!(
+            script("/generate/text/18446744073709551615"),
+            Script::Generate(Generated::Text { total: u64::MAX })
+        );
+    }
+
+    #[test]
+    fn generate_refuses_what_it_cannot_make() {
+        for path in [
+            "/generate/",
+            "/generate/binary",
+            "/generate/binary/10",
+            "/generate/binary/10/",
+            "/generate/binary/x/1",
+            "/generate/binary/+10/1",
+            "/generate/binary/-1/1",
+            "/generate/binary/10/1/2",
+            "/generate/text/",
+            "/generate/text/10/5",
+            "/generate/text/ 10",
+            "/generate/text/18446744073709551616",
+            "/generate/compressed/1e6",
+            "/generate/bad-text/10",
+            "/generate/video/10",
+        ] {
+            assert_eq!(script(path), Script::Status(400, "Bad Request"), "{path}");
+        }
+    }
+
+    #[test]
+    fn checksum_pings_at_the_interval_asked() {
+        assert_eq!(script("/checksum"), Script::Checksum(None));
+        assert_eq!(
+            script("/checksum?ping=20"),
+            Script::Checksum(Some(Duration::from_millis(20)))
+        );
+        for path in [
+            "/checksum?",
+            "/checksum?ping=",
+            "/checksum?ping=0",
+            "/checksum?ping=x",
+            "/checksum?ping=-5",
+            "/checksum?pong=5",
+            "/checksum?ping=5&x",
+        ] {
+            assert_eq!(script(path), Script::Status(400, "Bad Request"), "{path}");
+        }
+        assert_eq!(script("/checksum/more"), Script::Echo);
     }
 
     #[test]
