@@ -104,6 +104,9 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 .wire
                 .poll_step(&mut self.session, cx, self.shared.outbox.holds_large());
             match step {
+                // The wire wrote all it had without having to wait, so no wake-up will come
+                // for what the batch still holds: encode it now.
+                Poll::Pending if self.output_has_room() && !self.batch.is_empty() => {}
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Step::Events) => self.dispatch_events(cx),
                 Poll::Ready(Step::Drained) => self.report_unreported(),
@@ -126,14 +129,18 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     /// Encodes queued items until the output holds OUTPUT_HIGH_WATER bytes.
     fn encode_pending(&mut self) {
-        while !self.session.is_finishing()
-            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
-        {
+        while self.output_has_room() {
             let Some(item) = self.batch.pop_front() else {
                 break;
             };
             self.encode(item);
         }
+    }
+
+    /// Whether queued items may be encoded now.
+    fn output_has_room(&self) -> bool {
+        !self.session.is_finishing()
+            && self.session.protocol.pending_output_len() < OUTPUT_HIGH_WATER
     }
 
     /// Takes what a handler just queued (e.g. the reply to a message) and encodes it before the
@@ -636,6 +643,36 @@ mod tests {
             reason.starts_with("close handshake timed out after 5 s; not sent: "),
             "{reason}"
         );
+    }
+
+    /// Large messages queued together, to a server that reads and sends nothing: each goes
+    /// out, although writing one empties the output at once and nothing from the server wakes
+    /// the driver to encode the next. (The driver used to wait then, with the rest of the
+    /// batch unencoded, until keepalive or a push to the outbox woke it: message 1 never came.)
+    #[tokio::test(start_paused = true)]
+    async fn queued_large_messages_all_go_out_to_a_silent_server() {
+        const MESSAGES: usize = 3;
+        // Over OUTPUT_HIGH_WATER, and within the stream's buffer.
+        const SIZE: usize = 300 << 10;
+        let queue = |shared: &Shared| {
+            for _ in 0..MESSAGES {
+                let data = shared.outbox.copy(&[7u8; SIZE]).unwrap();
+                shared.queued.fetch_add(data.len(), Ordering::AcqRel);
+                shared.outbox.push(Outgoing::Binary(data));
+            }
+        };
+        run(options(None), queue, |mut server| async move {
+            for n in 0..MESSAGES {
+                let next = tokio::time::timeout(Duration::from_secs(60), server.next()).await;
+                let Ok(Some((kind, data))) = next else {
+                    panic!("message {n} did not come: {next:?}");
+                };
+                assert_eq!((kind, data.len()), (0x2, SIZE));
+            }
+            server.send(&frame(0x88, &1000u16.to_be_bytes())).await;
+            assert_eq!(server.next().await.unwrap().0, 0x8, "the close reply");
+        })
+        .await;
     }
 
     /// The server's close: our reply goes out, the end is reported once it is written, and the
