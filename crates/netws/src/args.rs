@@ -50,9 +50,11 @@ Streaming (--stream):
   and exits with 2, naming the byte's offset: send it with --binary. Received messages are
   written to stdout as their pieces arrive, raw, one after another, nothing added (no newline
   after text either). At the end of stdin netws closes with 1000 once all of it was handed to
-  the connection, and exits when the server has answered the close (an echo server echoes
-  everything before it answers, so the echo comes back whole); with --once or --count N it
-  waits for N messages instead. Empty stdin sends an empty text message.";
+  the connection, and exits when the server has answered the close: an echo of the pieces as
+  they arrive (such as the echo server's /stream) comes back whole, but a server that answers
+  only once it has the whole message has just the close timeout (5 s) to send its answer; with
+  --once (or --count N) netws waits for the answer (N messages) instead, however long it takes.
+  Empty stdin sends an empty text message.";
 
 /// After the options: the formats, streaming, the exit statuses (from [`Exit`], so they
 /// cannot drift), the environment and examples.

@@ -70,6 +70,18 @@ fn once_waits_for_the_first_message_whole() {
 }
 
 #[test]
+fn once_takes_an_answer_that_comes_after_the_whole_message() {
+    let servers = Servers::new();
+    // `/` echoes the message once it has all of it: the answer to an upload.
+    let input = "ünïcödé text, ".repeat(200_000);
+    let out = Netws::new(&["--stream", "--once", &ws(servers.echo(), "/")])
+        .stdin(input.as_bytes())
+        .run();
+    assert!(out.stdout == input.as_bytes(), "{} bytes", out.stdout.len());
+    assert_eq!((out.code, out.stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn empty_stdin_sends_an_empty_text_message() {
     let servers = Servers::new();
     let out = Netws::new(&["-v", "--stream", &ws(servers.echo(), "/stream")]).run();
