@@ -3,7 +3,8 @@
 use crate::exit::Exit;
 use crate::format::BinaryFormat;
 use crate::json_pointer::JsonPointer;
-use clap::Parser;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser};
 use net_websocket_client::{Proxy, Target};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +16,7 @@ const ABOUT: &str = "A command-line WebSocket client. netws connects to URL, sen
     handshake, go to standard error. When standard input and output are a terminal, netws is a \
     console instead: line editing, a history, messages printed above the prompt, and commands \
     (/help lists them). --record writes the session to a file that --replay plays back as a \
-    test.";
+    test. --stream sends all of standard input as one message instead, in constant memory.";
 
 const FORMATS: &str = "\
 Binary formats (--binary-format):
@@ -33,14 +34,32 @@ Examples:
   # Binary messages as hex, both ways (prints 0001feff)
   echo '00 01 fe ff' | netws --binary ws://127.0.0.1:8080/
 
+  # Send a file of any size as one message and write the echo as it arrives
+  netws --stream ws://127.0.0.1:8080/stream < big.bin > echo.bin
+
   # Record a session, then check that the server still answers the same (exit 0 or 5)
   netws --record session.jsonl ws://127.0.0.1:8080/api < requests.txt
   netws --replay session.jsonl --ignore /id --ignore /data/ts";
 
-/// After the options: the formats, the exit statuses (from [`Exit`], so they cannot drift),
-/// the environment and examples.
+const STREAMING: &str = "\
+Streaming (--stream):
+  All of stdin goes out as one message, in pieces as it is read, so any size passes in constant
+  memory. It is a text message when the first piece read is UTF-8 (a character cut at its end is
+  completed by the next piece), else binary; --binary makes it binary; -v says which. Should a
+  text message meet a byte that is not UTF-8 later, netws closes (the message left unfinished)
+  and exits with 2, naming the byte's offset: send it with --binary. Received messages are
+  written to stdout as their pieces arrive, raw, one after another, nothing added (no newline
+  after text either). At the end of stdin netws closes with 1000 once all of it was handed to
+  the connection, and exits when the server has answered the close: an echo of the pieces as
+  they arrive (such as the echo server's /stream) comes back whole, but a server that answers
+  only once it has the whole message has just the close timeout (5 s) to send its answer; with
+  --once (or --count N) netws waits for the answer (N messages) instead, however long it takes.
+  Empty stdin sends an empty text message.";
+
+/// After the options: the formats, streaming, the exit statuses (from [`Exit`], so they
+/// cannot drift), the environment and examples.
 fn after_help() -> String {
-    let mut text = format!("{FORMATS}\n\nExit status:\n");
+    let mut text = format!("{FORMATS}\n\n{STREAMING}\n\nExit status:\n");
     for exit in Exit::ALL {
         text.push_str(&format!("  {}  {}\n", exit as u8, exit.meaning()));
     }
@@ -73,20 +92,28 @@ pub struct Args {
     #[arg(value_name = "URL", value_parser = parse_url, required_unless_present = "replay")]
     pub url: Option<ServerUrl>,
 
-    /// Send each stdin line as a binary message (default: text)
+    /// Send binary messages, from stdin lines or --stream (default: text)
     #[arg(long, help_heading = "Messages")]
     pub binary: bool,
 
-    /// hex or raw, on stdout and with --binary on stdin
+    /// hex or raw, on stdout and with --binary on stdin [default: hex; raw with --stream]
     #[arg(
         long,
         value_enum,
         value_name = "FORMAT",
-        default_value_t = BinaryFormat::Hex,
         hide_possible_values = true,
         help_heading = "Messages"
     )]
-    pub binary_format: BinaryFormat,
+    binary_format: Option<BinaryFormat>,
+
+    /// Send all of stdin as one message, in pieces as it is read; write received messages
+    /// raw, as their pieces arrive (see Streaming below)
+    #[arg(
+        long,
+        conflicts_with_all = ["interactive", "record", "replay", "reconnect"],
+        help_heading = "Messages"
+    )]
+    pub stream: bool,
 
     /// Exit after N messages; the end of stdin then does not close
     #[arg(
@@ -258,6 +285,26 @@ pub struct Args {
 }
 
 impl Args {
+    /// The checks clap cannot express: exits with 2 and clap's usage, as clap does.
+    pub fn check(&self) -> Result<(), clap::Error> {
+        if self.stream && self.binary_format == Some(BinaryFormat::Hex) {
+            return Err(Args::command().error(
+                ErrorKind::ArgumentConflict,
+                "--stream moves raw bytes both ways: --binary-format hex cannot be used with it",
+            ));
+        }
+        Ok(())
+    }
+
+    /// How binary messages look on stdout (and with `--binary` on stdin): `--stream` is raw.
+    pub fn binary_format(&self) -> BinaryFormat {
+        match (self.binary_format, self.stream) {
+            (Some(format), _) => format,
+            (None, true) => BinaryFormat::Raw,
+            (None, false) => BinaryFormat::Hex,
+        }
+    }
+
     /// How many messages to print before closing, if not all of them.
     pub fn count(&self) -> Option<u64> {
         if self.once {
@@ -345,7 +392,6 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn the_command_is_consistent() {
@@ -444,6 +490,27 @@ mod tests {
         assert!(parse(&["netws", "--replay", "s", "--once"]).is_err());
         assert!(parse(&["netws", "--replay", "s", "--interactive"]).is_err());
         assert!(parse(&["netws", "--record", "f", "--reconnect", "ws://127.0.0.1:1/"]).is_err());
+    }
+
+    #[test]
+    fn stream_is_raw_and_refuses_what_cannot_stream() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["netws"];
+            argv.extend_from_slice(extra);
+            argv.push("ws://127.0.0.1:1/");
+            Args::try_parse_from(argv)
+        };
+        let raw = |extra: &[&str]| parse(extra).unwrap().binary_format() == BinaryFormat::Raw;
+        assert!(!raw(&[]) && raw(&["--stream"]) && raw(&["--binary-format", "raw"]));
+        assert!(raw(&["--stream", "--binary-format", "raw"]));
+        let hex = parse(&["--stream", "--binary-format", "hex"]).unwrap();
+        assert_eq!(hex.check().unwrap_err().exit_code(), Exit::Usage as i32);
+        assert!(parse(&["--binary-format", "hex"]).unwrap().check().is_ok());
+        for other in ["--interactive", "--reconnect", "--record=f", "--replay=f"] {
+            assert!(parse(&["--stream", other]).is_err(), "{other}");
+        }
+        let args = parse(&["--stream", "--binary", "--once", "-z"]).unwrap();
+        assert!(args.stream && args.binary && args.count() == Some(1));
     }
 
     #[test]

@@ -38,7 +38,8 @@ impl Exit {
             }
             Exit::Connect => "connect failure: DNS, TCP, proxy, TLS, handshake or connect timeout",
             Exit::Usage => {
-                "usage error: bad arguments, an unusable file or stdin line, or a failing stdout"
+                "usage error: bad arguments, an unusable file, stdin line or --stream input, or a \
+                 failing stdout"
             }
             Exit::Lost => "protocol failure, or the connection lost after it opened",
             Exit::ServerClosed => {

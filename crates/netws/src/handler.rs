@@ -1,7 +1,8 @@
 //! What the connection reports, on a runtime worker: each message to stdout (locked and flushed
-//! per message, so a pipe sees it at once), the handshake and the close to stderr with `-v`,
-//! and to the session the events it acts on. In the console, messages and notices go above
-//! the prompt instead, the open and the close are always said, and `/ping`'s pongs are timed.
+//! per message, or per piece with `--stream`, so a pipe sees it at once), the handshake and the
+//! close to stderr with `-v`, and to the session the events it acts on. In the console,
+//! messages and notices go above the prompt instead, the open and the close are always said,
+//! and `/ping`'s pongs are timed.
 use crate::args::Args;
 use crate::console::{describe_pong, Display, Pings};
 use crate::format::{write_message, BinaryFormat};
@@ -51,6 +52,17 @@ impl Printer {
     /// `-v`'s lines; the console says the open and the close without it.
     fn announces(&self) -> bool {
         self.verbose || matches!(self.output, Output::Console { .. })
+    }
+
+    /// A message was printed whole: the session hears when it was the `--count`-th.
+    fn count_message(&mut self) {
+        if let Some(remaining) = &mut self.remaining {
+            *remaining -= 1;
+            if *remaining == 0 {
+                self.done = true;
+                self.tell(Event::CountReached);
+            }
+        }
     }
 
     /// A line on stderr, or above the console's prompt.
@@ -104,12 +116,22 @@ impl Handler for Printer {
             }
             Output::Console { display, .. } => display.message(kind, &data),
         }
-        if let Some(remaining) = &mut self.remaining {
-            *remaining -= 1;
-            if *remaining == 0 {
-                self.done = true;
-                self.tell(Event::CountReached);
-            }
+        self.count_message();
+    }
+
+    /// `--stream`: each piece as it comes, raw and flushed, messages one after another with
+    /// nothing between them. Never with the console (the flags exclude each other).
+    fn on_fragment(&mut self, _kind: MessageKind, data: MessageData<'_>, _first: bool, last: bool) {
+        if self.done {
+            return;
+        }
+        let mut out = io::stdout().lock();
+        if let Err(error) = out.write_all(&data).and_then(|()| out.flush()) {
+            self.done = true;
+            return self.tell(Event::OutputFailed(error));
+        }
+        if last {
+            self.count_message();
         }
     }
 

@@ -9,6 +9,10 @@ use std::time::Duration;
 const RECONNECT_BASE_DELAY: Duration = Duration::from_secs(1);
 const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
 
+/// The send queue of `--stream`: ample to keep any network busy between two looks at it (see
+/// the outlet), and a quarter of the default, so that netws stays well under 64 MiB.
+const STREAM_QUEUE_LIMIT: usize = 16 << 20;
+
 pub fn client_options(args: &Args) -> Result<Options, SetupError> {
     let defaults = Options::default();
     // Keepalive gives up after twice the ping interval without traffic, the defaults' ratio
@@ -36,6 +40,12 @@ pub fn client_options(args: &Args) -> Result<Options, SetupError> {
         reconnect,
         subprotocols: args.protocols.clone(),
         unix_socket: args.unix_socket.clone(),
+        // `--stream` holds no message whole, neither way.
+        receive_fragments: args.stream,
+        send_queue_limit: match args.stream {
+            true => STREAM_QUEUE_LIMIT,
+            false => defaults.send_queue_limit,
+        },
         ..defaults
     };
     let tls = &mut options.tls;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 /// How long to wait before offering a message again to a full send queue. The client has no
 /// "queue drained" signal; this only happens when the input outruns the network by the whole
-/// queue (64 MiB), and then a short sleep per retry costs nothing that matters.
+/// queue (64 MiB, 16 MiB with `--stream`), and then a short sleep per retry costs nothing that
+/// matters: the queue still holds far more than the network takes in that time.
 const QUEUE_FULL_RETRY: Duration = Duration::from_millis(5);
 
 /// The close code of [`Connection::abort`] (RFC 6455 §7.4.1: going away).
@@ -16,13 +17,20 @@ const GOING_AWAY: u16 = 1001;
 pub struct Outlet {
     connection: Connection,
     recorder: Option<Arc<Recorder>>,
+    /// The connection's `send_queue_limit`.
+    queue_limit: usize,
 }
 
 impl Outlet {
-    pub fn new(connection: Connection, recorder: Option<Arc<Recorder>>) -> Outlet {
+    pub fn new(
+        connection: Connection,
+        recorder: Option<Arc<Recorder>>,
+        queue_limit: usize,
+    ) -> Outlet {
         Outlet {
             connection,
             recorder,
+            queue_limit,
         }
     }
 
@@ -43,6 +51,40 @@ impl Outlet {
             MessageKind::Binary => Frame::Binary(data.to_vec()),
         });
         Ok(())
+    }
+
+    /// Queues the next piece of the message sent with `--stream` (see
+    /// [`Connection::send_fragment`]), waiting until the send queue has room for it: a full
+    /// queue would refuse it only after copying it. Waits as long as the connection lives,
+    /// like [`Outlet::send`]. Not recorded: `--stream` and `--record` exclude each other.
+    pub fn send_fragment(
+        &self,
+        kind: MessageKind,
+        data: &[u8],
+        last: bool,
+    ) -> Result<(), SendError> {
+        loop {
+            while self.connection.queued_bytes() + data.len() > self.queue_limit
+                && self.connection.is_active()
+            {
+                std::thread::sleep(QUEUE_FULL_RETRY);
+            }
+            match self.connection.send_fragment(kind, data, last) {
+                // The room was taken between the look and the send (a ping counts too).
+                Err(SendError::QueueFull) => std::thread::sleep(QUEUE_FULL_RETRY),
+                sent => return sent,
+            }
+        }
+    }
+
+    /// Waits until everything queued was handed to the connection's encoder, or the
+    /// connection ended. A close counts its timeout from the call, whatever is queued before
+    /// it, so a close right after a full queue could time out before it is even sent on a
+    /// slow network.
+    pub fn wait_sent(&self) {
+        while self.connection.queued_bytes() > 0 && self.connection.is_active() {
+            std::thread::sleep(QUEUE_FULL_RETRY);
+        }
     }
 
     pub fn ping(&self, payload: &[u8]) -> Result<(), SendError> {

@@ -16,6 +16,7 @@ use crate::options::client_options;
 use crate::outlet::Outlet;
 use crate::record::{Recorder, Recording, Request};
 use crate::replay::{self, Collecting, Pace, Plan, Received};
+use crate::stream;
 use net_websocket_client::proxy::{self, ProxyEnvironment};
 use net_websocket_client::{connect, ConnectError, DeflateConfig, Handler, Options, Target};
 use std::fmt::Display;
@@ -92,13 +93,15 @@ pub fn run(args: Args) -> Exit {
         },
         None => None,
     };
-    let console = (plan.is_none() && console::wanted(&args)).then(|| Console::open(&args));
+    // `--stream` on a terminal streams what is typed, no console.
+    let console =
+        (plan.is_none() && !args.stream && console::wanted(&args)).then(|| Console::open(&args));
     let output = match &console {
         Some(console) => Output::Console {
             display: console.display(),
             pings: console.pings(),
         },
-        None => Output::Streams(args.binary_format),
+        None => Output::Streams(args.binary_format()),
     };
     let (events, received) = mpsc::channel();
     let arrivals = Arc::new(Received::default());
@@ -108,13 +111,14 @@ pub fn run(args: Args) -> Exit {
         plan.is_some().then(|| arrivals.clone()),
     );
     let max_message = options.max_send_size;
+    let queue_limit = options.send_queue_limit;
     let connection = match connect(&url.text, &headers, options, handler) {
         Ok(connection) => connection,
         Err(ConnectError::Runtime(e)) => return fail(Exit::Connect, e),
         // A header the handshake sets itself, or one given twice (also as --protocol).
         Err(e) => return fail(Exit::Usage, e),
     };
-    let outlet = Arc::new(Outlet::new(connection, recorder.clone()));
+    let outlet = Arc::new(Outlet::new(connection, recorder.clone(), queue_limit));
     let mut session = Session::new(&args, outlet.clone(), url.target.endpoint(), recorder);
     // What sends: a replay, the console or stdin, each on a thread of its own.
     match (plan, console) {
@@ -137,9 +141,10 @@ pub fn run(args: Args) -> Exit {
         (None, Some(console)) => {
             session.console = Some(console.start(outlet, events, &session.endpoint));
         }
+        (None, None) if args.stream => stream::spawn(outlet, args.binary, args.verbose, events),
         (None, None) => {
             let mode = match args.binary {
-                true => LineMode::Binary(args.binary_format),
+                true => LineMode::Binary(args.binary_format()),
                 false => LineMode::Text,
             };
             input::spawn(outlet, mode, max_message, events);

@@ -1,5 +1,7 @@
 //! The netws binary against servers in this process on 127.0.0.1: what reaches stdout, what
 //! stderr says, and the exit status, for each way a session can go.
+// Each test file uses part of the shared support.
+#[allow(dead_code)]
 mod support;
 
 use net_websocket_tools::proxy::Mode;

@@ -239,6 +239,12 @@ impl Netws {
         self
     }
 
+    /// The command, with its arguments and environment, for a test that drives the pipes
+    /// itself (stdin, stdout limit and the run's time limit are then its own).
+    pub fn into_command(self) -> Command {
+        self.command
+    }
+
     /// Runs netws to its end, killing it (and failing the test) after [`RUN_LIMIT`].
     pub fn run(mut self) -> Output {
         let mut child = self
