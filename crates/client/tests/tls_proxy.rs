@@ -9,7 +9,7 @@ use net_websocket_client::{
     TlsError,
 };
 use net_websocket_tools::pki::TestPki;
-use net_websocket_tools::proxy::{self, Config, Credentials, Mode, TunnelLog};
+use net_websocket_tools::proxy::{self, Config, Credentials, HttpAuth, Mode, TunnelLog};
 use net_websocket_tools::{echo, tls};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,7 +102,11 @@ impl Fixture {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let log = lines.clone();
         let record = Arc::new(move |entry: &TunnelLog| log.lock().unwrap().push(entry.to_string()));
-        let config = Config { mode, credentials };
+        let config = Config {
+            mode,
+            credentials,
+            auth: HttpAuth::Basic,
+        };
         let addr = self.runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();

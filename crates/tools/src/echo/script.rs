@@ -30,6 +30,8 @@ pub(super) enum Script<'a> {
     Extensions,
     BadExtension,
     Headers,
+    /// Send the client's address as the server sees it.
+    Peer,
     Subprotocol(Subprotocol<'a>),
 }
 
@@ -80,6 +82,7 @@ pub(super) fn script(resource: &str) -> Script<'_> {
         "/extensions" => Script::Extensions,
         "/bad-extension" => Script::BadExtension,
         "/headers" => Script::Headers,
+        "/peer" => Script::Peer,
         "/redirect-loop" => Script::Redirect {
             code: 302,
             reason: "Found",
@@ -137,6 +140,7 @@ mod tests {
         assert_eq!(script("/messages/3"), Script::Messages(3));
         assert_eq!(script("/silent"), Script::Silent);
         assert_eq!(script("/headers?q"), Script::Headers);
+        assert_eq!(script("/peer"), Script::Peer);
         assert_eq!(script("/close/x"), Script::Echo);
     }
 
