@@ -21,7 +21,7 @@ use key_log::KeyLogWriter;
 use no_verification::NoVerification;
 use resumption::Fingerprint;
 use rustls::client::danger::ServerCertVerifier;
-use rustls::client::{Resumption, WebPkiServerVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
@@ -238,6 +238,15 @@ impl TlsOptions {
         self.cached(peer, &key).is_some() || key.0.as_ref().is_none_or(trust::system_roots_loaded)
     }
 
+    /// The fingerprint of the trust configuration for `peer` (see `resumption`).
+    fn fingerprint_for(&self, peer: Peer, (system_store, _): &BuiltFor) -> [u8; 32] {
+        let versions = match peer {
+            Peer::Server => self.versions,
+            Peer::Proxy => VersionRange::default(),
+        };
+        self.fingerprint(peer, system_store.as_ref(), versions)
+    }
+
     /// The rustls configuration for a connection with `peer`, built on first use, with the
     /// environment's system store and key log. Reading a store from disk is slow: call it
     /// off the runtime's workers when not [`TlsOptions::is_ready`]. A failure is not kept:
@@ -251,7 +260,12 @@ impl TlsOptions {
         if let Some(config) = self.cached(peer, &key) {
             return Ok(config);
         }
-        let config = self.build(peer, &key)?;
+        // Another client's, with the same trust configuration: its sessions resume here.
+        let fingerprint = self.fingerprint_for(peer, &key);
+        let config = match resumption::shared(fingerprint, &key.1) {
+            Some(config) => config,
+            None => resumption::share(fingerprint, &key.1, self.build(peer, &key)?),
+        };
         *self
             .built
             .lock()
@@ -337,14 +351,12 @@ impl TlsOptions {
         if let Some(path) = key_log {
             config.key_log = KeyLogWriter::for_path(path);
         }
-        let fingerprint = self.fingerprint(peer, system_store.as_ref(), versions);
-        config.resumption = Resumption::store(resumption::store_for(fingerprint));
         Ok(Arc::new(config))
     }
 
     /// What decides whether a session may be resumed by a connection with `peer` (see
     /// `resumption`): who it is with, how it is verified, the client certificate, the
-    /// versions.
+    /// versions (and so everything a configuration is built from, but the key log).
     fn fingerprint(
         &self,
         peer: Peer,

@@ -1,39 +1,59 @@
-//! TLS session resumption across connections and clients: one session cache per trust
-//! configuration in the process, so that a reconnection, or another client with the same
-//! settings, resumes (TLS 1.3 tickets, TLS 1.2 session IDs) instead of a full handshake.
+//! TLS session resumption across connections and clients: one rustls configuration, and so
+//! one session cache, per trust configuration in the process, so that a reconnection, or
+//! another client with the same settings, resumes (TLS 1.3 tickets, TLS 1.2 session IDs)
+//! instead of making a full handshake.
 //!
 //! Per trust configuration, because a resumed session skips the certificate check: a session
 //! made with verification off, other CAs, other pins or another client certificate must
 //! never serve a connection whose settings would not have accepted it. The configuration is
 //! known by a SHA-256 fingerprint of everything that decides that (see
-//! [`super::TlsOptions`]).
-use rustls::client::{ClientSessionMemoryCache, ClientSessionStore};
+//! [`super::TlsOptions`]). One configuration, not only one session store: rustls resumes a
+//! session only with the very verifier and client-certificate resolver it was made with
+//! (compared by address), which a configuration built again would not have.
+use rustls::ClientConfig;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-
-/// Sessions kept per configuration (rustls' default for one `ClientConfig`: 32 servers with
-/// up to 8 TLS 1.3 tickets each).
-const SESSIONS_PER_CONFIGURATION: usize = 256;
 
 /// Configurations remembered; beyond that the cache starts over (a process with this many
 /// trust configurations at once is not one that resumption is for).
 const MAX_CONFIGURATIONS: usize = 64;
 
-/// The session store of the trust configuration with this fingerprint.
-pub(super) fn store_for(fingerprint: [u8; 32]) -> Arc<dyn ClientSessionStore> {
-    static STORES: OnceLock<Mutex<HashMap<[u8; 32], Arc<ClientSessionMemoryCache>>>> =
-        OnceLock::new();
-    let mut stores = STORES
+/// A configuration's fingerprint and the key log it writes (which changes the configuration,
+/// not what it trusts).
+type Key = ([u8; 32], Option<PathBuf>);
+
+fn configurations() -> std::sync::MutexGuard<'static, HashMap<Key, Arc<ClientConfig>>> {
+    static CONFIGURATIONS: OnceLock<Mutex<HashMap<Key, Arc<ClientConfig>>>> = OnceLock::new();
+    CONFIGURATIONS
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    if !stores.contains_key(&fingerprint) && stores.len() >= MAX_CONFIGURATIONS {
-        stores.clear();
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The process's configuration for `fingerprint` and `key_log`, if one was built.
+pub(super) fn shared(
+    fingerprint: [u8; 32],
+    key_log: &Option<PathBuf>,
+) -> Option<Arc<ClientConfig>> {
+    configurations()
+        .get(&(fingerprint, key_log.clone()))
+        .cloned()
+}
+
+/// The process's configuration for `fingerprint` and `key_log`: the one already there, else
+/// `built`, which every later connection with the same trust configuration shares.
+pub(super) fn share(
+    fingerprint: [u8; 32],
+    key_log: &Option<PathBuf>,
+    built: Arc<ClientConfig>,
+) -> Arc<ClientConfig> {
+    let mut configurations = configurations();
+    let key = (fingerprint, key_log.clone());
+    if !configurations.contains_key(&key) && configurations.len() >= MAX_CONFIGURATIONS {
+        configurations.clear();
     }
-    stores
-        .entry(fingerprint)
-        .or_insert_with(|| Arc::new(ClientSessionMemoryCache::new(SESSIONS_PER_CONFIGURATION)))
-        .clone()
+    configurations.entry(key).or_insert(built).clone()
 }
 
 /// Builds a fingerprint from the parts of a configuration, each length-prefixed so that no
@@ -60,14 +80,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_store_per_fingerprint() {
+    fn fingerprints_of_different_parts_differ() {
         let mut a = Fingerprint::default();
         a.part(b"ab").part(b"c");
         let mut b = Fingerprint::default();
         b.part(b"a").part(b"bc");
-        let (a, b) = (a.finish(), b.finish());
-        assert_ne!(a, b);
-        assert!(Arc::ptr_eq(&store_for(a), &store_for(a)));
-        assert!(!Arc::ptr_eq(&store_for(a), &store_for(b)));
+        assert_ne!(a.finish(), b.finish());
     }
 }
