@@ -52,6 +52,9 @@ static void test_bad_handles(void)
 
 static void test_tls_values(struct WebSocket *c)
 {
+    /* The versions are their wire values. */
+    CHECK_EQ(WEBSOCKET_EX_TLS1_2, 0x0303);
+    CHECK_EQ(WEBSOCKET_EX_TLS1_3, 0x0304);
     EXPECT(WebSocketEx_SetProxyCAFile(c, ca), WEBSOCKET_OK, "");
     EXPECT(WebSocketEx_SetProxyCAFile(c, missing), WEBSOCKET_CONNECTION_ERROR, "no such file");
     EXPECT(WebSocketEx_SetProxyCAFile(c, not_a_key), WEBSOCKET_CONNECTION_ERROR,
