@@ -240,11 +240,13 @@ urls = {
     "proxy-http-port": b"http://proxy.example:3128",
     "proxy-socks5-ipv6": b"socks5://[::1]:1081",
     "proxy-http-80": b"http://proxy.example:80",
-    "proxy-https-refused": b"https://p",
+    "proxy-https": b"https://user:p%40ss@proxy.example",
+    "userinfo-percent": b"wss://us%65r:p%40ss@example.com:8443/chat\n/other\nexample.com",
 }
 write("url", urls)
 
-# proxy_replies: flags (bit 0 credentials sent), then the proxy's answer.
+# proxy_replies: a reserved byte, then the proxy's answer (also read as a Proxy-Authenticate
+# value and as a SOCKS5 reply).
 proxy = {
     "connect-200": b"\x00HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x01",
     "connect-200-fields": b"\x00HTTP/1.0 200 OK\r\nVia: 1.1 proxy\r\nProxy-Agent: x\r\n\r\n",
@@ -259,6 +261,10 @@ proxy = {
     "socks5-refused": b"\x00\x05\x05\x00\x01\x00\x00\x00\x00\x00\x00",
     "socks5-unknown-atyp": b"\x00\x05\x00\x00\x07\x00",
     "socks4-reply": b"\x00\x00\x5a\x00\x00\x00\x00\x00\x00",
+    "connect-407-digest": b"\x00HTTP/1.1 407 Proxy Authentication Required\r\n"
+    b"Proxy-Authenticate: Digest realm=\"r\", qop=\"auth\", algorithm=SHA-256, nonce=\"n\"\r\n"
+    b"Proxy-Authenticate: NTLM\r\nContent-Length: 4\r\n\r\nbody",
+    "challenges": b"\x00Digest realm=\"a\\\"b\", nonce=n, Basic realm=x,, Negotiate YII=, NTLM",
 }
 write("proxy_replies", proxy)
 

@@ -23,7 +23,13 @@
 #   WS_TLS_WRONG_NAME_URL    ... whose certificate is for other.example
 #   WS_TLS_EXPIRED_URL       ... whose certificate expired in 2020
 #   WS_TLS_CLIENT_AUTH_URL   ... that requires a client certificate of the test CA
-#   WS_PKI_DIR               the certificates and keys
+#   WS_TLS_LOG               the log of the WS_TLS_URL server: one line per TLS handshake,
+#                            `TLS <version> full` or `TLS <version> resumed`
+#   WS_TLS12_URL             wss://localhost:PORT echo server that speaks TLS 1.2 only
+#   WS_TLS_SELF_SIGNED_URL   wss://localhost:PORT echo server with a self-signed certificate
+#                            (self-signed.pem; its pin is self-signed.pin)
+#   WS_PKI_DIR               the certificates, keys and pins (server.pin, checked against
+#                            openssl's computation of the same pin)
 #   WS_HOSTILE_URL           ws:// server that breaks the protocol on purpose, one scenario per
 #                            path (ws-hostile-server; --list prints them)
 #   WS_HOSTILE_LOG           its log: one line `SCENARIO <name> <outcome>` per connection
@@ -35,6 +41,12 @@
 #   WS_HTTP_PROXY, WS_HTTP_AUTH_PROXY, WS_HTTP_DENY_PROXY: HTTP CONNECT proxies (plain; user
 #                            "user" and password "p@ss word"; answering 403)
 #   WS_SOCKS_PROXY, WS_SOCKS_AUTH_PROXY, WS_SOCKS_DENY_PROXY: SOCKS5 proxies (the same three)
+#   WS_HTTPS_PROXY, WS_HTTPS_UNTRUSTED_PROXY: HTTP CONNECT proxies over TLS (certificates of
+#                            the test CA, and of another CA)
+#   WS_DIGEST_PROXY, WS_DIGEST_MD5_PROXY: HTTP CONNECT proxies asking for Digest (SHA-256 and
+#                            MD5 offered, the connection kept after a 407; MD5 only, the
+#                            connection closed), user "user", password "p@ss word"
+#   WS_NTLM_PROXY            an HTTP CONNECT proxy that offers only NTLM and Negotiate
 #   WS_..._PROXY_LOG         each proxy's log: one line per tunnel request
 # The proxy variables are host:port; the tests add the scheme and credentials. Proxy and
 # trust-store variables of the caller's environment are cleared first, so they cannot send
@@ -78,7 +90,8 @@ LIB_DIR=$(cd "$LIB_DIR" && pwd) # absolute, for the rpath
 lib=$LIB_DIR/libnet_websocket.so
 mkdir -p "$BUILD_DIR"
 unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
-    SSL_CERT_FILE SSL_CERT_DIR NET_WEBSOCKET_COMPAT
+    ws_proxy WS_PROXY wss_proxy WSS_PROXY SSL_CERT_FILE SSL_CERT_DIR SSLKEYLOGFILE \
+    NET_WEBSOCKET_COMPAT
 
 # -Werror=implicit-function-declaration: test_includes.c relies on what net_websocket.h
 # includes, as OpenHarmony code does (C++ has no implicit declarations at all).
@@ -204,6 +217,14 @@ make_pki() {
         -out "$pki/client-key-openssl-encrypted.pem"
     grep -q 'BEGIN RSA PRIVATE KEY' "$pki/client-rsa-key.pem"
     grep -q 'BEGIN ENCRYPTED PRIVATE KEY' "$pki/client-key-openssl-encrypted.pem"
+    # The pins, as curl's documentation computes them with openssl.
+    local cert pin
+    for cert in server self-signed; do
+        pin=sha256//$(openssl x509 -in "$pki/$cert.pem" -pubkey -noout |
+            openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+        [[ $pin == "$(cat "$pki/$cert.pin")" ]] ||
+            { echo "$cert.pin is $(cat "$pki/$cert.pin"), openssl computes $pin"; return 1; }
+    done
 }
 status=0
 make_pki >"$BUILD_DIR/pki.log" 2>&1 || status=$?
@@ -265,7 +286,13 @@ start_servers() {
         --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" || return
     export WS_UNIX_TLS_SOCKET=${listening#unix:}
     start tls-server "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" || return
-    export WS_TLS_URL="wss://localhost:${listening##*:}"
+    export WS_TLS_URL="wss://localhost:${listening##*:}" WS_TLS_LOG=$BUILD_DIR/tls-server.out
+    start tls12-server "$echo" --tls-cert "$pki/server.pem" --tls-key "$pki/server-key.pem" \
+        --tls-versions 1.2 || return
+    export WS_TLS12_URL="wss://localhost:${listening##*:}"
+    start tls-self-signed "$echo" --tls-cert "$pki/self-signed.pem" \
+        --tls-key "$pki/self-signed-key.pem" || return
+    export WS_TLS_SELF_SIGNED_URL="wss://localhost:${listening##*:}"
     start tls-wrong-name "$echo" --tls-cert "$pki/wrong-name.pem" \
         --tls-key "$pki/wrong-name-key.pem" || return
     export WS_TLS_WRONG_NAME_URL="wss://localhost:${listening##*:}"
@@ -281,6 +308,19 @@ start_servers() {
     export WS_HTTP_AUTH_PROXY=$listening WS_HTTP_AUTH_PROXY_LOG=$BUILD_DIR/http-auth-proxy.out
     start http-deny-proxy "$proxy" --protocol http --status "403 Forbidden" || return
     export WS_HTTP_DENY_PROXY=$listening WS_HTTP_DENY_PROXY_LOG=$BUILD_DIR/http-deny-proxy.out
+    start https-proxy "$proxy" --protocol http --tls-cert "$pki/server.pem" \
+        --tls-key "$pki/server-key.pem" || return
+    export WS_HTTPS_PROXY=$listening WS_HTTPS_PROXY_LOG=$BUILD_DIR/https-proxy.out
+    start https-untrusted-proxy "$proxy" --protocol http --tls-cert "$pki/other-server.pem" \
+        --tls-key "$pki/other-server-key.pem" || return
+    export WS_HTTPS_UNTRUSTED_PROXY=$listening
+    export WS_HTTPS_UNTRUSTED_PROXY_LOG=$BUILD_DIR/https-untrusted-proxy.out
+    start digest-proxy "$proxy" --protocol http --auth digest "${auth[@]}" || return
+    export WS_DIGEST_PROXY=$listening WS_DIGEST_PROXY_LOG=$BUILD_DIR/digest-proxy.out
+    start digest-md5-proxy "$proxy" --protocol http --auth digest-md5 "${auth[@]}" || return
+    export WS_DIGEST_MD5_PROXY=$listening WS_DIGEST_MD5_PROXY_LOG=$BUILD_DIR/digest-md5-proxy.out
+    start ntlm-proxy "$proxy" --protocol http --auth ntlm || return
+    export WS_NTLM_PROXY=$listening WS_NTLM_PROXY_LOG=$BUILD_DIR/ntlm-proxy.out
     start socks-proxy "$proxy" --protocol socks5 || return
     export WS_SOCKS_PROXY=$listening WS_SOCKS_PROXY_LOG=$BUILD_DIR/socks-proxy.out
     start socks-auth-proxy "$proxy" --protocol socks5 "${auth[@]}" || return

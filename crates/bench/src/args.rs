@@ -9,10 +9,11 @@ pub const USAGE: &str = "\
 usage: ws-bench [--quick] [--rounds N] [--only NAME[,NAME...]] [--connections N[,N...]] [--idle-seconds S]
   --quick          1 round, a tenth of the messages, 1,000 idle connections idle for 2 s (a smoke run)
   --rounds N       rounds to take the median of (default 5)
-  --only NAMES     workloads by name (throughput-64) or family (throughput, latency, idle, deflate, wss)
+  --only NAMES     workloads by name (throughput-64) or family (throughput, latency, idle, deflate, wss,
+                   handshake)
   --connections N  idle-connection counts (default 1000,10000)
   --idle-seconds S how long idle connections sit while their CPU is measured (default 10)
-internal: ws-bench --serve ws|raw|tls --addr ADDR [--pki DIR] [--cpu N]
+internal: ws-bench --serve ws|raw|tls|tls-full --addr ADDR [--pki DIR] [--cpu N]
           ws-bench --idle-client ours|fastwebsockets --addr ADDR --connections N --idle-seconds S";
 
 /// What the bench runs.

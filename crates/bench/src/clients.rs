@@ -3,7 +3,7 @@
 //!
 //! Every client connects, runs a warm-up on the same connection, then the measured run, and
 //! closes. Every wait is bounded by [`CONNECT_TIMEOUT`] or [`RUN_TIMEOUT`].
-use crate::measure::{Latency, Throughput};
+use crate::measure::{Handshakes, Latency, Throughput};
 use crate::payload::Payload;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -156,6 +156,28 @@ impl Client {
             }
         }?;
         Latency::from_round_trips(nanos)
+    }
+}
+
+impl Client {
+    /// `count` wss:// connections one after another to `full` (a server that never resumes
+    /// a session) and to `resumed` (one that does).
+    pub fn handshakes(
+        self,
+        full: &Target,
+        resumed: &Target,
+        count: u64,
+    ) -> Result<Handshakes, String> {
+        match self {
+            Client::OursAsync => Ok(Handshakes {
+                full: ours_async::handshakes(full, count)?,
+                resumed: ours_async::handshakes(resumed, count)?,
+            }),
+            other => Err(format!(
+                "{} does not run the handshake workload",
+                other.label()
+            )),
+        }
     }
 }
 

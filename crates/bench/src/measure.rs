@@ -123,12 +123,44 @@ pub struct Idle {
     pub idle_cpu_percent: f64,
 }
 
+/// Connections opened one after another: how long the opening took in all (TCP, TLS and the
+/// WebSocket handshake), and what the whole run used (closes included).
+#[derive(Debug, Clone, Copy)]
+pub struct HandshakeRate {
+    pub count: u64,
+    pub connecting: Duration,
+    pub usage: Usage,
+}
+
+impl HandshakeRate {
+    pub fn per_s(&self) -> f64 {
+        self.count as f64 / self.connecting.as_secs_f64().max(1e-9)
+    }
+    /// This process's CPU time per connection, opened and closed, in µs.
+    pub fn cpu_us_each(&self) -> f64 {
+        self.usage.cpu.as_secs_f64() * 1e6 / self.count.max(1) as f64
+    }
+    /// The rest of the machine's CPU time over the wall time, in % of one core.
+    pub fn other_percent(&self) -> f64 {
+        self.usage.other_cpu.as_secs_f64() * 100.0 / self.usage.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+/// One handshake run: against a TLS server without session resumption (every handshake
+/// full) and against one with it (every handshake after the first resumed).
+#[derive(Debug, Clone, Copy)]
+pub struct Handshakes {
+    pub full: HandshakeRate,
+    pub resumed: HandshakeRate,
+}
+
 /// Whatever one run of a workload measured.
 #[derive(Debug, Clone, Copy)]
 pub enum Sample {
     Throughput(Throughput),
     Latency(Latency),
     Idle(Idle),
+    Handshakes(Handshakes),
 }
 
 /// The median of `values` (the mean of the middle two for an even count); NaN when empty.

@@ -173,6 +173,10 @@ pub fn workload(outcome: &Outcome) -> String {
             format!("{} round trips per run", grouped(*round_trips as f64))
         }
         Kind::Idle { .. } => "CPU measured over the idle period".to_string(),
+        Kind::Handshakes { count } => format!(
+            "{} connections of each kind per run",
+            grouped(*count as f64)
+        ),
     };
     let mut out = format!(
         "== {}: {}; {count}; median of {rounds} round{} ==\n",
@@ -184,6 +188,7 @@ pub fn workload(outcome: &Outcome) -> String {
         Kind::Throughput { .. } => out.push_str(&throughput_section(outcome)),
         Kind::Latency { .. } => out.push_str(&latency_section(outcome)),
         Kind::Idle { connections } => out.push_str(&idle_section(outcome, *connections)),
+        Kind::Handshakes { .. } => out.push_str(&handshake_section(outcome)),
     }
     if outcome.repeated + outcome.still_noisy > 0 {
         out.push_str(&format!(
@@ -352,6 +357,44 @@ fn idle_section(outcome: &Outcome, connections: u64) -> String {
         ));
     }
     out
+}
+
+/// Full and resumed handshakes per second (of the time spent opening connections) and CPU per
+/// connection (opened and closed), medians over the rounds.
+fn handshake_section(outcome: &Outcome) -> String {
+    let rows: Vec<Vec<String>> = outcome
+        .workload
+        .clients
+        .iter()
+        .filter_map(|&c| {
+            let samples = outcome.samples_of(c);
+            let pick = |s: &Sample| match s {
+                Sample::Handshakes(h) => Some(*h),
+                _ => None,
+            };
+            let full = median_of(samples, pick, |h| h.full.per_s())?;
+            let resumed = median_of(samples, pick, |h| h.resumed.per_s())?;
+            Some(vec![
+                c.label().to_string(),
+                grouped(full),
+                grouped(resumed),
+                ratio(resumed, full),
+                sig3(median_of(samples, pick, |h| h.full.cpu_us_each())?),
+                sig3(median_of(samples, pick, |h| h.resumed.cpu_us_each())?),
+            ])
+        })
+        .collect();
+    table(
+        &[
+            "client",
+            "full handshakes/s",
+            "resumed handshakes/s",
+            "resumed / full",
+            "CPU µs/conn full",
+            "CPU µs/conn resumed",
+        ],
+        &rows,
+    )
 }
 
 /// The targets' text as it is written, and the verdicts counted.

@@ -113,6 +113,15 @@ fn measured(
     servers: &Servers,
     plan: Plan,
 ) -> Result<(Sample, f64), String> {
+    // A handshake run talks to two servers and meters each itself.
+    if let Kind::Handshakes { .. } = workload.kind {
+        let sample = run_one(workload, client, servers, plan)?;
+        let other = match &sample {
+            Sample::Handshakes(h) => h.full.other_percent().max(h.resumed.other_percent()),
+            _ => 0.0,
+        };
+        return Ok((sample, other));
+    }
     let tls = matches!(workload.kind, Kind::Throughput { tls: true, .. });
     let meter = Meter::start(servers.target(client, tls).server_pid)?;
     let sample = run_one(workload, client, servers, plan)?;
@@ -161,5 +170,12 @@ fn run_one(
             std::thread::sleep(Duration::from_millis(500));
             sample.map(Sample::Idle)
         }
+        Kind::Handshakes { count } => client
+            .handshakes(
+                &servers.tls_target(false),
+                &servers.tls_target(true),
+                *count,
+            )
+            .map(Sample::Handshakes),
     }
 }

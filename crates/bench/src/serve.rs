@@ -1,11 +1,12 @@
-//! `ws-bench --serve ws|raw|tls --addr ADDR [--pki DIR] [--cpu N]`: one benchmark server on a
-//! current-thread tokio runtime (one thread), pinned to CPU N, printing `LISTENING addr` like
-//! the other tools. `ws` is the project's echo server, `tls` the same over TLS with the test
-//! PKI's `server.pem` in DIR, `raw` a plain TCP echo that writes back each read in one write.
+//! `ws-bench --serve ws|raw|tls|tls-full --addr ADDR [--pki DIR] [--cpu N]`: one benchmark
+//! server on a current-thread tokio runtime (one thread), pinned to CPU N, printing `LISTENING
+//! addr` like the other tools. `ws` is the project's echo server, `tls` the same over TLS with
+//! the test PKI's `server.pem` in DIR, `tls-full` that TLS server without session resumption
+//! (every handshake full), `raw` a plain TCP echo that writes back each read in one write.
 use crate::system;
 use net_websocket_tools::cli;
 use net_websocket_tools::echo;
-use net_websocket_tools::tls::{self, TlsFiles};
+use net_websocket_tools::tls::{self, ServerTls, TlsFiles};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,6 +24,8 @@ pub enum ServerKind {
     Ws,
     Raw,
     Tls,
+    /// TLS without session resumption.
+    TlsFull,
 }
 
 impl ServerKind {
@@ -31,14 +34,25 @@ impl ServerKind {
             ServerKind::Ws => "ws",
             ServerKind::Raw => "raw",
             ServerKind::Tls => "tls",
+            ServerKind::TlsFull => "tls-full",
         }
     }
 
     pub fn parse(name: &str) -> Result<ServerKind, String> {
-        [ServerKind::Ws, ServerKind::Raw, ServerKind::Tls]
-            .into_iter()
-            .find(|kind| kind.name() == name)
-            .ok_or_else(|| format!("unknown server {name:?} (ws, raw or tls)"))
+        [
+            ServerKind::Ws,
+            ServerKind::Raw,
+            ServerKind::Tls,
+            ServerKind::TlsFull,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == name)
+        .ok_or_else(|| format!("unknown server {name:?} (ws, raw, tls or tls-full)"))
+    }
+
+    /// Whether it speaks TLS (and needs the PKI).
+    pub fn is_tls(self) -> bool {
+        matches!(self, ServerKind::Tls | ServerKind::TlsFull)
     }
 }
 
@@ -62,17 +76,21 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
     if let Some(cpu) = options.cpu {
         system::pin_to_cpu(cpu)?;
     }
-    let acceptor = match (options.kind, &options.pki) {
-        (ServerKind::Tls, Some(dir)) => Some(
-            tls::acceptor(&TlsFiles {
+    let acceptor = match (options.kind.is_tls(), &options.pki) {
+        (true, Some(dir)) => {
+            let files = TlsFiles {
                 cert: dir.join("server.pem"),
                 key: dir.join("server-key.pem"),
                 client_ca: None,
-            })
-            .map_err(|e| e.to_string())?,
-        ),
-        (ServerKind::Tls, None) => return Err("--serve tls needs --pki DIR".to_string()),
-        _ => None,
+            };
+            let how = ServerTls {
+                resumption: options.kind == ServerKind::Tls,
+                ..ServerTls::default()
+            };
+            Some(tls::acceptor_with(&files, &how).map_err(|e| e.to_string())?)
+        }
+        (true, None) => return Err(format!("--serve {} needs --pki DIR", options.kind.name())),
+        (false, _) => None,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

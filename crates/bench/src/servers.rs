@@ -1,6 +1,6 @@
-//! The bench's servers: three child processes (`ws-bench --serve ws|raw|tls`) started once
-//! and shared by every workload, pinned to their own CPU, killed when [`Servers`] drops. The
-//! TLS server's certificate comes from a fresh test PKI in a temporary directory.
+//! The bench's servers: four child processes (`ws-bench --serve ws|raw|tls|tls-full`) started
+//! once and shared by every workload, pinned to their own CPU, killed when [`Servers`] drops.
+//! The TLS servers' certificate comes from a fresh test PKI in a temporary directory.
 use crate::clients::{Client, Target};
 use crate::serve::ServerKind;
 use net_websocket_tools::pki::TestPki;
@@ -26,7 +26,7 @@ impl Server {
         let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
         let mut command = Command::new(exe);
         command.args(["--serve", kind.name(), "--addr", "127.0.0.1:0"]);
-        if kind == ServerKind::Tls {
+        if kind.is_tls() {
             command.arg("--pki").arg(pki);
         }
         if let Some(cpu) = cpu {
@@ -70,16 +70,18 @@ impl Drop for Server {
     }
 }
 
-/// The ws, raw and tls servers, and the CA the tls one chains to.
+/// The ws, raw, tls and tls-full servers, and the CA the TLS ones chain to.
 pub struct Servers {
     pub ws: Server,
     pub raw: Server,
     pub tls: Server,
+    /// TLS without session resumption.
+    pub tls_full: Server,
     pki_dir: PathBuf,
 }
 
 impl Servers {
-    /// Starts the three servers, pinned to `cpu` when given.
+    /// Starts the four servers, pinned to `cpu` when given.
     pub fn start(cpu: Option<usize>) -> Result<Servers, String> {
         let pki_dir = std::env::temp_dir().join(format!("ws-bench-{}", std::process::id()));
         let pki = TestPki::generate().map_err(|e| format!("test PKI: {e}"))?;
@@ -90,16 +92,18 @@ impl Servers {
             start(ServerKind::Ws),
             start(ServerKind::Raw),
             start(ServerKind::Tls),
+            start(ServerKind::TlsFull),
         ) {
-            (Ok(ws), Ok(raw), Ok(tls)) => Ok(Servers {
+            (Ok(ws), Ok(raw), Ok(tls), Ok(tls_full)) => Ok(Servers {
                 ws,
                 raw,
                 tls,
+                tls_full,
                 pki_dir,
             }),
-            (ws, raw, tls) => {
+            (ws, raw, tls, tls_full) => {
                 let _ = std::fs::remove_dir_all(&pki_dir);
-                Err([ws.err(), raw.err(), tls.err()]
+                Err([ws.err(), raw.err(), tls.err(), tls_full.err()]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()
@@ -125,13 +129,32 @@ impl Servers {
         }
     }
 
+    /// The TLS server with session resumption (`resumption`) or without.
+    pub fn tls_target(&self, resumption: bool) -> Target {
+        let server = if resumption {
+            &self.tls
+        } else {
+            &self.tls_full
+        };
+        Target {
+            addr: server.addr,
+            server_pid: server.pid,
+            ca_file: Some(self.pki_dir.join("ca.pem")),
+        }
+    }
+
     /// "ws pid 12 at 127.0.0.1:40001, ..." for the header.
     pub fn describe(&self) -> String {
-        [("ws", &self.ws), ("raw", &self.raw), ("tls", &self.tls)]
-            .iter()
-            .map(|(name, s)| format!("{name} pid {} at {}", s.pid, s.addr))
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            ("ws", &self.ws),
+            ("raw", &self.raw),
+            ("tls", &self.tls),
+            ("tls-full", &self.tls_full),
+        ]
+        .iter()
+        .map(|(name, s)| format!("{name} pid {} at {}", s.pid, s.addr))
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 }
 

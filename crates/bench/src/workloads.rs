@@ -22,6 +22,9 @@ pub enum Kind {
     },
     /// Connections opened at once, then idle.
     Idle { connections: u64 },
+    /// wss:// connections opened and closed one after another, `count` with full TLS
+    /// handshakes and `count` resumed.
+    Handshakes { count: u64 },
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +158,17 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
             clients: vec![OURS_CALLBACK, Client::OursAsync, Client::TokioTungstenite],
         });
     }
+    all.push(Workload {
+        name: "handshake-tls".to_string(),
+        family: "handshake",
+        title: "wss:// connections one after another: full TLS handshakes (a server without \
+                session resumption) and resumed ones"
+            .to_string(),
+        kind: Kind::Handshakes {
+            count: if quick { 40 } else { 400 },
+        },
+        clients: vec![Client::OursAsync],
+    });
     all
 }
 
@@ -165,7 +179,7 @@ pub fn select(all: Vec<Workload>, only: &[String]) -> Result<Vec<Workload>, Stri
             let names: Vec<&str> = all.iter().map(|w| w.name.as_str()).collect();
             return Err(format!(
                 "no workload {name:?}; workloads: {} (or a family: throughput, latency, idle, \
-                 deflate, wss)",
+                 deflate, wss, handshake)",
                 names.join(", ")
             ));
         }
@@ -200,6 +214,7 @@ mod tests {
                 "deflate-random-64k",
                 "wss-64",
                 "wss-64k",
+                "handshake-tls",
             ]
         );
         let picked = select(all.clone(), &["wss".into(), "throughput-1k".into()]).unwrap();

@@ -76,3 +76,18 @@ pub(crate) fn invalid(message: impl Into<String>) -> Result<(), (i32, String)> {
 pub(crate) unsafe fn as_path<'a>(p: *const c_char) -> Option<&'a Path> {
     (!p.is_null()).then(|| Path::new(OsStr::from_bytes(CStr::from_ptr(p).to_bytes())))
 }
+
+/// A C string argument as UTF-8 text: `Ok(None)` for NULL, an error naming `what` when it is
+/// not UTF-8.
+///
+/// # Safety
+/// `p` is NULL or a C string, per the API contract.
+pub(crate) unsafe fn as_text<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>, String> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    CStr::from_ptr(p)
+        .to_str()
+        .map(Some)
+        .map_err(|_| format!("{what} is not UTF-8"))
+}

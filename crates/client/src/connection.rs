@@ -3,12 +3,10 @@ use crate::establish::{handshake_for, Request};
 use crate::handler::{Handler, Reporter};
 use crate::options::Options;
 use crate::outbox::{Ends, Outgoing};
-use crate::proxy::ProxyEnvironment;
 use crate::runtime;
 use crate::shared::{ping_cost, Phase, Shared};
 use crate::target::{Target, UrlError};
 use crate::task::Task;
-use crate::tls::TrustPaths;
 use net_websocket_protocol::close::is_valid_wire_code;
 use net_websocket_protocol::{HandshakeError, MessageKind, Utf8Text};
 use std::fmt;
@@ -113,14 +111,8 @@ pub fn connect(
     let target = Target::parse(url).map_err(ConnectError::Url)?;
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
     handshake_for(&target, headers, &options).map_err(ConnectError::Header)?;
-    let request = Request {
-        target,
-        headers: headers.to_vec(),
-        // Read here, on the caller's thread, where the caller's own setenv calls cannot race
-        // with it.
-        proxy_environment: ProxyEnvironment::capture(),
-        trust: TrustPaths::from_environment(),
-    };
+    // Reads the environment here, on the caller's thread.
+    let request = Request::capture(target, headers);
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;
     let shared = Arc::new(Shared::new(options));
     let reporter = Reporter::new(handler, shared.clone());

@@ -6,7 +6,8 @@ use crate::options::Options;
 use crate::proxy::{self, ProxyEnvironment};
 use crate::session::{Session, Timing};
 use crate::target::{RedirectProblem, Target};
-use crate::tls::TrustPaths;
+use crate::tcp::Route;
+use crate::tls::TlsEnvironment;
 use crate::transport::{tls_cause, Attempt, Transport};
 use net_websocket_protocol::handshake::{
     parse_head, Accepted, ClientHandshake, ResponseHead, MAX_HEAD_SIZE,
@@ -24,10 +25,39 @@ pub const MAX_REDIRECTS: usize = 5;
 /// what the environment said then (read on the caller's thread).
 pub(crate) struct Request {
     pub(crate) target: Target,
+    /// The caller's headers, and `Authorization` from the URL's credentials.
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) proxy_environment: ProxyEnvironment,
-    /// Where the system trust store is, as the environment said then.
-    pub(crate) trust: TrustPaths,
+    /// The system trust store and the key log, as the environment said then.
+    pub(crate) tls_environment: TlsEnvironment,
+}
+
+impl Request {
+    /// The request for `target` with the caller's `headers`, reading the environment now:
+    /// call it on the caller's thread, where the caller's own `setenv` calls cannot race
+    /// with the read.
+    pub(crate) fn capture(target: Target, headers: &[(String, String)]) -> Request {
+        Request {
+            headers: with_url_credentials(&target, headers),
+            target,
+            proxy_environment: ProxyEnvironment::capture(),
+            tls_environment: TlsEnvironment::capture(),
+        }
+    }
+}
+
+/// The caller's headers plus `Authorization: Basic` for the URL's credentials, unless the
+/// caller gives an Authorization header (which wins, as in Node's ws and python-websockets).
+/// From here on it is one of the caller's headers: a redirect to another origin drops it.
+fn with_url_credentials(target: &Target, headers: &[(String, String)]) -> Vec<(String, String)> {
+    let mut headers = headers.to_vec();
+    let given = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("Authorization"));
+    if let (Some(credentials), false) = (&target.credentials, given) {
+        headers.push(("Authorization".to_string(), credentials.basic()));
+    }
+    headers
 }
 
 /// A stream after a successful opening handshake, with the bytes read past the response.
@@ -138,7 +168,8 @@ pub(crate) async fn establish(
             unix_socket,
             proxy: proxy.as_ref(),
             tls: &options.tls,
-            trust: &request.trust,
+            environment: &request.tls_environment,
+            route: Route::new(options),
             deadline,
             timeout: options.connect_timeout,
         };
@@ -166,9 +197,9 @@ pub(crate) async fn establish(
             return Err(refuse(RedirectProblem::Loop));
         }
         log::debug!("{endpoint}: redirect {code} to {}", next.endpoint());
-        // The caller's headers may carry credentials (Authorization, Cookie, API keys, tokens
-        // in Sec-WebSocket-Protocol): another origin gets none of them, as browsers and curl
-        // do, unless the caller trusts every redirect.
+        // The caller's headers may carry credentials (Authorization, the URL's own among them,
+        // Cookie, API keys, tokens in Sec-WebSocket-Protocol): another origin gets none of
+        // them, as browsers and curl do, unless the caller trusts every redirect.
         if !next.same_origin(&target) && !options.redirect_trusted {
             headers.clear();
         }
@@ -256,5 +287,32 @@ where
                 source: eof,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(headers: &[(String, String)], name: &str) -> Option<String> {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn url_credentials_become_basic_unless_the_caller_authorizes() {
+        let target = Target::parse("ws://Aladdin:open%20sesame@h/").unwrap();
+        let headers = with_url_credentials(&target, &[("X".into(), "1".into())]);
+        assert_eq!(
+            header(&headers, "authorization").as_deref(),
+            Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+        );
+        let own = [("authorization".to_string(), "Bearer t".to_string())];
+        let headers = with_url_credentials(&target, &own);
+        assert_eq!(headers, own);
+        let plain = Target::parse("ws://h/").unwrap();
+        assert!(header(&with_url_credentials(&plain, &[]), "Authorization").is_none());
     }
 }

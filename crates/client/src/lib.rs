@@ -1,6 +1,8 @@
-//! The async runtime layer of net_websocket: DNS, TCP (Happy Eyeballs), HTTP CONNECT and
-//! SOCKS5 proxies, TLS (rustls), timeouts, keepalive and reconnection around the sans-I/O
-//! protocol crate, with two Rust APIs:
+//! The async runtime layer of net_websocket: DNS (with resolve overrides), TCP (Happy
+//! Eyeballs, source address, interface, keepalive), HTTP CONNECT (over TLS too, Basic and
+//! Digest authentication) and SOCKS5 proxies, TLS (rustls: pins, versions, key log, session
+//! resumption), timeouts, keepalive and reconnection around the sans-I/O protocol crate, with
+//! two Rust APIs:
 //!
 //! - [`connect_async`] returns a [`WebSocket`], a `futures` `Stream` of [`Message`]s and a
 //!   `Sink` for them, driven by the caller's tasks on any tokio runtime (current-thread
@@ -37,6 +39,7 @@
 #![deny(missing_docs)]
 
 mod connection;
+mod credentials;
 mod driver;
 mod error;
 mod establish;
@@ -54,6 +57,7 @@ mod shared;
 mod socket;
 mod target;
 mod task;
+pub mod tcp;
 pub mod tls;
 mod transport;
 mod websocket;
@@ -74,7 +78,8 @@ pub use options::Options;
 pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use reconnect::Reconnect;
 pub use target::{Address, RedirectProblem, Target, UrlError, MAX_UNIX_PATH_LEN, MAX_URL_LEN};
-pub use tls::{TlsError, TlsOptions};
+pub use tcp::{ResolveOverride, TcpKeepalive};
+pub use tls::{TlsError, TlsOptions, TlsVersion};
 pub use transport::Transport;
 pub use websocket::{client_async, connect_async, connect_async_with_headers, WebSocket};
 

@@ -1,8 +1,10 @@
-//! Per-connection settings: limits, timeouts, TLS and proxy (SPEC §6, §7).
+//! Per-connection settings: limits, timeouts, TLS, proxy and TCP (SPEC §6, §7).
 use crate::proxy::ProxySetting;
 use crate::reconnect::Reconnect;
+use crate::tcp::{ResolveOverride, TcpKeepalive};
 use crate::tls::TlsOptions;
 use net_websocket_protocol::DeflateConfig;
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -56,6 +58,19 @@ pub struct Options {
     /// `--unix-socket`): the URL's host still goes in Host, SNI and the certificate check; no
     /// proxy, no DNS. A `ws+unix://` URL's own socket wins over it. None by default.
     pub unix_socket: Option<PathBuf>,
+    /// Connect from this source address (curl's `--interface` with an address): only the
+    /// server's (or the proxy's) addresses of its family are tried. None by default.
+    pub local_address: Option<IpAddr>,
+    /// Connect through this network interface only (SO_BINDTODEVICE, curl's `--interface`
+    /// with a name; needs CAP_NET_RAW on Linux before 5.7). None by default.
+    pub interface: Option<String>,
+    /// Addresses to use instead of DNS for a `host:port` (curl's `--resolve`), for the
+    /// server and the proxy; Host, SNI and the certificate check keep the URL's host. None by
+    /// default.
+    pub resolve: Vec<ResolveOverride>,
+    /// TCP keepalive on every connection, for links where WebSocket pings are off (None by
+    /// default: the kernel's, which sends no probes).
+    pub tcp_keepalive: Option<TcpKeepalive>,
 }
 
 impl Default for Options {
@@ -78,6 +93,10 @@ impl Default for Options {
             redirect_trusted: false,
             subprotocols: Vec::new(),
             unix_socket: None,
+            local_address: None,
+            interface: None,
+            resolve: Vec::new(),
+            tcp_keepalive: None,
         }
     }
 }

@@ -1,25 +1,34 @@
 //! Proxies (SPEC §6): which one a connection uses, and the tunnel through it. An HTTP proxy
 //! is asked for a tunnel with CONNECT (RFC 9110 §9.3.6, as RFC 6455 §4.1 advises for ws://
-//! and wss:// alike); a SOCKS5 proxy with its CONNECT command (RFC 1928). TLS, when the URL is
-//! wss://, runs inside the tunnel.
+//! and wss:// alike), over TLS to the proxy for an `https://` proxy, with Basic or Digest
+//! authentication (`auth`); a SOCKS5 proxy with its CONNECT command (RFC 1928). TLS, when the
+//! URL is wss://, runs inside the tunnel (inside the proxy's TLS for an `https://` proxy).
+mod auth;
+mod challenge;
+mod digest;
 mod environment;
 mod http;
 mod no_proxy;
 mod socks5;
 
+pub(crate) use auth::ProxyAuth;
+pub use challenge::{parse_challenges, Challenge};
 pub use environment::{select, ProxyEnvironment};
-pub(crate) use http::tunnel as http_tunnel;
-pub use http::{connect_request, parse_connect_response};
+pub use http::{connect_request, parse_connect_response, ConnectAnswer};
+pub(crate) use http::{tunnel as http_tunnel, Tunnelled};
 pub use no_proxy::NoProxy;
 pub(crate) use socks5::tunnel as socks5_tunnel;
 pub use socks5::{parse_reply_head, parse_reply_length, Socks5Target};
 
+pub use crate::credentials::Credentials;
 pub use crate::error::{ProxyError, ProxyUrlError};
-use percent_encoding::percent_decode_str;
 use std::fmt;
 
-/// Default port of every kind of proxy when its URL names none (curl's rule).
+/// Default port of `http://` and SOCKS5 proxies when the URL names none (curl's rule).
 pub const DEFAULT_PROXY_PORT: u16 = 1080;
+
+/// Default port of `https://` proxies when the URL names none (curl's rule).
+pub const DEFAULT_HTTPS_PROXY_PORT: u16 = 443;
 
 /// Which proxy a connection uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,6 +48,9 @@ pub enum ProxySetting {
 pub enum ProxyKind {
     /// `http://`: HTTP CONNECT.
     Http,
+    /// `https://`: HTTP CONNECT over TLS to the proxy (verified as a server is, without
+    /// ALPN), so that nothing on the way to the proxy sees the request or its credentials.
+    Https,
     /// `socks5://` (the name is resolved here) or `socks5h://` (the proxy resolves it).
     Socks5 {
         /// `socks5h://`: the proxy resolves the server's name.
@@ -53,19 +65,10 @@ pub struct Proxy {
     pub kind: ProxyKind,
     /// Host name or IP address, without brackets.
     pub host: String,
-    /// The port (default 1080 for SOCKS5, 80 for HTTP when the URL has none).
+    /// The port (when the URL has none: 443 for `https://`, else 1080).
     pub port: u16,
     /// User and password, percent-decoded from the URL.
     pub credentials: Option<Credentials>,
-}
-
-/// A proxy's user name and password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The user name, as bytes (percent-decoding may give any).
-    pub user: Vec<u8>,
-    /// The password, as bytes.
-    pub password: Vec<u8>,
 }
 
 impl fmt::Debug for Proxy {
@@ -84,6 +87,7 @@ impl fmt::Display for Proxy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = match self.kind {
             ProxyKind::Http => "http",
+            ProxyKind::Https => "https",
             ProxyKind::Socks5 { remote_dns: false } => "socks5",
             ProxyKind::Socks5 { remote_dns: true } => "socks5h",
         };
@@ -100,9 +104,9 @@ fn bad(why: impl Into<String>) -> ProxyUrlError {
 }
 
 impl Proxy {
-    /// Parses `http://`, `socks5://` or `socks5h://` URLs with an optional `user:password@`
-    /// (percent-encoded) and port (default 1080); no scheme means `http://`. A path is
-    /// ignored, as curl does.
+    /// Parses `http://`, `https://`, `socks5://` or `socks5h://` URLs with an optional
+    /// `user:password@` (percent-encoded) and port (default 443 for `https://`, else 1080); no
+    /// scheme means `http://`. A path is ignored, as curl does.
     pub fn parse(input: &str) -> Result<Proxy, ProxyUrlError> {
         let input = input.trim();
         if input.is_empty() {
@@ -114,9 +118,9 @@ impl Proxy {
         };
         let kind = match scheme.as_str() {
             "http" => ProxyKind::Http,
+            "https" => ProxyKind::Https,
             "socks5" => ProxyKind::Socks5 { remote_dns: false },
             "socks5h" => ProxyKind::Socks5 { remote_dns: true },
-            "https" => return Err(bad("https:// proxies (TLS to the proxy) are not supported")),
             other => return Err(bad(format!("unsupported proxy scheme \"{other}\""))),
         };
         // Parsed as http:// whatever the kind, for the same authority rules everywhere.
@@ -127,24 +131,17 @@ impl Proxy {
             Some(url::Host::Ipv6(a)) => a.to_string(),
             _ => return Err(bad("no host")),
         };
-        // `url` drops :80 for http://; the proxy default is 1080, so read an explicit port back.
+        // `url` drops :80 for http://; the proxy defaults differ, so read an explicit port back.
         let port = match url.port() {
             Some(port) => port,
             None if has_explicit_port(rest) => 80,
+            None if kind == ProxyKind::Https => DEFAULT_HTTPS_PROXY_PORT,
             None => DEFAULT_PROXY_PORT,
         };
         if port == 0 {
             return Err(bad("port 0"));
         }
-        let credentials = if url.username().is_empty() && url.password().is_none() {
-            None
-        } else {
-            let decode = |s: &str| percent_decode_str(s).collect::<Vec<u8>>();
-            Some(Credentials {
-                user: decode(url.username()),
-                password: decode(url.password().unwrap_or("")),
-            })
-        };
+        let credentials = Credentials::from_url(&url);
         if let (ProxyKind::Socks5 { .. }, Some(c)) = (kind, &credentials) {
             // RFC 1929 §2: one length byte each.
             if c.user.len() > 255 || c.password.len() > 255 {
@@ -198,6 +195,13 @@ mod tests {
             ok("socks5h://p:9050").kind,
             ProxyKind::Socks5 { remote_dns: true }
         );
+        let tls = ok("https://proxy.example");
+        assert_eq!(
+            (tls.kind, tls.port),
+            (ProxyKind::Https, DEFAULT_HTTPS_PROXY_PORT)
+        );
+        assert_eq!(ok("HTTPS://p:8443").to_string(), "https://p:8443");
+        assert_eq!(ok("https://p:80").port, 80);
         let v6 = ok("socks5://[::1]:1081");
         assert_eq!((v6.host.as_str(), v6.port), ("::1", 1081));
         assert_eq!(v6.to_string(), "socks5://[::1]:1081");
@@ -222,7 +226,6 @@ mod tests {
         let long_user = format!("socks5://{}:x@p", "u".repeat(256));
         for s in [
             "",
-            "https://p",
             "socks4://p",
             "ftp://p",
             "http://",

@@ -1,5 +1,6 @@
 //! The endpoint a Connect URL names (SPEC §3 Connect URL rules, RFC 6455 §3), and where its
 //! bytes go: TCP to its host and port, or a Unix domain socket (the `ws+unix://` URL form).
+use crate::credentials::Credentials;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,9 @@ pub struct Target {
     /// Where to connect: TCP, or the Unix socket of a `ws+unix://` URL (whose host is then
     /// `localhost`, for Host, SNI and the certificate check).
     pub address: Address,
+    /// The URL's `user:password@`, percent-decoded: sent as `Authorization: Basic` in the
+    /// opening handshake (unless the caller gives an Authorization header), never shown.
+    pub credentials: Option<Credentials>,
 }
 
 /// Why a redirect's `Location` cannot be followed.
@@ -121,6 +125,11 @@ impl Target {
         next.set_fragment(None);
         let mut next =
             Target::parse(next.as_str()).map_err(|e| RedirectProblem::BadLocation(e.0))?;
+        if next.credentials.is_some() {
+            return Err(RedirectProblem::BadLocation(
+                "user information in a redirect's location".to_string(),
+            ));
+        }
         if self.secure && !next.secure {
             return Err(RedirectProblem::Downgrade);
         }
@@ -168,12 +177,14 @@ impl Target {
             host_header: "localhost".to_string(),
             resource: resource.to_string(),
             address: Address::Unix(PathBuf::from(path)),
+            credentials: None,
         })
     }
 
     /// Parses `ws://`, `wss://`, `http://` (= ws), `https://` (= wss), or a URL without a
-    /// scheme (= ws). Refuses userinfo, fragments, port 0, and URLs over [`MAX_URL_LEN`], as
-    /// given and as sent (percent-encoding can triple a path).
+    /// scheme (= ws), with an optional `user:password@` (percent-encoded). Refuses fragments,
+    /// port 0, and URLs over [`MAX_URL_LEN`], as given and as sent (percent-encoding can
+    /// triple a path).
     pub fn parse(input: &str) -> Result<Target, UrlError> {
         if input.is_empty() {
             return Err(bad("empty"));
@@ -195,9 +206,6 @@ impl Target {
         };
         let normalized = format!("{}://{}", if secure { "wss" } else { "ws" }, rest);
         let url = url::Url::parse(&normalized).map_err(|e| bad(e.to_string()))?;
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("user information is not allowed"));
-        }
         if url.fragment().is_some() {
             return Err(bad("fragments are not allowed in WebSocket URLs"));
         }
@@ -247,6 +255,7 @@ impl Target {
             host_header,
             resource,
             address: Address::Tcp,
+            credentials: Credentials::from_url(&url),
         })
     }
 }
@@ -389,6 +398,18 @@ mod tests {
     }
 
     #[test]
+    fn user_information_is_kept_apart_and_never_shown() {
+        let t = ok("wss://us%65r:p%40ss@example.com:8443/chat");
+        let c = t.credentials.as_ref().unwrap();
+        assert_eq!((&c.user[..], &c.password[..]), (&b"user"[..], &b"p@ss"[..]));
+        assert_eq!(t.endpoint(), "wss://example.com:8443");
+        assert_eq!(t.host_header, "example.com:8443");
+        assert!(!format!("{t:?}").contains("p@ss") && !format!("{t:?}").contains("user"));
+        assert_eq!(ok("ws://alice@h/").credentials.unwrap().password, b"");
+        assert!(ok("ws://h/").credentials.is_none());
+    }
+
+    #[test]
     fn refused() {
         let long = format!("ws://h/{}", "a".repeat(MAX_URL_LEN));
         for s in [
@@ -398,8 +419,6 @@ mod tests {
             "ws://host:99999",
             "ws://host:abc",
             "ws://host:0",
-            "ws://user:pw@host/",
-            "ws://user@host/",
             "ws://host/#frag",
             "ws://[::1/",
             long.as_str(),

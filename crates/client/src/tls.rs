@@ -1,53 +1,100 @@
-//! TLS for `wss://` (SPEC §6): rustls with the ring provider, server certificates verified by
-//! default against the system trust store (honouring `SSL_CERT_FILE` and `SSL_CERT_DIR` as
-//! the caller's environment had them at connect, see [`TrustPaths`]; each store loaded once
-//! and kept, a failed load tried again at the next connection), host names and IP addresses
-//! checked, SNI sent.
+//! TLS for `wss://` (SPEC §6) and for `https://` proxies: rustls with the ring provider,
+//! server certificates verified by default against the system trust store (honouring
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR` as the caller's environment had them at connect, see
+//! [`TlsEnvironment`]; each store loaded once and kept, a failed load tried again at the next
+//! connection), host names and IP addresses checked, SNI sent, ALPN `http/1.1` offered to the
+//! server (none to a proxy), the NSS key log written when `SSLKEYLOGFILE` says where.
 //!
-//! [`TlsOptions`] holds what a caller may change: CA certificates instead of the system store,
-//! a client certificate, and skipping verification. Files are read and checked when they are
-//! set, so a bad file is refused there, with a [`SetupError`] that names it. The rustls
-//! configuration built from the options is cached and shared by every connection that uses
-//! them, which also lets TLS sessions resume.
+//! [`TlsOptions`] holds what a caller may change: CA certificates instead of the system store
+//! (for the server, and separately for an `https://` proxy), a client certificate, skipping
+//! verification, public-key pins and the TLS versions. Files are read and checked when they
+//! are set, so a bad file is refused there, with a [`SetupError`] that names it. The rustls
+//! configurations built from the options are cached and shared by every connection that uses
+//! them; TLS sessions are cached per trust configuration in the process, so reconnections and
+//! other clients with the same settings resume.
 pub use crate::error::{CertificateProblem, TlsError};
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+pub use pins::{PinMismatch, PinnedKeys};
+pub use trust::{TlsEnvironment, TrustPaths};
+pub use versions::{TlsVersion, VersionRange};
+
+use key_log::KeyLogWriter;
+use no_verification::NoVerification;
+use resumption::Fingerprint;
+use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
-use rustls::{AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct};
-use rustls::{RootCertStore, SignatureScheme};
-use std::collections::HashMap;
+use rustls::{AlertDescription, CertificateError, ClientConfig, PeerIncompatible, RootCertStore};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+mod files;
+mod key_log;
+mod no_verification;
+mod pins;
+mod resumption;
+mod trust;
+mod versions;
 
 /// TLS settings of a connection; `TlsOptions::default()` verifies against the system store.
 #[derive(Clone, Debug)]
 pub struct TlsOptions {
     ca_file: Option<Vec<CertificateDer<'static>>>,
     ca_dir: Option<Vec<CertificateDer<'static>>>,
+    /// Trusted for an `https://` proxy instead of what the server is verified against.
+    proxy_ca_file: Option<Vec<CertificateDer<'static>>>,
     identity: Option<Arc<CertifiedKey>>,
     verify: bool,
-    /// The configuration built from the fields above (and, with the system store, the trust
-    /// paths it was built for); dropped whenever a field changes. Shared by every connection
-    /// made with these options.
-    config: Arc<Mutex<Option<BuiltConfig>>>,
+    pins: Option<PinnedKeys>,
+    versions: VersionRange,
+    /// The configurations built from the fields above, with what of the environment each
+    /// was built for; dropped whenever a field changes. Shared by every connection made
+    /// with these options.
+    built: Arc<Mutex<Built>>,
 }
 
-/// A configuration and the system trust paths it was built for (None: built without them).
-type BuiltConfig = (Option<TrustPaths>, Arc<ClientConfig>);
+/// Who a TLS connection is with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// The WebSocket server (`wss://`).
+    Server,
+    /// An `https://` proxy.
+    Proxy,
+}
+
+/// A configuration and the environment it was built for: the system trust paths (None when
+/// it does not use the system store) and the key log.
+type BuiltFor = (Option<TrustPaths>, Option<PathBuf>);
+
+#[derive(Debug, Default)]
+struct Built {
+    server: Option<(BuiltFor, Arc<ClientConfig>)>,
+    proxy: Option<(BuiltFor, Arc<ClientConfig>)>,
+}
+
+impl Built {
+    fn slot(&mut self, peer: Peer) -> &mut Option<(BuiltFor, Arc<ClientConfig>)> {
+        match peer {
+            Peer::Server => &mut self.server,
+            Peer::Proxy => &mut self.proxy,
+        }
+    }
+}
 
 impl Default for TlsOptions {
     fn default() -> Self {
         TlsOptions {
             ca_file: None,
             ca_dir: None,
+            proxy_ca_file: None,
             identity: None,
             verify: true,
-            config: Arc::default(),
+            pins: None,
+            versions: VersionRange::default(),
+            built: Arc::default(),
         }
     }
 }
@@ -55,7 +102,8 @@ impl Default for TlsOptions {
 /// A TLS setting that could not be applied: the file, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetupError {
-    /// The file or directory given.
+    /// The file or directory given; empty for a setting that is not a file (a pin given as
+    /// a hash, a version range).
     pub path: PathBuf,
     /// What is wrong with it.
     pub reason: String,
@@ -63,23 +111,19 @@ pub struct SetupError {
 
 impl fmt::Display for SetupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.as_os_str().is_empty() {
+            return f.write_str(&self.reason);
+        }
         write!(f, "{}: {}", self.path.display(), self.reason)
     }
 }
 impl std::error::Error for SetupError {}
 
-fn setup_error(path: &Path, reason: impl Into<String>) -> SetupError {
-    SetupError {
-        path: path.to_owned(),
-        reason: reason.into(),
-    }
-}
-
 impl TlsOptions {
     /// Trust the CA certificates (PEM) in `path` instead of the system store; `None` drops
     /// them. With a CA directory set too, both are trusted.
     pub fn set_ca_file(&mut self, path: Option<&Path>) -> Result<(), SetupError> {
-        self.ca_file = path.map(load_ca_file).transpose()?;
+        self.ca_file = path.map(files::load_ca_file).transpose()?;
         self.changed();
         Ok(())
     }
@@ -87,21 +131,30 @@ impl TlsOptions {
     /// Trust the CA certificates (PEM) in every file of the directory `path` instead of the
     /// system store; files without a certificate are skipped. `None` drops them.
     pub fn set_ca_dir(&mut self, path: Option<&Path>) -> Result<(), SetupError> {
-        self.ca_dir = path.map(load_ca_dir).transpose()?;
+        self.ca_dir = path.map(files::load_ca_dir).transpose()?;
+        self.changed();
+        Ok(())
+    }
+
+    /// Verify an `https://` proxy against the CA certificates (PEM) in `path` instead of
+    /// what the server is verified against (the CA file and directory set here, else the
+    /// system store). `None` drops them.
+    pub fn set_proxy_ca_file(&mut self, path: Option<&Path>) -> Result<(), SetupError> {
+        self.proxy_ca_file = path.map(files::load_ca_file).transpose()?;
         self.changed();
         Ok(())
     }
 
     /// Present this client certificate when the server asks for one: `chain` holds the
     /// certificate and any intermediates (PEM), `key` its private key (PEM: PKCS#8, PKCS#1
-    /// RSA, SEC1 EC, or encrypted PKCS#8 with `password`).
+    /// RSA, SEC1 EC, or encrypted PKCS#8 with `password`). It is never presented to a proxy.
     pub fn set_client_certificate(
         &mut self,
         chain: &Path,
         key: &Path,
         password: Option<&[u8]>,
     ) -> Result<(), SetupError> {
-        self.identity = Some(Arc::new(load_identity(chain, key, password)?));
+        self.identity = Some(Arc::new(files::load_identity(chain, key, password)?));
         self.changed();
         Ok(())
     }
@@ -113,81 +166,230 @@ impl TlsOptions {
     }
 
     /// `false` accepts any server certificate (the connection is then encrypted but not
-    /// authenticated: anyone on the path can impersonate the server).
+    /// authenticated: anyone on the path can impersonate the server). Pins still apply; an
+    /// `https://` proxy is always verified.
     pub fn set_verify(&mut self, verify: bool) {
         self.verify = verify;
         self.changed();
     }
 
-    fn changed(&mut self) {
-        self.config = Arc::default();
+    /// Pin the server's public key (curl's `CURLOPT_PINNEDPUBLICKEY`):
+    /// `sha256//BASE64[;sha256//BASE64...]`, or the path of a PEM or DER public-key file
+    /// (read now). After verification, and also when verification is skipped, the server's
+    /// certificate must carry one of the keys. `None` drops the pins.
+    pub fn set_pinned_public_key(&mut self, pins: Option<&str>) -> Result<(), SetupError> {
+        self.pins = pins.map(PinnedKeys::parse).transpose()?;
+        self.changed();
+        Ok(())
     }
 
-    /// The system trust store these options would read: None when they do not use it.
-    fn system_store<'a>(&self, trust: &'a TrustPaths) -> Option<&'a TrustPaths> {
-        let uses = self.verify && self.ca_file.is_none() && self.ca_dir.is_none();
+    /// Allow only TLS versions from `min` to `max` with the server (None: no bound).
+    pub fn set_versions(
+        &mut self,
+        min: Option<TlsVersion>,
+        max: Option<TlsVersion>,
+    ) -> Result<(), SetupError> {
+        self.versions = VersionRange::new(min, max).map_err(|reason| SetupError {
+            path: PathBuf::new(),
+            reason,
+        })?;
+        self.changed();
+        Ok(())
+    }
+
+    /// The TLS versions allowed with the server.
+    pub fn versions(&self) -> VersionRange {
+        self.versions
+    }
+
+    fn changed(&mut self) {
+        self.built = Arc::default();
+    }
+
+    /// The system trust paths a configuration for `peer` would read; None when it does not
+    /// use the system store.
+    fn system_store<'a>(&self, peer: Peer, trust: &'a TrustPaths) -> Option<&'a TrustPaths> {
+        let own_cas = self.ca_file.is_some() || self.ca_dir.is_some();
+        let uses = match peer {
+            Peer::Server => self.verify && !own_cas,
+            Peer::Proxy => self.proxy_ca_file.is_none() && !own_cas,
+        };
         uses.then_some(trust)
     }
 
-    fn cached(&self, key: Option<&TrustPaths>) -> Option<Arc<ClientConfig>> {
-        let config = self.config.lock().unwrap_or_else(PoisonError::into_inner);
-        match &*config {
-            Some((built_for, config)) if built_for.as_ref() == key => Some(config.clone()),
+    fn built_for(&self, peer: Peer, environment: &TlsEnvironment) -> BuiltFor {
+        (
+            self.system_store(peer, &environment.trust).cloned(),
+            environment.key_log.clone(),
+        )
+    }
+
+    fn cached(&self, peer: Peer, key: &BuiltFor) -> Option<Arc<ClientConfig>> {
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        match built.slot(peer) {
+            Some((built_for, config)) if built_for == key => Some(config.clone()),
             _ => None,
         }
     }
 
     /// Whether [`TlsOptions::client_config`] returns without reading a trust store from disk.
-    pub(crate) fn is_ready(&self, trust: &TrustPaths) -> bool {
-        let key = self.system_store(trust);
-        self.cached(key).is_some() || key.is_none_or(system_roots_loaded)
+    pub(crate) fn is_ready(&self, peer: Peer, environment: &TlsEnvironment) -> bool {
+        let key = self.built_for(peer, environment);
+        self.cached(peer, &key).is_some() || key.0.as_ref().is_none_or(trust::system_roots_loaded)
     }
 
-    /// The rustls configuration for these options, built on first use, with `trust` for the
-    /// system store. Reading a store from disk is slow: call it off the runtime's workers
-    /// when not [`TlsOptions::is_ready`]. A failure is not kept: the next call tries again.
-    pub(crate) fn client_config(&self, trust: &TrustPaths) -> Result<Arc<ClientConfig>, TlsError> {
-        let key = self.system_store(trust);
-        if let Some(config) = self.cached(key) {
+    /// The fingerprint of the trust configuration for `peer` (see `resumption`).
+    fn fingerprint_for(&self, peer: Peer, (system_store, _): &BuiltFor) -> [u8; 32] {
+        let versions = match peer {
+            Peer::Server => self.versions,
+            Peer::Proxy => VersionRange::default(),
+        };
+        self.fingerprint(peer, system_store.as_ref(), versions)
+    }
+
+    /// The rustls configuration for a connection with `peer`, built on first use, with the
+    /// environment's system store and key log. Reading a store from disk is slow: call it
+    /// off the runtime's workers when not [`TlsOptions::is_ready`]. A failure is not kept:
+    /// the next call tries again.
+    pub(crate) fn client_config(
+        &self,
+        peer: Peer,
+        environment: &TlsEnvironment,
+    ) -> Result<Arc<ClientConfig>, TlsError> {
+        let key = self.built_for(peer, environment);
+        if let Some(config) = self.cached(peer, &key) {
             return Ok(config);
         }
-        let config = self.build(key)?;
-        *self.config.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((key.cloned(), config.clone()));
+        // Another client's, with the same trust configuration: its sessions resume here.
+        let fingerprint = self.fingerprint_for(peer, &key);
+        let config = match resumption::shared(fingerprint, &key.1) {
+            Some(config) => config,
+            None => resumption::share(fingerprint, &key.1, self.build(peer, &key)?),
+        };
+        *self
+            .built
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .slot(peer) = Some((key, config.clone()));
         Ok(config)
     }
 
-    fn build(&self, system_store: Option<&TrustPaths>) -> Result<Arc<ClientConfig>, TlsError> {
+    /// The CAs `peer` is verified against: the system store's, or those set here.
+    fn roots(
+        &self,
+        peer: Peer,
+        system_store: Option<&TrustPaths>,
+    ) -> Result<Arc<RootCertStore>, TlsError> {
+        if let Some(paths) = system_store {
+            return trust::system_roots(paths);
+        }
+        let mut roots = RootCertStore::empty();
+        let certs = match (peer, &self.proxy_ca_file) {
+            (Peer::Proxy, Some(proxy_cas)) => proxy_cas.clone(),
+            _ => self
+                .ca_file
+                .iter()
+                .chain(&self.ca_dir)
+                .flatten()
+                .cloned()
+                .collect(),
+        };
+        roots.add_parsable_certificates(certs);
+        Ok(Arc::new(roots))
+    }
+
+    fn build(
+        &self,
+        peer: Peer,
+        (system_store, key_log): &BuiltFor,
+    ) -> Result<Arc<ClientConfig>, TlsError> {
         let provider = provider();
-        let verifier: Arc<dyn ServerCertVerifier> = if !self.verify {
-            Arc::new(NoVerification(provider.clone()))
-        } else {
-            let roots = if let Some(paths) = system_store {
-                system_roots(paths)?
-            } else {
-                let mut roots = RootCertStore::empty();
-                let certs = self.ca_file.iter().chain(&self.ca_dir).flatten().cloned();
-                roots.add_parsable_certificates(certs);
-                Arc::new(roots)
-            };
+        let setup = |e: rustls::Error| TlsError::Setup(e.to_string());
+        let verified = |roots| {
             WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
                 .build()
-                .map_err(|e| TlsError::Setup(e.to_string()))?
+                .map_err(|e| TlsError::Setup(e.to_string()))
+        };
+        let (verifier, versions): (Arc<dyn ServerCertVerifier>, _) = match peer {
+            Peer::Proxy => (
+                verified(self.roots(peer, system_store.as_ref())?)?,
+                VersionRange::default(),
+            ),
+            Peer::Server => {
+                let verifier: Arc<dyn ServerCertVerifier> = if self.verify {
+                    verified(self.roots(peer, system_store.as_ref())?)?
+                } else {
+                    Arc::new(NoVerification(provider.clone()))
+                };
+                let verifier: Arc<dyn ServerCertVerifier> = match &self.pins {
+                    Some(pins) => Arc::new(pins::PinningVerifier {
+                        inner: verifier,
+                        pins: pins.clone(),
+                    }),
+                    None => verifier,
+                };
+                (verifier, self.versions)
+            }
         };
         let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| TlsError::Setup(e.to_string()))?
+            .with_protocol_versions(&versions.rustls())
+            .map_err(setup)?
             .dangerous()
             .with_custom_certificate_verifier(verifier);
-        let mut config = match &self.identity {
-            Some(identity) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(
-                identity.as_ref().clone(),
-            ))),
-            None => builder.with_no_client_auth(),
+        let mut config = match (&self.identity, peer) {
+            (Some(identity), Peer::Server) => builder.with_client_cert_resolver(Arc::new(
+                SingleCertAndKey::from(identity.as_ref().clone()),
+            )),
+            _ => builder.with_no_client_auth(),
         };
-        // RFC 6455 runs over HTTP/1.1; say so to servers that also speak h2 (RFC 7301).
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        if peer == Peer::Server {
+            // RFC 6455 runs over HTTP/1.1; say so to servers that also speak h2 (RFC 7301),
+            // and to TLS front ends that refuse a ClientHello without ALPN. A proxy gets
+            // none: CONNECT is not a protocol ALPN names.
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        }
+        if let Some(path) = key_log {
+            config.key_log = KeyLogWriter::for_path(path);
+        }
         Ok(Arc::new(config))
+    }
+
+    /// What decides whether a session may be resumed by a connection with `peer` (see
+    /// `resumption`): who it is with, how it is verified, the client certificate, the
+    /// versions (and so everything a configuration is built from, but the key log).
+    fn fingerprint(
+        &self,
+        peer: Peer,
+        system_store: Option<&TrustPaths>,
+        versions: VersionRange,
+    ) -> [u8; 32] {
+        let mut fingerprint = Fingerprint::default();
+        fingerprint.part(format!("{peer:?} {versions:?}").as_bytes());
+        let verify = peer == Peer::Proxy || self.verify;
+        fingerprint.part(&[u8::from(verify)]);
+        if verify {
+            match system_store {
+                Some(paths) => {
+                    fingerprint.part(format!("system store {paths:?}").as_bytes());
+                }
+                None => {
+                    let cas = match (peer, &self.proxy_ca_file) {
+                        (Peer::Proxy, Some(cas)) => cas.iter().collect::<Vec<_>>(),
+                        _ => self.ca_file.iter().chain(&self.ca_dir).flatten().collect(),
+                    };
+                    for ca in cas {
+                        fingerprint.part(ca.as_ref());
+                    }
+                }
+            }
+        }
+        if peer == Peer::Server {
+            fingerprint.part(format!("{:?}", self.pins).as_bytes());
+            for cert in self.identity.iter().flat_map(|identity| &identity.cert) {
+                fingerprint.part(cert.as_ref());
+            }
+        }
+        fingerprint.finish()
     }
 }
 
@@ -196,299 +398,9 @@ fn provider() -> &'static Arc<CryptoProvider> {
     PROVIDER.get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
-/// Where the system trust store is read from: `SSL_CERT_FILE` and `SSL_CERT_DIR` (a list
-/// separated by `:`) when either is set, else the platform's usual places.
-///
-/// [`TrustPaths::from_environment`] reads the environment, and must be called on the
-/// caller's thread (at connect, as the proxy variables are read): a C program may call
-/// `setenv` on its own threads, and reading the environment on a library thread meanwhile is
-/// undefined behaviour in libc.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TrustPaths {
-    file: Option<PathBuf>,
-    dirs: Vec<PathBuf>,
-}
-
-impl TrustPaths {
-    /// `SSL_CERT_FILE` / `SSL_CERT_DIR` as the environment has them now, or the platform's
-    /// places (probed once per process, on the first thread that needs them).
-    pub fn from_environment() -> TrustPaths {
-        let file = std::env::var_os("SSL_CERT_FILE")
-            .filter(|f| !f.is_empty())
-            .map(PathBuf::from);
-        let dirs: Vec<PathBuf> = std::env::var_os("SSL_CERT_DIR")
-            .map(|d| {
-                std::env::split_paths(&d)
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if file.is_some() || !dirs.is_empty() {
-            return TrustPaths { file, dirs };
-        }
-        static PLATFORM: OnceLock<TrustPaths> = OnceLock::new();
-        PLATFORM
-            .get_or_init(|| {
-                // Reads the same two variables (unset, as just seen), then looks for the usual
-                // bundle files and directories.
-                let probed = openssl_probe::probe();
-                TrustPaths {
-                    file: probed.cert_file,
-                    dirs: probed.cert_dir,
-                }
-            })
-            .clone()
-    }
-
-    fn load(&self) -> Result<Arc<RootCertStore>, TlsError> {
-        let mut certs = Vec::new();
-        let mut errors = Vec::new();
-        let mut add = |loaded: rustls_native_certs::CertificateResult| {
-            certs.extend(loaded.certs);
-            errors.extend(loaded.errors.iter().map(|e| e.to_string()));
-        };
-        add(rustls_native_certs::load_certs_from_paths(
-            self.file.as_deref(),
-            None,
-        ));
-        for dir in &self.dirs {
-            add(rustls_native_certs::load_certs_from_paths(None, Some(dir)));
-        }
-        let mut roots = RootCertStore::empty();
-        roots.add_parsable_certificates(certs);
-        if roots.is_empty() {
-            let detail = if errors.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", errors.join("; "))
-            };
-            return Err(TlsError::Setup(format!(
-                "no trusted CA certificate found in the system store{detail}; install \
-                 ca-certificates, set SSL_CERT_FILE, or set a CA file"
-            )));
-        }
-        Ok(Arc::new(roots))
-    }
-}
-
-/// The trust stores loaded so far, by where they were read from. Only successes are kept: a
-/// store that could not be read is tried again at the next connection.
-fn loaded_roots() -> std::sync::MutexGuard<'static, HashMap<TrustPaths, Arc<RootCertStore>>> {
-    static ROOTS: OnceLock<Mutex<HashMap<TrustPaths, Arc<RootCertStore>>>> = OnceLock::new();
-    ROOTS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-}
-
-fn system_roots_loaded(paths: &TrustPaths) -> bool {
-    loaded_roots().contains_key(paths)
-}
-
-/// The system trust store read from `paths`, loaded once.
-fn system_roots(paths: &TrustPaths) -> Result<Arc<RootCertStore>, TlsError> {
-    if let Some(roots) = loaded_roots().get(paths) {
-        return Ok(roots.clone());
-    }
-    // Read without the lock: two first connections may both read it, which is harmless.
-    let roots = paths.load()?;
-    loaded_roots().insert(paths.clone(), roots.clone());
-    Ok(roots)
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, SetupError> {
-    std::fs::read(path).map_err(|e| setup_error(path, crate::error::io_reason(&e)))
-}
-
-fn pem_certificates(path: &Path, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, SetupError> {
-    CertificateDer::pem_slice_iter(pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| setup_error(path, format!("bad PEM: {e}")))
-}
-
-fn load_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
-    let certs = pem_certificates(path, &read(path)?)?;
-    check_trust_anchors(path, certs)
-}
-
-fn load_ca_dir(path: &Path) -> Result<Vec<CertificateDer<'static>>, SetupError> {
-    let entries =
-        std::fs::read_dir(path).map_err(|e| setup_error(path, crate::error::io_reason(&e)))?;
-    let mut certs = Vec::new();
-    for entry in entries.flatten() {
-        let file = entry.path();
-        if !file.is_file() {
-            continue;
-        }
-        // Directories such as /etc/ssl/certs also hold other files: skip what is not PEM.
-        if let Ok(pem) = std::fs::read(&file) {
-            certs.extend(pem_certificates(&file, &pem).unwrap_or_default());
-        }
-    }
-    certs.sort_unstable_by(|a, b| a.as_ref().cmp(b.as_ref()));
-    certs.dedup();
-    check_trust_anchors(path, certs)
-}
-
-/// At least one certificate, and every one usable as a trust anchor.
-fn check_trust_anchors(
-    path: &Path,
-    certs: Vec<CertificateDer<'static>>,
-) -> Result<Vec<CertificateDer<'static>>, SetupError> {
-    if certs.is_empty() {
-        return Err(setup_error(path, "no PEM certificate found"));
-    }
-    let mut roots = RootCertStore::empty();
-    let (_, ignored) = roots.add_parsable_certificates(certs.iter().cloned());
-    if ignored > 0 {
-        return Err(setup_error(
-            path,
-            format!("{ignored} certificate(s) cannot be parsed"),
-        ));
-    }
-    Ok(certs)
-}
-
-fn load_identity(
-    chain_path: &Path,
-    key_path: &Path,
-    password: Option<&[u8]>,
-) -> Result<CertifiedKey, SetupError> {
-    let chain = pem_certificates(chain_path, &read(chain_path)?)?;
-    if chain.is_empty() {
-        return Err(setup_error(chain_path, "no PEM certificate found"));
-    }
-    let key = load_private_key(key_path, password)?;
-    CertifiedKey::from_der(chain, key, provider()).map_err(|e| match e {
-        rustls::Error::InconsistentKeys(_) => {
-            setup_error(key_path, "the key does not belong to the certificate")
-        }
-        e => setup_error(key_path, format!("unusable private key: {e}")),
-    })
-}
-
-const ENCRYPTED_KEY_LABEL: &str = "ENCRYPTED PRIVATE KEY";
-
-fn load_private_key(
-    path: &Path,
-    password: Option<&[u8]>,
-) -> Result<PrivateKeyDer<'static>, SetupError> {
-    let pem = read(path)?;
-    let text = String::from_utf8_lossy(&pem);
-    if text.contains(&format!("-----BEGIN {ENCRYPTED_KEY_LABEL}-----")) {
-        return decrypt_pkcs8(path, &text, password);
-    }
-    if text.contains("Proc-Type: 4,ENCRYPTED") {
-        return Err(setup_error(
-            path,
-            "legacy OpenSSL-encrypted PEM keys are not supported; convert the key with \
-             `openssl pkcs8 -topk8`",
-        ));
-    }
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| match e {
-        rustls::pki_types::pem::Error::NoItemsFound => setup_error(
-            path,
-            "no PEM private key found (PRIVATE KEY, RSA PRIVATE KEY, EC PRIVATE KEY or \
-             ENCRYPTED PRIVATE KEY)",
-        ),
-        e => setup_error(path, format!("bad PEM: {e}")),
-    })
-}
-
-/// An encrypted PKCS#8 key (RFC 5958 §3, PBES2 of RFC 8018), which rustls leaves to us.
-fn decrypt_pkcs8(
-    path: &Path,
-    text: &str,
-    password: Option<&[u8]>,
-) -> Result<PrivateKeyDer<'static>, SetupError> {
-    use pkcs8::der::Decode;
-    let Some(password) = password else {
-        return Err(setup_error(
-            path,
-            "the key is encrypted: a password is needed",
-        ));
-    };
-    // The one PEM block, without whatever else the file holds (a certificate, comments).
-    let begin = format!("-----BEGIN {ENCRYPTED_KEY_LABEL}-----");
-    let end = format!("-----END {ENCRYPTED_KEY_LABEL}-----");
-    let block = text
-        .find(&begin)
-        .and_then(|start| {
-            text[start..]
-                .find(&end)
-                .map(|len| &text[start..start + len + end.len()])
-        })
-        .ok_or_else(|| setup_error(path, "unterminated PEM block"))?;
-    let (label, der) = pkcs8::der::pem::decode_vec(block.as_bytes())
-        .map_err(|e| setup_error(path, format!("bad PEM: {e}")))?;
-    if label != ENCRYPTED_KEY_LABEL {
-        return Err(setup_error(path, format!("unexpected PEM label {label}")));
-    }
-    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)
-        .map_err(|e| setup_error(path, format!("bad encrypted key: {e}")))?;
-    let plain = info.decrypt(password).map_err(|_| {
-        setup_error(
-            path,
-            "cannot decrypt the key: wrong password or unsupported encryption (PBES2 with \
-             PBKDF2 or scrypt and AES is supported)",
-        )
-    })?;
-    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
-}
-
 /// The host as rustls checks it: a DNS name, or an IP address checked against IP SANs.
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>, TlsError> {
     ServerName::try_from(host.to_owned()).map_err(|_| TlsError::InvalidServerName(host.into()))
-}
-
-/// Skips verification of the server's certificate (explicitly asked for); the handshake
-/// signatures are still checked, so the peer must hold the key of the certificate it sent.
-#[derive(Debug)]
-struct NoVerification(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// The TLS failure carried by an I/O error from tokio-rustls, if it is one.
@@ -508,6 +420,22 @@ pub(crate) fn tls_failure(e: &io::Error) -> Option<TlsError> {
             | AlertDescription::UnsupportedCertificate
             | AlertDescription::AccessDenied),
         ) => TlsError::ClientCertificateRejected(format!("alert {alert:?}")),
+        rustls::Error::AlertReceived(AlertDescription::ProtocolVersion) => {
+            TlsError::NoCommonVersion {
+                offered: String::new(),
+                detail: "the server sent alert ProtocolVersion".to_string(),
+            }
+        }
+        rustls::Error::PeerIncompatible(
+            why @ (PeerIncompatible::ServerDoesNotSupportTls12Or13
+            | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+            | PeerIncompatible::SupportedVersionsExtensionRequired
+            | PeerIncompatible::Tls12NotOffered
+            | PeerIncompatible::Tls12NotOfferedOrEnabled),
+        ) => TlsError::NoCommonVersion {
+            offered: String::new(),
+            detail: format!("{why:?}"),
+        },
         rustls::Error::AlertReceived(alert) => TlsError::Alert(format!("alert {alert:?}")),
         e => TlsError::Other(e.to_string()),
     })
@@ -542,6 +470,10 @@ fn certificate_problem(e: &CertificateError) -> CertificateProblem {
         CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
             CertificateProblem::WrongPurpose
         }
+        CertificateError::Other(other) => match other.0.downcast_ref::<PinMismatch>() {
+            Some(mismatch) => CertificateProblem::PinMismatch(mismatch.clone()),
+            None => CertificateProblem::Other(other.to_string()),
+        },
         other => CertificateProblem::Other(other.to_string()),
     }
 }
@@ -569,6 +501,65 @@ mod tests {
         );
         let plain = io::Error::from(io::ErrorKind::ConnectionReset);
         assert_eq!(tls_failure(&plain), None);
+        let version = wrap(rustls::Error::AlertReceived(
+            AlertDescription::ProtocolVersion,
+        ));
+        let offered = VersionRange::new(Some(TlsVersion::Tls13), None).unwrap();
+        assert_eq!(
+            tls_failure(&version).unwrap().offering(offered).to_string(),
+            "TLS handshake failed: no TLS version in common with the server: we offer TLS \
+             1.3 only (the server sent alert ProtocolVersion)"
+        );
+        let mismatch = PinMismatch {
+            presented: "sha256//a".into(),
+            pinned: vec!["sha256//b".into()],
+        };
+        let pinned = wrap(rustls::Error::InvalidCertificate(CertificateError::Other(
+            rustls::OtherError(Arc::new(mismatch)),
+        )));
+        assert_eq!(
+            tls_failure(&pinned).unwrap().to_string(),
+            "TLS certificate verify failed: public key pin mismatch: the server's key is \
+             sha256//a, the pinned key is sha256//b"
+        );
+    }
+
+    #[test]
+    fn settings_that_are_not_files_say_why_alone() {
+        let mut options = TlsOptions::default();
+        let error = options
+            .set_versions(Some(TlsVersion::Tls13), Some(TlsVersion::Tls12))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the minimum TLS version (TLS 1.3) is above the maximum (TLS 1.2)"
+        );
+        assert!(options.set_pinned_public_key(Some("sha256//x")).is_err());
+        assert_eq!(options.versions(), VersionRange::default());
+    }
+
+    /// The session cache is shared by equal settings and by nothing else.
+    #[test]
+    fn equal_trust_configurations_share_a_fingerprint() {
+        let trust = TrustPaths::from_environment();
+        let a = TlsOptions::default();
+        let b = TlsOptions::default();
+        let print =
+            |o: &TlsOptions, peer| o.fingerprint(peer, o.system_store(peer, &trust), o.versions);
+        assert_eq!(print(&a, Peer::Server), print(&b, Peer::Server));
+        assert_ne!(print(&a, Peer::Server), print(&a, Peer::Proxy));
+        let mut unverified = TlsOptions::default();
+        unverified.set_verify(false);
+        assert_ne!(print(&a, Peer::Server), print(&unverified, Peer::Server));
+        let mut pinned = TlsOptions::default();
+        let pin = format!("sha256//{}", "A".repeat(43) + "=");
+        pinned.set_pinned_public_key(Some(&pin)).unwrap();
+        assert_ne!(print(&a, Peer::Server), print(&pinned, Peer::Server));
+        // Pins concern the server only.
+        assert_eq!(print(&a, Peer::Proxy), print(&pinned, Peer::Proxy));
+        let mut modern = TlsOptions::default();
+        modern.set_versions(Some(TlsVersion::Tls13), None).unwrap();
+        assert_ne!(print(&a, Peer::Server), print(&modern, Peer::Server));
     }
 
     #[test]

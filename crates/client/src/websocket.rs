@@ -7,10 +7,8 @@ use crate::error::{Cause, Error, Stage};
 use crate::establish::{establish, handshake_for, open_websocket, Opened, Request};
 use crate::message::{CloseFrame, Message};
 use crate::options::Options;
-use crate::proxy::ProxyEnvironment;
 use crate::session::{Exit, Lifecycle, Session};
 use crate::target::Target;
-use crate::tls::TrustPaths;
 use crate::transport::Transport;
 use crate::wire::{Step, Wire, OUTPUT_HIGH_WATER};
 use futures_core::{FusedStream, Stream};
@@ -66,12 +64,7 @@ pub async fn connect_async_with_headers(
     // Refuse bad headers before connecting.
     handshake_for(&target, headers, &options)
         .map_err(|e| Error::new(&target.endpoint(), Cause::Handshake(e)))?;
-    let request = Request {
-        target,
-        headers: headers.to_vec(),
-        proxy_environment: ProxyEnvironment::capture(),
-        trust: TrustPaths::from_environment(),
-    };
+    let request = Request::capture(target, headers);
     let opened = establish(&request, &options, &mut |_| {}).await?;
     Ok(WebSocket::open(opened, &options))
 }

@@ -1,15 +1,20 @@
 //! The Rust API over wss:// and through proxies, against the tools crate's TLS echo server,
 //! test PKI and scripted proxies, all in-process on 127.0.0.1: the typed causes a caller can
-//! match on (certificate problems, proxy statuses and SOCKS5 replies), not only the message.
+//! match on (certificate problems, pins, TLS versions, proxy statuses, TLS to the proxy,
+//! authentication and SOCKS5 replies), not only the message; HTTPS proxies (TLS in TLS),
+//! Digest authentication and session resumption across clients.
 mod support;
 
 use net_websocket_client::tls::CertificateProblem;
+use net_websocket_client::tls::{PinMismatch, TlsVersion};
 use net_websocket_client::{
     connect, Accepted, Cause, End, Handler, MessageData, MessageKind, Options, Proxy, ProxySetting,
     TlsError,
 };
 use net_websocket_tools::pki::TestPki;
-use net_websocket_tools::proxy::{self, Config, Credentials, Mode, TunnelLog};
+use net_websocket_tools::proxy::{
+    self, Config, Credentials, DigestAlgorithm, HttpAuth, Mode, TunnelLog,
+};
 use net_websocket_tools::{echo, tls};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -99,14 +104,67 @@ impl Fixture {
         mode: Mode,
         credentials: Option<Credentials>,
     ) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+        self.proxy_with(mode, credentials, HttpAuth::Basic, None)
+    }
+
+    /// A proxy asking for credentials as `auth` says, over TLS with `cert` when given.
+    fn proxy_with(
+        &self,
+        mode: Mode,
+        credentials: Option<Credentials>,
+        auth: HttpAuth,
+        cert: Option<(&str, &str)>,
+    ) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let log = lines.clone();
         let record = Arc::new(move |entry: &TunnelLog| log.lock().unwrap().push(entry.to_string()));
-        let config = Config { mode, credentials };
+        let config = Config {
+            mode,
+            credentials,
+            auth,
+        };
+        let acceptor = cert.map(|(cert, key)| {
+            tls::acceptor(&tls::TlsFiles {
+                cert: self.file(cert),
+                key: self.file(key),
+                client_ca: None,
+            })
+            .unwrap()
+        });
         let addr = self.runtime.block_on(async {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
-            tokio::spawn(proxy::serve(listener, config, record));
+            match acceptor {
+                Some(acceptor) => {
+                    tokio::spawn(proxy::serve_tls(listener, acceptor, config, record))
+                }
+                None => tokio::spawn(proxy::serve(listener, config, record)),
+            };
+            addr
+        });
+        (addr, lines)
+    }
+
+    /// A TLS echo server of `server.pem` in the TLS `versions`, reporting each handshake.
+    fn logged_tls_echo(&self, versions: &str) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+        let files = tls::TlsFiles {
+            cert: self.file("server.pem"),
+            key: self.file("server-key.pem"),
+            client_ca: None,
+        };
+        let how = tls::ServerTls {
+            versions: tls::ServerTls::parse_versions(versions).unwrap(),
+            ..tls::ServerTls::default()
+        };
+        let acceptor = tls::acceptor_with(&files, &how).unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let log = lines.clone();
+        let record: echo::HandshakeLog =
+            Arc::new(move |line: &str| log.lock().unwrap().push(line.to_string()));
+        let addr = self.runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(echo::serve_tls_logged(listener, acceptor, record));
             addr
         });
         (addr, lines)
@@ -316,4 +374,167 @@ fn the_async_api_runs_over_wss_through_a_proxy_on_a_current_thread_runtime() {
         *http_log.lock().unwrap(),
         [format!("http localhost:{} ok", tls_echo.port())]
     );
+}
+
+#[test]
+fn https_proxies_carry_tls_inside_tls_and_their_own_failures_are_typed() {
+    let fixture = Fixture::new("https-proxy");
+    let tls_echo = fixture.tls_echo("server.pem", "server-key.pem");
+    let url = format!("wss://localhost:{}/", tls_echo.port());
+    let cert = Some(("server.pem", "server-key.pem"));
+    let (https, log) = fixture.proxy_with(Mode::Http { deny: None }, None, HttpAuth::Basic, cert);
+    let via = |proxy: String| fixture.options(ProxySetting::Url(Proxy::parse(&proxy).unwrap()));
+
+    echo_once(&url, via(format!("https://{https}")));
+    assert_eq!(
+        *log.lock().unwrap(),
+        [format!("http localhost:{} ok", tls_echo.port())]
+    );
+
+    let untrusted = Some(("other-server.pem", "other-server-key.pem"));
+    let (other, _) =
+        fixture.proxy_with(Mode::Http { deny: None }, None, HttpAuth::Basic, untrusted);
+    let (message, tls, proxy) = failure(&url, via(format!("https://{other}")));
+    assert_eq!(
+        tls, None,
+        "the server's TLS is not the one that failed: {message}"
+    );
+    assert_eq!(
+        proxy.as_deref(),
+        Some("Tls(Certificate(UnknownIssuer))"),
+        "{message}"
+    );
+    assert_eq!(
+        message,
+        format!(
+            "wss://localhost:{}: proxy https://{other} could not be used over TLS: TLS \
+             certificate verify failed: certificate signed by unknown authority",
+            tls_echo.port()
+        )
+    );
+    let mut trusting = via(format!("https://{other}"));
+    trusting
+        .tls
+        .set_proxy_ca_file(Some(&fixture.file("other-ca.pem")))
+        .unwrap();
+    echo_once(&url, trusting);
+}
+
+#[test]
+fn digest_authentication_and_schemes_we_cannot_answer() {
+    let fixture = Fixture::new("digest");
+    let tls_echo = fixture.tls_echo("server.pem", "server-key.pem");
+    let url = format!("wss://localhost:{}/", tls_echo.port());
+    let credentials = Credentials {
+        user: "alice".into(),
+        password: "s3cret".into(),
+    };
+    let digest = HttpAuth::Digest {
+        algorithms: vec![DigestAlgorithm::Md5, DigestAlgorithm::Sha256],
+        keep_alive: false,
+    };
+    let (proxy, log) =
+        fixture.proxy_with(Mode::Http { deny: None }, Some(credentials), digest, None);
+    let (ntlm, _) = fixture.proxy_with(Mode::Http { deny: None }, None, HttpAuth::Ntlm, None);
+    let via = |proxy: String| fixture.options(ProxySetting::Url(Proxy::parse(&proxy).unwrap()));
+
+    // SHA-256 although MD5 comes first; the proxy closed after its 407: a new connection.
+    echo_once(&url, via(format!("http://alice:s3cret@{proxy}")));
+    let authority = format!("localhost:{}", tls_echo.port());
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            format!("http {authority} auth-required"),
+            format!("http {authority} ok digest-sha-256")
+        ]
+    );
+    let (message, _, failure_) = failure(&url, via(format!("http://alice:nope@{proxy}")));
+    assert!(
+        failure_.unwrap().contains("Status { code: 407"),
+        "{message}"
+    );
+
+    let (message, _, failure_) = failure(&url, via(format!("http://alice:s3cret@{ntlm}")));
+    assert_eq!(
+        failure_.as_deref(),
+        Some(r#"UnsupportedAuth { offered: ["NTLM", "Negotiate"] }"#),
+        "{message}"
+    );
+}
+
+#[test]
+fn pins_and_versions_fail_with_typed_causes() {
+    let fixture = Fixture::new("pins");
+    let (tls13, _) = fixture.logged_tls_echo("1.3");
+    let (tls12, _) = fixture.logged_tls_echo("1.2");
+    let url = |addr: SocketAddr| format!("wss://localhost:{}/", addr.port());
+    let direct = || fixture.options(ProxySetting::Off);
+    let pin = std::fs::read_to_string(fixture.file("server.pin")).unwrap();
+
+    let mut pinned = direct();
+    pinned.tls.set_pinned_public_key(Some(pin.trim())).unwrap();
+    echo_once(&url(tls13), pinned);
+    let wrong = format!("sha256//{}=", "A".repeat(43));
+    let mut mispinned = direct();
+    mispinned.tls.set_pinned_public_key(Some(&wrong)).unwrap();
+    let (message, tls, _) = failure(&url(tls13), mispinned);
+    assert_eq!(
+        tls,
+        Some(TlsError::Certificate(CertificateProblem::PinMismatch(
+            PinMismatch {
+                presented: pin.trim().to_string(),
+                pinned: vec![wrong.clone()],
+            }
+        ))),
+        "{message}"
+    );
+
+    let mut modern = direct();
+    modern
+        .tls
+        .set_versions(Some(TlsVersion::Tls13), None)
+        .unwrap();
+    echo_once(&url(tls13), modern.clone());
+    let (message, tls, _) = failure(&url(tls12), modern);
+    assert!(
+        matches!(tls, Some(TlsError::NoCommonVersion { ref offered, .. }) if offered == "TLS 1.3 only"),
+        "{message}"
+    );
+    let mut old = direct();
+    old.tls.set_versions(None, Some(TlsVersion::Tls12)).unwrap();
+    echo_once(&url(tls12), old.clone());
+    let (message, tls, _) = failure(&url(tls13), old);
+    assert!(
+        matches!(tls, Some(TlsError::NoCommonVersion { ref offered, .. }) if offered == "TLS 1.2 only"),
+        "{message}"
+    );
+}
+
+/// Two handler-API clients with separately made, equal options: the second resumes the
+/// session of the first (the server's log tells), in TLS 1.3 and in TLS 1.2.
+#[test]
+fn equal_settings_share_sessions_across_clients() {
+    let fixture = Fixture::new("resumption");
+    // A name each: sessions are kept by server name, and a TLS 1.3 ticket, when there is
+    // one, is offered before a TLS 1.2 session.
+    for (versions, host) in [("1.3", "localhost"), ("1.2", "127.0.0.1")] {
+        let (server, log) = fixture.logged_tls_echo(versions);
+        let url = format!("wss://{host}:{}/", server.port());
+        echo_once(&url, fixture.options(ProxySetting::Off));
+        echo_once(&url, fixture.options(ProxySetting::Off));
+        let kinds: Vec<String> = log.lock().unwrap().clone();
+        let version = if versions == "1.3" {
+            "TLSv1_3"
+        } else {
+            "TLSv1_2"
+        };
+        assert_eq!(
+            kinds,
+            [
+                format!("TLS {version} full"),
+                format!("TLS {version} resumed")
+            ],
+            "TLS {versions}"
+        );
+    }
 }

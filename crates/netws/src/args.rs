@@ -5,7 +5,9 @@ use crate::format::BinaryFormat;
 use crate::json_pointer::JsonPointer;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
-use net_websocket_client::{Proxy, Target};
+use net_websocket_client::tcp::check_interface;
+use net_websocket_client::{Proxy, ResolveOverride, Target, TcpKeepalive, TlsVersion};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -72,9 +74,12 @@ fn after_help() -> String {
 
 const ENVIRONMENT: &str = "\
 Environment:
-  http_proxy, https_proxy, all_proxy, no_proxy  the proxy, as curl chooses it (unless --proxy)
-  SSL_CERT_FILE, SSL_CERT_DIR                   the trust store (unless --cacert)
-  NET_WEBSOCKET_LOG=debug                       the connection's steps on stderr (or info, warn)";
+  wss_proxy, https_proxy, ws_proxy, http_proxy,  the proxy, as curl chooses it (unless --proxy)
+  all_proxy, no_proxy
+  SSL_CERT_FILE, SSL_CERT_DIR                    the trust store (unless --cacert)
+  SSLKEYLOGFILE                                  append TLS secrets there (NSS key log, for
+                                                 Wireshark)
+  NET_WEBSOCKET_LOG=debug                        the connection's steps on stderr (or info, warn)";
 
 /// The help is wrapped at a fixed width, so it reads the same on every terminal (and
 /// `tests/help.txt` can pin it).
@@ -188,7 +193,7 @@ pub struct Args {
     )]
     pub reconnect_attempts: u32,
 
-    /// Connect through this proxy (http://, socks5://, socks5h://)
+    /// Connect through this proxy (http://, https://, socks5://, socks5h://)
     #[arg(long, value_name = "URL", value_parser = parse_proxy, help_heading = "Connection")]
     pub proxy: Option<Proxy>,
 
@@ -200,6 +205,32 @@ pub struct Args {
     /// SNI, certificate); a ws+unix:///PATH:/resource URL does the same
     #[arg(long, value_name = "PATH", help_heading = "Connection")]
     pub unix_socket: Option<PathBuf>,
+
+    /// Connect from this source address (IPv4 or IPv6, no port)
+    #[arg(long, value_name = "ADDR", help_heading = "Connection")]
+    pub local_address: Option<IpAddr>,
+
+    /// Connect through this network interface only (SO_BINDTODEVICE)
+    #[arg(long, value_name = "NAME", value_parser = parse_interface, help_heading = "Connection")]
+    pub interface: Option<String>,
+
+    /// ADDR (or ADDR,ADDR...) instead of DNS for HOST:PORT, as curl's (repeatable)
+    #[arg(
+        long,
+        value_name = "HOST:PORT:ADDR",
+        value_parser = parse_resolve,
+        help_heading = "Connection"
+    )]
+    pub resolve: Vec<ResolveOverride>,
+
+    /// TCP keepalive: probe after IDLE s, every INT s, lost after N unanswered
+    #[arg(
+        long,
+        value_name = "IDLE,INT,N",
+        value_parser = parse_tcp_keepalive,
+        help_heading = "Connection"
+    )]
+    pub tcp_keepalive: Option<TcpKeepalive>,
 
     /// Trust the CA certificates in FILE (PEM) instead of the system store
     #[arg(long, value_name = "FILE", help_heading = "TLS")]
@@ -220,6 +251,22 @@ pub struct Args {
     /// The password of an encrypted --key (others can see it in ps)
     #[arg(long, value_name = "PASSWORD", requires = "key", help_heading = "TLS")]
     pub key_password: Option<String>,
+
+    /// Verify an https:// proxy against the CAs in FILE (PEM)
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub proxy_cacert: Option<PathBuf>,
+
+    /// The server's key must match: sha256//BASE64[;sha256//...] or a public-key file
+    #[arg(long = "pinnedpubkey", value_name = "PINS", help_heading = "TLS")]
+    pub pinned_public_key: Option<String>,
+
+    /// The oldest TLS version to use with the server: 1.2 or 1.3
+    #[arg(long, value_name = "VERSION", value_parser = parse_tls_version, help_heading = "TLS")]
+    pub tls_min: Option<TlsVersion>,
+
+    /// The newest TLS version to use with the server: 1.2 or 1.3
+    #[arg(long, value_name = "VERSION", value_parser = parse_tls_version, help_heading = "TLS")]
+    pub tls_max: Option<TlsVersion>,
 
     /// The console even when stdin or stdout is not a terminal (no line editing then)
     #[arg(short, long, conflicts_with = "replay", help_heading = "Console")]
@@ -373,6 +420,38 @@ fn parse_proxy(text: &str) -> Result<Proxy, String> {
     Proxy::parse(text).map_err(|e| e.to_string())
 }
 
+fn parse_interface(text: &str) -> Result<String, String> {
+    check_interface(text)?;
+    Ok(text.to_string())
+}
+
+fn parse_resolve(text: &str) -> Result<ResolveOverride, String> {
+    ResolveOverride::parse(text)
+}
+
+fn parse_tls_version(text: &str) -> Result<TlsVersion, String> {
+    match text.trim() {
+        "1.2" => Ok(TlsVersion::Tls12),
+        "1.3" => Ok(TlsVersion::Tls13),
+        _ => Err(format!("{text:?} is not a TLS version (1.2 or 1.3)")),
+    }
+}
+
+/// `IDLE,INT,N`: seconds (a fraction rounds up, as the kernel counts), seconds and a number of
+/// probes.
+fn parse_tcp_keepalive(text: &str) -> Result<TcpKeepalive, String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    let [idle, interval, count] = parts[..] else {
+        return Err(format!(
+            "{text:?} is not IDLE,INT,N (seconds, seconds, probes)"
+        ));
+    };
+    let count = count
+        .parse()
+        .map_err(|_| format!("{count:?} is not a number of probes"))?;
+    TcpKeepalive::new(parse_seconds(idle)?, parse_seconds(interval)?, count)
+}
+
 /// Seconds, with a fraction if wanted (`0.5`).
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     let seconds: f64 = text
@@ -517,5 +596,43 @@ mod tests {
     fn urls_are_checked_up_front() {
         let error = Args::try_parse_from(["netws", "ftp://example.com/"]).unwrap_err();
         assert_eq!(error.exit_code(), Exit::Usage as i32);
+    }
+
+    #[test]
+    fn network_values_are_checked_up_front() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["netws"];
+            argv.extend_from_slice(extra);
+            argv.push("ws://127.0.0.1:1/");
+            Args::try_parse_from(argv)
+        };
+        let args = parse(&[
+            "--resolve",
+            "a.test:80:127.0.0.1",
+            "--resolve=b.test:443:[::1]",
+            "--tcp-keepalive",
+            "1.5,1,3",
+            "--tls-min",
+            "1.3",
+            "--local-address",
+            "::1",
+            "--interface",
+            "lo",
+        ])
+        .unwrap();
+        assert_eq!(args.resolve.len(), 2);
+        assert_eq!(args.tcp_keepalive.unwrap().idle(), Duration::from_secs(2));
+        assert_eq!(args.tls_min, Some(TlsVersion::Tls13));
+        assert_eq!(args.local_address, Some("::1".parse().unwrap()));
+        for bad in [
+            &["--resolve", "a.test:80"][..],
+            &["--tcp-keepalive", "1,1"],
+            &["--tcp-keepalive", "0,1,1"],
+            &["--tls-max", "1.1"],
+            &["--local-address", "localhost"],
+            &["--interface", "nws-none0"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -46,6 +46,10 @@ pub fn client_options(args: &Args) -> Result<Options, SetupError> {
             true => STREAM_QUEUE_LIMIT,
             false => defaults.send_queue_limit,
         },
+        local_address: args.local_address,
+        interface: args.interface.clone(),
+        resolve: args.resolve.clone(),
+        tcp_keepalive: args.tcp_keepalive,
         ..defaults
     };
     let tls = &mut options.tls;
@@ -57,6 +61,11 @@ pub fn client_options(args: &Args) -> Result<Options, SetupError> {
         tls.set_client_certificate(cert, key, password)?;
     }
     tls.set_verify(!args.insecure);
+    if let Some(ca) = &args.proxy_cacert {
+        tls.set_proxy_ca_file(Some(ca))?;
+    }
+    tls.set_pinned_public_key(args.pinned_public_key.as_deref())?;
+    tls.set_versions(args.tls_min, args.tls_max)?;
     Ok(options)
 }
 
@@ -109,6 +118,30 @@ mod tests {
         assert_eq!(o.reconnect.map(|r| r.max_attempts), Some(3));
         assert_eq!(o.connect_timeout, Duration::from_millis(500));
         assert_eq!(o.subprotocols, ["a", "b"]);
+    }
+
+    #[test]
+    fn network_and_tls_flags_reach_the_options() {
+        let o = options(&[
+            "--local-address",
+            "127.0.0.2",
+            "--resolve",
+            "a.test:80:127.0.0.1",
+            "--tcp-keepalive",
+            "10,5,3",
+            "--tls-max",
+            "1.2",
+        ]);
+        assert_eq!(o.local_address, Some("127.0.0.2".parse().unwrap()));
+        assert_eq!(o.resolve[0].host(), "a.test");
+        assert_eq!(o.tcp_keepalive.unwrap().count(), 3);
+        assert_eq!(o.tls.versions().to_string(), "TLS 1.2 only");
+        let args =
+            Args::try_parse_from(["netws", "--tls-min", "1.3", "--tls-max", "1.2", "wss://x/"]);
+        let error = client_options(&args.unwrap()).unwrap_err();
+        assert!(error.to_string().contains("above the maximum"), "{error}");
+        let args = Args::try_parse_from(["netws", "--pinnedpubkey", "sha256//AAAA", "wss://x/"]);
+        assert!(client_options(&args.unwrap()).is_err());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What a transcript must never hold: credentials. A header field or a query parameter whose
 //! name says it carries one keeps its name and loses its value; the URL is written without
-//! userinfo (the client refuses it anyway) and the proxy is not written at all.
+//! userinfo (whose credentials go in an Authorization header, redacted as such) and the proxy
+//! is not written at all.
 use net_websocket_client::Target;
 
 /// What a secret value is replaced with.

@@ -80,9 +80,10 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return fail(Exit::Usage, e),
     };
     if args.verbose {
+        // Not the URL as given: its user:password must not be shown.
         eprintln!(
             "* connecting to {}{}",
-            url.text,
+            crate::redact::url(&url.target),
             route(&url.target, &options)
         );
     }

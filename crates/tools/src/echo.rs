@@ -36,6 +36,8 @@
 //!   (`none` without one), then echoes;
 //! - `/headers`: sends one text message, the request's header lines as received (`Name: value`
 //!   joined with `\n`, request line left out), then echoes;
+//! - `/peer`: sends one text message, the client's address and port as the server sees them
+//!   (`127.0.0.2:41234`; `unknown` on a Unix domain socket), then echoes;
 //! - `/stream`: echoes each message in pieces as they arrive, each piece a fragment of the
 //!   echo (type kept, compressed as one stream when deflate was negotiated), so a message of
 //!   any size passes in constant memory;
@@ -67,11 +69,16 @@
 //! Every connection, whatever its path, ends with a shutdown of the stream (over TLS that
 //! sends close_notify), so `/drop` looks the same to a client over TCP and over TLS: a clean
 //! end of the byte stream with no close frame.
+//!
+//! Over TLS, [`serve_tls_logged`] reports each handshake (`TLS TLSv1_3 resumed`, `TLS
+//! TLSv1_2 full`), so a test can tell that a client resumed its session.
 use net_websocket_protocol::handshake::{
     accept_request, reject_response, ServerAccepted, MAX_HEAD_SIZE,
 };
 use net_websocket_protocol::{Config, Event, MessageKind, Protocol, Role, Utf8Text};
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UnixListener};
@@ -96,21 +103,37 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
 
 /// Accepts plain TCP connections forever, one task each.
 pub async fn serve(listener: TcpListener) {
-    accept_forever(listener, |stream| async move {
-        let _ = serve_connection(stream).await;
+    accept_forever(listener, |stream, peer| async move {
+        let _ = serve_connection_from(stream, Some(peer)).await;
     })
     .await
 }
 
+/// Where [`serve_tls_logged`] reports each TLS handshake.
+pub type HandshakeLog = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Accepts TLS connections forever, one task each; the TLS handshake runs in that task, so a
 /// client that stalls or fails it (say, without a required client certificate) delays nobody.
 pub async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor) {
-    accept_forever(listener, move |stream| {
-        let acceptor = acceptor.clone();
+    serve_tls_logged(listener, acceptor, Arc::new(|_: &str| {})).await
+}
+
+/// [`serve_tls`], reporting each handshake to `log`: `TLS <version> full` or `TLS <version>
+/// resumed`.
+pub async fn serve_tls_logged(listener: TcpListener, acceptor: TlsAcceptor, log: HandshakeLog) {
+    accept_forever(listener, move |stream, peer| {
+        let (acceptor, log) = (acceptor.clone(), log.clone());
         async move {
             match acceptor.accept(stream).await {
                 Ok(tls) => {
-                    let _ = serve_connection(tls).await;
+                    let (_, session) = tls.get_ref();
+                    let kind = match session.handshake_kind() {
+                        Some(rustls::HandshakeKind::Resumed) => "resumed",
+                        _ => "full",
+                    };
+                    let version = session.protocol_version().map(|v| format!("{v:?}"));
+                    log(&format!("TLS {} {kind}", version.unwrap_or_default()));
+                    let _ = serve_connection_from(tls, Some(peer)).await;
                 }
                 // On stderr so a failing TLS test shows the server's side of it.
                 Err(e) => eprintln!("ws-echo-server: TLS handshake failed: {e}"),
@@ -146,20 +169,28 @@ pub async fn serve_unix(listener: UnixListener, acceptor: Option<TlsAcceptor>) {
 /// Spawns `start` for every accepted connection, with Nagle off: tests trade small frames.
 async fn accept_forever<F, Task>(listener: TcpListener, mut start: F)
 where
-    F: FnMut(TcpStream) -> Task,
+    F: FnMut(TcpStream, SocketAddr) -> Task,
     Task: Future<Output = ()> + Send + 'static,
 {
     loop {
-        if let Ok((stream, _)) = listener.accept().await {
+        if let Ok((stream, peer)) = listener.accept().await {
             let _ = stream.set_nodelay(true);
-            tokio::spawn(start(stream));
+            tokio::spawn(start(stream, peer));
         }
     }
 }
 
 /// Serves one connection (handshake, test path, echo), then shuts the stream down.
-pub async fn serve_connection<S: Stream>(mut stream: S) -> std::io::Result<()> {
-    let served = handle(&mut stream).await;
+pub async fn serve_connection<S: Stream>(stream: S) -> std::io::Result<()> {
+    serve_connection_from(stream, None).await
+}
+
+/// [`serve_connection`] for a client at `peer` (what `/peer` reports).
+pub async fn serve_connection_from<S: Stream>(
+    mut stream: S,
+    peer: Option<SocketAddr>,
+) -> std::io::Result<()> {
+    let served = handle(&mut stream, peer).await;
     let shut = stream.shutdown().await;
     served.and(shut)
 }
@@ -169,7 +200,7 @@ fn no_entropy() -> net_websocket_protocol::Entropy {
     Box::new(|buf: &mut [u8]| buf.fill(0))
 }
 
-async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
+async fn handle<S: Stream>(stream: &mut S, peer: Option<SocketAddr>) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     let accepted = loop {
         if stream.read_buf(&mut buf).await? == 0 {
@@ -210,6 +241,9 @@ async fn handle<S: Stream>(stream: &mut S) -> std::io::Result<()> {
         }
         Script::Headers => {
             let _ = connection.send_text(&header_lines(&buf[..accepted.consumed]));
+        }
+        Script::Peer => {
+            let _ = connection.send_text(&peer.map_or("unknown".into(), |p| p.to_string()));
         }
         Script::Messages(n) => {
             for i in 0..n {

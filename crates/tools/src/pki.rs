@@ -1,6 +1,8 @@
 //! The test PKI for the TLS tests, generated with rcgen (ring) and written as PEM files:
 //! - `ca.pem`, `ca-key.pem`: the self-signed CA "net_websocket test CA";
-//! - `other-ca.pem`: a second CA that signs nothing (an "unknown authority" with a CA set);
+//! - `other-ca.pem`: a second CA (an "unknown authority" with a CA set), whose only leaf is
+//!   `other-server.pem`, `other-server-key.pem`: the names of `server.pem` (for a proxy whose
+//!   certificate a client must refuse);
 //! - `server.pem`, `server-key.pem`: signed by the CA for DNS `localhost`, IP `127.0.0.1` and
 //!   IP `::1`, valid from a day ago for a year, serverAuth;
 //! - `wrong-name.pem`, `wrong-name-key.pem`: the same for DNS `other.example` only;
@@ -9,11 +11,19 @@
 //! - `client-key-sec1.pem`: that key as SEC1 (`EC PRIVATE KEY`, with the curve named);
 //! - `client-key-encrypted.pem`: that key as encrypted PKCS#8 (PBES2, PBKDF2-HMAC-SHA256,
 //!   AES-256-CBC, as `openssl pkcs8 -topk8` makes it), password [`ENCRYPTED_KEY_PASSWORD`];
-//! - `ca-dir/test-ca.pem`: a copy of `ca.pem`, for a CA-directory setting.
+//! - `ca-dir/test-ca.pem`: a copy of `ca.pem`, for a CA-directory setting;
+//! - `self-signed.pem`, `self-signed-key.pem`: a self-signed certificate for the names of
+//!   `server.pem` (a device that can only be pinned);
+//! - `server-pubkey.pem`: the public key of `server.pem` (PEM `PUBLIC KEY`), and
+//!   `server.pin`, `self-signed.pin`: the pins of the two servers' keys, `sha256//BASE64` of
+//!   their SubjectPublicKeyInfo (curl's CURLOPT_PINNEDPUBLICKEY form), each on one line.
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, PKCS_ECDSA_P256_SHA256,
 };
+use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -141,6 +151,27 @@ fn leaf(
     Ok((cert.pem(), key))
 }
 
+/// A self-signed server certificate for `names`, as (certificate PEM, its key pair).
+fn self_signed(names: &[&str]) -> Result<(String, KeyPair), PkiError> {
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    let mut params = CertificateParams::new(names)?;
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "net_websocket self-signed device");
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    Validity::Current.apply(&mut params);
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+    let cert = params.self_signed(&key)?;
+    Ok((cert.pem(), key))
+}
+
+/// `sha256//BASE64` of the key's SubjectPublicKeyInfo, and a newline.
+fn pin(key: &KeyPair) -> String {
+    let hash = Sha256::digest(key.subject_public_key_info());
+    format!("sha256//{}\n", BASE64.encode(hash))
+}
+
 impl TestPki {
     /// Generates a fresh PKI: new keys and certificates on every call.
     pub fn generate() -> Result<Self, PkiError> {
@@ -169,11 +200,21 @@ impl TestPki {
             Validity::Expired,
         )?;
         let (client, client_key) = leaf(&ca, "ws-test-client", &[], ClientAuth, Validity::Current)?;
+        let (other_server, other_server_key) = leaf(
+            &other_ca,
+            "localhost",
+            &SERVER_NAMES,
+            ServerAuth,
+            Validity::Current,
+        )?;
+        let (device, device_key) = self_signed(&SERVER_NAMES)?;
         let client_key_der = client_key.serialized_der();
         let files = vec![
             ("ca.pem", ca.pem()),
             ("ca-key.pem", ca.key().serialize_pem()),
             ("other-ca.pem", other_ca.pem()),
+            ("other-server.pem", other_server),
+            ("other-server-key.pem", other_server_key.serialize_pem()),
             ("server.pem", server),
             ("server-key.pem", server_key.serialize_pem()),
             ("wrong-name.pem", wrong_name),
@@ -188,6 +229,11 @@ impl TestPki {
                 client_key::encrypted_pem(client_key_der)?,
             ),
             ("ca-dir/test-ca.pem", ca.pem()),
+            ("self-signed.pem", device),
+            ("self-signed-key.pem", device_key.serialize_pem()),
+            ("server-pubkey.pem", server_key.public_key_pem()),
+            ("server.pin", pin(&server_key)),
+            ("self-signed.pin", pin(&device_key)),
         ];
         Ok(TestPki { files })
     }

@@ -1,5 +1,6 @@
-//! TLS for the test servers: a rustls server configuration (ring provider, TLS 1.2 and 1.3)
-//! from PEM files, optionally requiring a client certificate.
+//! TLS for the test servers: a rustls server configuration (ring provider, TLS 1.2 and 1.3,
+//! or one of them) from PEM files, optionally requiring a client certificate, with session
+//! resumption (tickets for TLS 1.3, session IDs for TLS 1.2) or without.
 use rustls::server::{VerifierBuilderError, WebPkiClientVerifier};
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::pem::{self, PemObject};
@@ -59,8 +60,49 @@ impl fmt::Display for TlsSetupError {
 
 impl std::error::Error for TlsSetupError {}
 
-/// The server configuration for `files`.
+/// How a test server speaks TLS beyond its files.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    /// The versions it accepts (TLS 1.3 and 1.2 by default).
+    pub versions: Vec<&'static rustls::SupportedProtocolVersion>,
+    /// Whether clients may resume sessions (on by default, as rustls has it).
+    pub resumption: bool,
+}
+
+impl Default for ServerTls {
+    fn default() -> Self {
+        ServerTls {
+            versions: vec![&rustls::version::TLS13, &rustls::version::TLS12],
+            resumption: true,
+        }
+    }
+}
+
+impl ServerTls {
+    /// `1.2`, `1.3` or `1.2,1.3`: the versions of `--tls-versions`.
+    pub fn parse_versions(
+        list: &str,
+    ) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, String> {
+        list.split(',')
+            .map(|v| match v.trim() {
+                "1.2" => Ok(&rustls::version::TLS12),
+                "1.3" => Ok(&rustls::version::TLS13),
+                other => Err(format!("unknown TLS version {other:?} (1.2 or 1.3)")),
+            })
+            .collect()
+    }
+}
+
+/// The server configuration for `files`, with both versions and resumption.
 pub fn server_config(files: &TlsFiles) -> Result<ServerConfig, TlsSetupError> {
+    server_config_with(files, &ServerTls::default())
+}
+
+/// The server configuration for `files`, as `how` says.
+pub fn server_config_with(
+    files: &TlsFiles,
+    how: &ServerTls,
+) -> Result<ServerConfig, TlsSetupError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let certs = certificates(&files.cert)?;
     let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|error| match error {
@@ -79,19 +121,29 @@ pub fn server_config(files: &TlsFiles) -> Result<ServerConfig, TlsSetupError> {
                 .map_err(TlsSetupError::ClientVerifier)?
         }
     };
-    ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&how.versions)
         .and_then(|builder| {
             builder
                 .with_client_cert_verifier(client_verifier)
                 .with_single_cert(certs, key)
         })
-        .map_err(TlsSetupError::Rustls)
+        .map_err(TlsSetupError::Rustls)?;
+    if !how.resumption {
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
+    Ok(config)
 }
 
 /// A tokio acceptor for `files` (see [`server_config`]).
 pub fn acceptor(files: &TlsFiles) -> Result<TlsAcceptor, TlsSetupError> {
-    Ok(TlsAcceptor::from(Arc::new(server_config(files)?)))
+    acceptor_with(files, &ServerTls::default())
+}
+
+/// A tokio acceptor for `files`, as `how` says.
+pub fn acceptor_with(files: &TlsFiles, how: &ServerTls) -> Result<TlsAcceptor, TlsSetupError> {
+    Ok(TlsAcceptor::from(Arc::new(server_config_with(files, how)?)))
 }
 
 /// Every certificate in a PEM file; none is an error.

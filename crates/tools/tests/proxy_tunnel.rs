@@ -1,6 +1,6 @@
 //! Tunnels through both proxy modes, in-process, to a plain TCP echo listener: the exact
 //! bytes each proxy answers, the bytes that come back through the tunnel, and the log line.
-use net_websocket_tools::proxy::{self, Config, Credentials, Mode, Status, TunnelLog};
+use net_websocket_tools::proxy::{self, Config, Credentials, HttpAuth, Mode, Status, TunnelLog};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +47,15 @@ impl Proxy {
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        tokio::spawn(proxy::serve(listener, Config { mode, credentials }, log));
+        tokio::spawn(proxy::serve(
+            listener,
+            Config {
+                mode,
+                credentials,
+                auth: HttpAuth::Basic,
+            },
+            log,
+        ));
         Proxy { addr, lines }
     }
 

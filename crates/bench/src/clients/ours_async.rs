@@ -3,11 +3,11 @@
 //! connect (TCP, TLS trusting the test CA for wss://).
 use super::{current_thread_runtime, streams, within, Target, ThroughputRun};
 use super::{CONNECT_TIMEOUT, RUN_TIMEOUT};
-use crate::measure::{Meter, Throughput};
+use crate::measure::{HandshakeRate, Meter, Throughput};
 use crate::payload::Payload;
 use futures_util::{SinkExt, StreamExt};
 use net_websocket_client::{connect_async, Message, Options, ProxySetting, WebSocket};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// A message carrying a copy of message `i`.
 fn message(payload: &Payload, i: u64) -> Message {
@@ -32,10 +32,11 @@ fn check_echo(message: Message, payload: &Payload) -> Result<bool, String> {
     Ok(true)
 }
 
-async fn open(target: &Target, payload: &Payload) -> Result<WebSocket, String> {
+/// The options of every connection to `target`: no proxy, the test CA for wss://.
+fn options(target: &Target, payload_size: usize) -> Result<Options, String> {
     let mut options = Options {
         proxy: ProxySetting::Off,
-        max_message_size: payload.size.max(64 << 20),
+        max_message_size: payload_size.max(64 << 20),
         ..Options::default()
     };
     if let Some(ca_file) = &target.ca_file {
@@ -44,12 +45,57 @@ async fn open(target: &Target, payload: &Payload) -> Result<WebSocket, String> {
             .set_ca_file(Some(ca_file))
             .map_err(|e| e.to_string())?;
     }
+    Ok(options)
+}
+
+async fn connect(target: &Target, options: Options) -> Result<WebSocket, String> {
     let connect = async {
         connect_async(&target.url(), options)
             .await
             .map_err(|e| e.to_string())
     };
     within(CONNECT_TIMEOUT, "connect", connect).await
+}
+
+async fn open(target: &Target, payload: &Payload) -> Result<WebSocket, String> {
+    connect(target, options(target, payload.size)?).await
+}
+
+/// Opens a connection (timed: TCP, TLS and the WebSocket handshake), then closes it (not
+/// timed); how long the opening took.
+async fn open_and_close(target: &Target, options: &Options) -> Result<Duration, String> {
+    let started = Instant::now();
+    let mut ws = connect(target, options.clone()).await?;
+    let opened = started.elapsed();
+    let _ = ws.close().await;
+    let drain = async {
+        while ws.next().await.is_some() {}
+        Ok(())
+    };
+    within(RUN_TIMEOUT, "close", drain).await?;
+    Ok(opened)
+}
+
+/// `count` connections to `target` one after another, each opened and closed before the
+/// next, after one unmeasured connection (which fills the session cache when the server
+/// resumes sessions). Every connection has the same options: one trust configuration, so
+/// one session cache.
+pub fn handshakes(target: &Target, count: u64) -> Result<HandshakeRate, String> {
+    current_thread_runtime()?.block_on(async {
+        let options = options(target, 0)?;
+        open_and_close(target, &options).await?;
+        let mut connecting = Duration::ZERO;
+        let meter = Meter::start(target.server_pid)?;
+        for _ in 0..count {
+            connecting += open_and_close(target, &options).await?;
+        }
+        let usage = meter.stop(Instant::now())?;
+        Ok(HandshakeRate {
+            count,
+            connecting,
+            usage,
+        })
+    })
 }
 
 pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {

@@ -265,8 +265,8 @@ static void test_environment(void)
 
 static void test_set_proxy_errors(void)
 {
-    static const char *const bad[] = {"https://127.0.0.1:3128", "socks4://127.0.0.1:1080",
-                                      "ftp://x", "http://", "http://host:99999", "http://h:0"};
+    static const char *const bad[] = {"socks4://127.0.0.1:1080", "ftp://x", "http://",
+                                      "http://host:99999", "http://h:0", "https://h:0"};
     struct WebSocket fake, *c = rec_client();
     size_t i;
     for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -275,6 +275,7 @@ static void test_set_proxy_errors(void)
         CHECK_CONTAINS(WebSocketEx_GetLastErrorMessage(), "invalid proxy URL");
     }
     CHECK_EQ(WebSocketEx_SetProxy(c, "socks5h://u:p@[::1]:9050"), WEBSOCKET_OK);
+    CHECK_EQ(WebSocketEx_SetProxy(c, "https://u:p@proxy.example"), WEBSOCKET_OK);
     CHECK_EQ(strcmp(WebSocketEx_GetLastErrorMessage(), ""), 0);
     memset(&fake, 0, sizeof fake);
     CHECK_EQ(WebSocketEx_SetProxy(NULL, NULL), WEBSOCKET_CLIENT_NULL);

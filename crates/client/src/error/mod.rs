@@ -4,7 +4,7 @@ use crate::target::UrlError;
 use net_websocket_protocol::{HandshakeError, ProtocolError, SendError};
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -47,6 +47,27 @@ pub enum Cause {
     Connect {
         /// Every address tried, with its error.
         attempts: Vec<(SocketAddr, io::Error)>,
+    },
+    /// Every address of the host is of the other family than the local address.
+    NoAddressInFamily {
+        /// The local address set.
+        local: IpAddr,
+        /// The addresses left out.
+        skipped: Vec<SocketAddr>,
+    },
+    /// The local address could not be bound (not an address of this machine, say).
+    Bind {
+        /// The local address set.
+        local: IpAddr,
+        /// The system's reason.
+        source: io::Error,
+    },
+    /// Binding to the network interface failed (SO_BINDTODEVICE).
+    Interface {
+        /// The interface's name.
+        name: String,
+        /// The system's reason (without CAP_NET_RAW: permission denied).
+        source: io::Error,
     },
     /// The Unix domain socket could not be connected to.
     UnixConnect {
@@ -172,7 +193,10 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.cause {
-            Cause::Dns { source, .. } | Cause::Io { source, .. } => Some(source),
+            Cause::Dns { source, .. }
+            | Cause::Io { source, .. }
+            | Cause::Bind { source, .. }
+            | Cause::Interface { source, .. } => Some(source),
             Cause::Proxy { error, .. } => Some(error),
             Cause::Tls(e) => Some(e),
             Cause::Handshake(e) => Some(e),
@@ -196,6 +220,31 @@ impl fmt::Display for Cause {
                 for (i, (addr, e)) in attempts.iter().enumerate() {
                     let separator = if i == 0 { "" } else { "; " };
                     write!(f, "{separator}{addr}: {}", io_reason(e))?;
+                }
+                Ok(())
+            }
+            Cause::NoAddressInFamily { local, skipped } => {
+                let family = if local.is_ipv4() { "IPv4" } else { "IPv6" };
+                let skipped: Vec<String> = skipped.iter().map(SocketAddr::to_string).collect();
+                write!(
+                    f,
+                    "no {family} address to connect to from local address {local} (skipped {})",
+                    skipped.join(", ")
+                )
+            }
+            Cause::Bind { local, source } => write!(
+                f,
+                "binding to local address {local} failed: {}",
+                io_reason(source)
+            ),
+            Cause::Interface { name, source } => {
+                write!(
+                    f,
+                    "binding to interface {name} failed: {}",
+                    io_reason(source)
+                )?;
+                if source.kind() == io::ErrorKind::PermissionDenied {
+                    f.write_str(" (it needs the CAP_NET_RAW capability)")?;
                 }
                 Ok(())
             }

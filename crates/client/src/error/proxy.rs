@@ -1,5 +1,5 @@
 //! Why a proxy could not be used: its URL, reaching it, its answers.
-use super::{io_reason, Cause};
+use super::{io_reason, Cause, TlsError};
 use std::fmt;
 use std::io;
 
@@ -37,6 +37,15 @@ pub enum ProxyError {
         /// Whether we sent Proxy-Authorization (for 407: refused, or missing).
         sent_credentials: bool,
     },
+    /// HTTP: the proxy answered 407 with only challenges we cannot answer (NTLM, Negotiate,
+    /// Digest with another algorithm); each as offered.
+    UnsupportedAuth {
+        /// Every challenge's scheme (a Digest one with what we lack, e.g.
+        /// `Digest (algorithm SHA-512-256)`).
+        offered: Vec<String>,
+    },
+    /// `https://`: TLS to the proxy failed (its certificate, its alerts, our settings).
+    Tls(TlsError),
     /// SOCKS5: the proxy accepts none of the authentication methods we offered.
     NoAcceptableAuth {
         /// Whether we offered username/password besides "no authentication".
@@ -74,6 +83,13 @@ impl fmt::Display for ProxyError {
                 })
             }
             ProxyError::Status { code, reason, .. } => write!(f, "answered {code} {reason}"),
+            ProxyError::UnsupportedAuth { offered } => write!(
+                f,
+                "asks for authentication we cannot give: it offers {}; we answer Basic and \
+                 Digest (MD5, SHA-256)",
+                offered.join(", ")
+            ),
+            ProxyError::Tls(e) => write!(f, "could not be used over TLS: {e}"),
             ProxyError::NoAcceptableAuth {
                 offered_credentials,
             } => f.write_str(if *offered_credentials {
@@ -97,6 +113,7 @@ impl std::error::Error for ProxyError {
         match self {
             ProxyError::Io(e) => Some(e),
             ProxyError::InvalidUrl(e) => Some(e),
+            ProxyError::Tls(e) => Some(e),
             _ => None,
         }
     }

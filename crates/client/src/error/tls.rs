@@ -1,4 +1,5 @@
 //! Why TLS failed, in the terms a person can act on.
+use crate::tls::{PinMismatch, VersionRange};
 use std::fmt;
 
 /// Why TLS failed, in the terms a person can act on.
@@ -13,6 +14,13 @@ pub enum TlsError {
     ClientCertificateRejected(String),
     /// The server ended the handshake with this alert.
     Alert(String),
+    /// The server and we have no TLS version in common.
+    NoCommonVersion {
+        /// The versions we offered, e.g. `TLS 1.3 only` (empty when not known).
+        offered: String,
+        /// How it showed: the server's alert, or what rustls saw in its answer.
+        detail: String,
+    },
     /// The URL's host cannot be checked against a certificate.
     InvalidServerName(String),
     /// The trust store or settings could not be used.
@@ -50,8 +58,23 @@ pub enum CertificateProblem {
     BadSignature,
     /// Not issued for TLS server authentication.
     WrongPurpose,
+    /// Its public key is not one of the pinned keys.
+    PinMismatch(PinMismatch),
     /// Another problem, as rustls describes it.
     Other(String),
+}
+
+impl TlsError {
+    /// The error, saying which versions we offered when it is about versions.
+    pub(crate) fn offering(self, versions: VersionRange) -> TlsError {
+        match self {
+            TlsError::NoCommonVersion { detail, .. } => TlsError::NoCommonVersion {
+                offered: versions.to_string(),
+                detail,
+            },
+            other => other,
+        }
+    }
 }
 
 impl fmt::Display for TlsError {
@@ -66,6 +89,13 @@ impl fmt::Display for TlsError {
                 "TLS handshake failed: the server rejected our client certificate ({alert})"
             ),
             TlsError::Alert(alert) => write!(f, "TLS handshake failed: the server sent {alert}"),
+            TlsError::NoCommonVersion { offered, detail } => {
+                f.write_str("TLS handshake failed: no TLS version in common with the server")?;
+                if !offered.is_empty() {
+                    write!(f, ": we offer {offered}")?;
+                }
+                write!(f, " ({detail})")
+            }
             TlsError::InvalidServerName(host) => {
                 write!(f, "TLS: {host:?} is not a valid server name")
             }
@@ -105,6 +135,7 @@ impl fmt::Display for CertificateProblem {
             CertificateProblem::WrongPurpose => {
                 f.write_str("certificate is not for TLS server authentication")
             }
+            CertificateProblem::PinMismatch(mismatch) => mismatch.fmt(f),
             CertificateProblem::Other(why) => f.write_str(why),
         }
     }

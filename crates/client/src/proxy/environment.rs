@@ -11,7 +11,11 @@ pub struct ProxyEnvironment {
     vars: Vec<(&'static str, String)>,
 }
 
-const VARIABLES: [&str; 9] = [
+const VARIABLES: [&str; 13] = [
+    "ws_proxy",
+    "WS_PROXY",
+    "wss_proxy",
+    "WSS_PROXY",
     "http_proxy",
     "HTTP_PROXY",
     "https_proxy",
@@ -49,9 +53,10 @@ impl ProxyEnvironment {
 
 /// The proxy `target` goes through, if any.
 ///
-/// With [`ProxySetting::Environment`]: `https_proxy` for wss://, `http_proxy` for ws://, then
-/// `all_proxy`, each lower case first, then upper case; `no_proxy` (then `NO_PROXY`) lists
-/// the hosts reached directly. `HTTP_PROXY` is ignored in a CGI program (when
+/// With [`ProxySetting::Environment`]: `wss_proxy` then `https_proxy` for wss://, `ws_proxy`
+/// then `http_proxy` for ws:// (curl 8 and python-websockets read the WebSocket names
+/// first), then `all_proxy`, each lower case first, then upper case; `no_proxy` (then
+/// `NO_PROXY`) lists the hosts reached directly. `HTTP_PROXY` is ignored in a CGI program (when
 /// `REQUEST_METHOD` is set), where a client's `Proxy:` header could set it ("httpoxy").
 /// An explicit [`ProxySetting::Url`] ignores the environment, `no_proxy` included.
 pub fn select(
@@ -66,9 +71,29 @@ pub fn select(
         ProxySetting::Environment => {
             let cgi = read("REQUEST_METHOD").is_some();
             let names: &[&str] = match (target.secure, cgi) {
-                (true, _) => &["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"],
-                (false, false) => &["http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"],
-                (false, true) => &["http_proxy", "all_proxy", "ALL_PROXY"],
+                (true, _) => &[
+                    "wss_proxy",
+                    "WSS_PROXY",
+                    "https_proxy",
+                    "HTTPS_PROXY",
+                    "all_proxy",
+                    "ALL_PROXY",
+                ],
+                (false, false) => &[
+                    "ws_proxy",
+                    "WS_PROXY",
+                    "http_proxy",
+                    "HTTP_PROXY",
+                    "all_proxy",
+                    "ALL_PROXY",
+                ],
+                (false, true) => &[
+                    "ws_proxy",
+                    "WS_PROXY",
+                    "http_proxy",
+                    "all_proxy",
+                    "ALL_PROXY",
+                ],
             };
             let Some((name, value)) = names.iter().find_map(|n| read(n).map(|v| (*n, v))) else {
                 return Ok(None);
@@ -130,6 +155,41 @@ mod tests {
         );
         assert_eq!(choose("ws://h/", &[("https_proxy", "http://s:1")]), None);
         assert_eq!(choose("ws://h/", &[("http_proxy", "  ")]), None);
+    }
+
+    #[test]
+    fn websocket_names_come_first() {
+        let vars = [
+            ("wss_proxy", "https://wss:1"),
+            ("WSS_PROXY", "http://upper-wss:2"),
+            ("https_proxy", "http://secure:3"),
+            ("ws_proxy", "socks5://ws:4"),
+            ("http_proxy", "http://plain:5"),
+        ];
+        assert_eq!(choose("wss://h/", &vars).as_deref(), Some("https://wss:1"));
+        assert_eq!(
+            choose("wss://h/", &vars[1..]).as_deref(),
+            Some("http://upper-wss:2")
+        );
+        assert_eq!(
+            choose("wss://h/", &vars[2..]).as_deref(),
+            Some("http://secure:3")
+        );
+        assert_eq!(choose("ws://h/", &vars).as_deref(), Some("socks5://ws:4"));
+        assert_eq!(
+            choose("ws://h/", &vars[4..]).as_deref(),
+            Some("http://plain:5")
+        );
+        assert_eq!(
+            choose(
+                "ws://h/",
+                &[("WS_PROXY", "http://u:6"), ("REQUEST_METHOD", "GET")]
+            )
+            .as_deref(),
+            Some("http://u:6")
+        );
+        // no_proxy applies to them too.
+        assert_eq!(choose("wss://h/", &[vars[0], ("no_proxy", "h")]), None);
     }
 
     #[test]

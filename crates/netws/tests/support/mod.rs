@@ -3,7 +3,7 @@
 //! built binary with a clean environment.
 use net_websocket_protocol::handshake::accept_request;
 use net_websocket_tools::pki::TestPki;
-use net_websocket_tools::proxy::{self, Config, Mode, TunnelLog};
+use net_websocket_tools::proxy::{self, Config, HttpAuth, Mode, TunnelLog};
 use net_websocket_tools::{echo, tls};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -102,6 +102,7 @@ impl Servers {
         let config = Config {
             mode,
             credentials: None,
+            auth: HttpAuth::Basic,
         };
         self.runtime.spawn(proxy::serve(listener, config, record));
         (addr, lines)

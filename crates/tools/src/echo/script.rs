@@ -35,6 +35,8 @@ pub(super) enum Script<'a> {
     Stream,
     BadExtension,
     Headers,
+    /// Send the client's address as the server sees it.
+    Peer,
     Subprotocol(Subprotocol<'a>),
     /// Send a generated message and its report, then echo.
     Generate(Generated),
@@ -104,6 +106,7 @@ pub(super) fn script(resource: &str) -> Script<'_> {
         "/stream" => Script::Stream,
         "/bad-extension" => Script::BadExtension,
         "/headers" => Script::Headers,
+        "/peer" => Script::Peer,
         "/redirect-loop" => Script::Redirect {
             code: 302,
             reason: "Found",
@@ -193,6 +196,7 @@ mod tests {
         assert_eq!(script("/silent"), Script::Silent);
         assert_eq!(script("/headers?q"), Script::Headers);
         assert_eq!(script("/stream"), Script::Stream);
+        assert_eq!(script("/peer"), Script::Peer);
         assert_eq!(script("/close/x"), Script::Echo);
     }
 

@@ -59,6 +59,8 @@ fn every_file_of_the_module_doc_is_there() {
             "ca.pem",
             "ca-key.pem",
             "other-ca.pem",
+            "other-server.pem",
+            "other-server-key.pem",
             "server.pem",
             "server-key.pem",
             "wrong-name.pem",
@@ -70,9 +72,53 @@ fn every_file_of_the_module_doc_is_there() {
             "client-key-sec1.pem",
             "client-key-encrypted.pem",
             "ca-dir/test-ca.pem",
+            "self-signed.pem",
+            "self-signed-key.pem",
+            "server-pubkey.pem",
+            "server.pin",
+            "self-signed.pin",
         ]
     );
     assert_eq!(pki().pem("ca-dir/test-ca.pem"), pki().pem("ca.pem"));
+}
+
+#[test]
+fn the_other_ca_signs_a_server_the_test_ca_does_not_trust() {
+    let result = verify_server("other-server.pem", "localhost");
+    assert!(
+        matches!(
+            result,
+            Err(Error::InvalidCertificate(CertificateError::UnknownIssuer))
+        ),
+        "{result:?}"
+    );
+}
+
+/// A pin is the hash of the certificate's own key, as a client computes it from the leaf.
+#[test]
+fn pins_hash_the_certificates_key() {
+    use sha2::{Digest, Sha256};
+    for (certificate, pin_file) in [
+        ("server.pem", "server.pin"),
+        ("self-signed.pem", "self-signed.pin"),
+    ] {
+        let der = cert(certificate);
+        let parsed = rustls::server::ParsedCertificate::try_from(&der).unwrap();
+        let hash = Sha256::digest(parsed.subject_public_key_info().as_ref());
+        let expected = format!("sha256//{}\n", BASE64.encode(hash));
+        assert_eq!(
+            pki().pem(pin_file),
+            Some(expected.as_str()),
+            "{certificate}"
+        );
+    }
+    let pubkey = rustls_pki_types::SubjectPublicKeyInfoDer::from_pem_slice(
+        pki().pem("server-pubkey.pem").unwrap().as_bytes(),
+    )
+    .unwrap();
+    let parsed_server = cert("server.pem");
+    let parsed = rustls::server::ParsedCertificate::try_from(&parsed_server).unwrap();
+    assert_eq!(parsed.subject_public_key_info().as_ref(), pubkey.as_ref());
 }
 
 #[test]

@@ -1,13 +1,13 @@
-//! HTTP CONNECT (RFC 9110 §9.3.6) with Basic proxy authentication (RFC 9110 §11.7.1,
-//! RFC 7617).
+//! HTTP CONNECT (RFC 9110 §9.3.6) with proxy authentication (RFC 9110 §11.7.1): Basic
+//! (RFC 7617), Digest (RFC 7616), or NTLM-only challenges.
+use super::digest;
 use super::{
-    close_with, receive, relay, target, Credentials, LogFn, Outcome, Parsed, Received, RequestKind,
-    Status, TunnelLog,
+    close_with, receive, relay, target, ClientStream, Credentials, HttpAuth, LogFn, Outcome,
+    Parsed, Received, RequestKind, Running, Status, TunnelLog,
 };
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 /// The largest request head we wait for.
 const MAX_HEAD: usize = 64 * 1024;
@@ -20,6 +20,12 @@ const ESTABLISHED: &[u8] = b"HTTP/1.1 200 Connection established\r\n\r\n";
 
 /// RFC 9110 §11.7.1: a 407 names the scheme it wants.
 const PROXY_AUTHENTICATE: &str = "Proxy-Authenticate: Basic realm=\"ws-test-proxy\"\r\n";
+
+/// What an NTLM-only proxy offers (a client without NTLM or Kerberos cannot answer).
+const NTLM_AUTHENTICATE: &str = "Proxy-Authenticate: NTLM\r\nProxy-Authenticate: Negotiate\r\n";
+
+/// The body of a 407 that keeps the connection (a client must read through it).
+const CHALLENGE_BODY: &str = "auth needed";
 
 /// A request head.
 #[derive(Debug, PartialEq, Eq)]
@@ -99,65 +105,150 @@ pub(super) fn refusal(code: u16, reason: &str, fields: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-/// One client: its request, the scripted or real answer, then the tunnel.
+/// Why a request is not let through, and how the proxy answers it.
+struct Refusal {
+    outcome: Outcome,
+    fields: String,
+    /// Keep the connection for the client's next request (a Digest challenge, when so
+    /// configured).
+    keep_alive: bool,
+}
+
+/// Whether `request` may pass: `Ok` with how it authenticated (None when nothing was asked
+/// of it, or Basic), or the 407 to send.
+fn authorize(request: &Request, running: &Running) -> Result<Option<String>, Refusal> {
+    let refuse = |outcome, fields: String, keep_alive| Refusal {
+        outcome,
+        fields,
+        keep_alive,
+    };
+    match (&running.config.auth, &running.config.credentials) {
+        (HttpAuth::Ntlm, _) => Err(refuse(
+            Outcome::AuthRequired,
+            NTLM_AUTHENTICATE.into(),
+            false,
+        )),
+        (_, None) => Ok(None),
+        (HttpAuth::Basic, Some(expected)) => {
+            match check_auth(request.authorization.as_deref(), expected) {
+                Auth::Right => Ok(None),
+                Auth::Missing => Err(refuse(
+                    Outcome::AuthRequired,
+                    PROXY_AUTHENTICATE.into(),
+                    false,
+                )),
+                Auth::Wrong => Err(refuse(
+                    Outcome::AuthFailed,
+                    PROXY_AUTHENTICATE.into(),
+                    false,
+                )),
+            }
+        }
+        (
+            HttpAuth::Digest {
+                algorithms,
+                keep_alive,
+            },
+            Some(expected),
+        ) => {
+            let answered = request.authorization.as_deref().filter(|a| {
+                a.get(..7)
+                    .is_some_and(|scheme| scheme.eq_ignore_ascii_case("Digest "))
+            });
+            let fields = digest::challenges(algorithms, &running.nonce);
+            let Some(answer) = answered else {
+                return Err(refuse(Outcome::AuthRequired, fields, *keep_alive));
+            };
+            let checked = digest::check(
+                answer,
+                algorithms,
+                &running.nonce,
+                &request.target,
+                &expected.user,
+                &expected.password,
+            );
+            match checked {
+                Some(algorithm) => Ok(Some(algorithm.log_name())),
+                None => Err(refuse(Outcome::AuthFailed, fields, *keep_alive)),
+            }
+        }
+    }
+}
+
+/// A 407 that keeps the connection: its body has a length and no `Connection: close`.
+fn challenge(fields: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 407 Proxy Authentication Required\r\n{fields}Content-Length: {}\r\n\r\n{CHALLENGE_BODY}",
+        CHALLENGE_BODY.len()
+    )
+    .into_bytes()
+}
+
+/// One client: its requests (more than one only after a 407 that keeps the connection), the
+/// scripted or real answer, then the tunnel.
 pub(super) async fn handle(
-    mut client: TcpStream,
-    credentials: Option<&Credentials>,
+    mut client: impl ClientStream,
+    running: &Running,
     deny: Option<&Status>,
     log: &LogFn,
 ) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
-    let request = match receive(&mut client, &mut buf, MAX_HEAD, parse_request).await? {
-        Received::Message(request) => request,
-        Received::Closed => return Ok(()),
-        Received::Invalid(_) => return close_with(client, &refusal(400, "Bad Request", "")).await,
-        Received::TooLarge => {
-            let answer = refusal(431, "Request Header Fields Too Large", "");
-            return close_with(client, &answer).await;
-        }
-    };
-    let report = |outcome| {
-        log(&TunnelLog {
-            kind: RequestKind::Http,
-            target: request.target.clone(),
-            outcome,
-        })
-    };
-    if request.method != "CONNECT" {
-        report(Outcome::Denied(405));
-        let answer = refusal(405, "Method Not Allowed", "Allow: CONNECT\r\n");
-        return close_with(client, &answer).await;
-    }
-    let Some((host, port)) = split_authority(&request.target) else {
-        report(Outcome::Denied(400));
-        return close_with(client, &refusal(400, "Bad Request", "")).await;
-    };
-    if let Some(expected) = credentials {
-        let outcome = match check_auth(request.authorization.as_deref(), expected) {
-            Auth::Right => None,
-            Auth::Missing => Some(Outcome::AuthRequired),
-            Auth::Wrong => Some(Outcome::AuthFailed),
+    loop {
+        let request = match receive(&mut client, &mut buf, MAX_HEAD, parse_request).await? {
+            Received::Message(request) => request,
+            Received::Closed => return Ok(()),
+            Received::Invalid(_) => {
+                return close_with(client, &refusal(400, "Bad Request", "")).await
+            }
+            Received::TooLarge => {
+                let answer = refusal(431, "Request Header Fields Too Large", "");
+                return close_with(client, &answer).await;
+            }
         };
-        if let Some(outcome) = outcome {
-            report(outcome);
-            let answer = refusal(407, "Proxy Authentication Required", PROXY_AUTHENTICATE);
+        let report = |outcome, auth: Option<String>| {
+            log(&TunnelLog {
+                kind: RequestKind::Http,
+                target: request.target.clone(),
+                outcome,
+                auth,
+            })
+        };
+        if request.method != "CONNECT" {
+            report(Outcome::Denied(405), None);
+            let answer = refusal(405, "Method Not Allowed", "Allow: CONNECT\r\n");
             return close_with(client, &answer).await;
         }
-    }
-    if let Some(status) = deny {
-        report(Outcome::Denied(status.code));
-        return close_with(client, &refusal(status.code, &status.reason, "")).await;
-    }
-    match target::connect(host, port).await {
-        Err(failure) => {
-            report(Outcome::Failed(failure));
-            close_with(client, &refusal(502, "Bad Gateway", "")).await
+        let Some((host, port)) = split_authority(&request.target) else {
+            report(Outcome::Denied(400), None);
+            return close_with(client, &refusal(400, "Bad Request", "")).await;
+        };
+        let auth = match authorize(&request, running) {
+            Ok(auth) => auth,
+            Err(refused) => {
+                report(refused.outcome, None);
+                if refused.keep_alive {
+                    client.write_all(&challenge(&refused.fields)).await?;
+                    continue;
+                }
+                let answer = refusal(407, "Proxy Authentication Required", &refused.fields);
+                return close_with(client, &answer).await;
+            }
+        };
+        if let Some(status) = deny {
+            report(Outcome::Denied(status.code), auth);
+            return close_with(client, &refusal(status.code, &status.reason, "")).await;
         }
-        Ok(target) => {
-            report(Outcome::Ok);
-            client.write_all(ESTABLISHED).await?;
-            relay(client, target, &buf).await
-        }
+        return match target::connect(host, port).await {
+            Err(failure) => {
+                report(Outcome::Failed(failure), auth);
+                close_with(client, &refusal(502, "Bad Gateway", "")).await
+            }
+            Ok(target) => {
+                report(Outcome::Ok, auth);
+                client.write_all(ESTABLISHED).await?;
+                relay(client, target, &buf).await
+            }
+        };
     }
 }
 

@@ -1,4 +1,5 @@
-//! The line the proxy prints per tunnel request: `<kind> <target> <outcome>`.
+//! The line the proxy prints per tunnel request: `<kind> <target> <outcome>`, then how the
+//! request authenticated when it was Digest (`digest-sha-256`, `digest-md5`).
 use std::fmt;
 use std::io::ErrorKind;
 
@@ -10,6 +11,8 @@ pub struct TunnelLog {
     /// never got as far as naming one (SOCKS5 authentication, an unknown address type).
     pub target: String,
     pub outcome: Outcome,
+    /// The Digest algorithm the request authenticated with (`digest-sha-256`), if it did.
+    pub auth: Option<String>,
 }
 
 /// How the client named the target.
@@ -56,7 +59,11 @@ pub enum ConnectFailure {
 
 impl fmt::Display for TunnelLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} {}", self.kind, self.target, self.outcome)
+        write!(f, "{} {} {}", self.kind, self.target, self.outcome)?;
+        match &self.auth {
+            Some(auth) => write!(f, " {auth}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -116,6 +123,7 @@ mod tests {
             kind,
             target: target.to_string(),
             outcome,
+            auth: None,
         }
         .to_string()
     }
@@ -142,6 +150,13 @@ mod tests {
             ),
             "socks5-domain a.test:1 failed connection-refused"
         );
+        let digest = TunnelLog {
+            kind: RequestKind::Http,
+            target: "h:1".into(),
+            outcome: Outcome::Ok,
+            auth: Some("digest-sha-256".into()),
+        };
+        assert_eq!(digest.to_string(), "http h:1 ok digest-sha-256");
     }
 
     #[test]

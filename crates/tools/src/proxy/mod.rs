@@ -1,21 +1,27 @@
 //! `ws-test-proxy`: a scripted HTTP CONNECT (RFC 9110 §9.3.6) or SOCKS5 (RFC 1928, RFC 1929)
-//! proxy for the client's proxy tests. It reports every tunnel request as a [`TunnelLog`]
-//! before it answers it, so a test that has its answer has its log line too.
+//! proxy for the client's proxy tests, the HTTP one also over TLS ([`serve_tls`], an
+//! `https://` proxy) and with Basic, Digest (RFC 7616) or NTLM-only authentication. It reports
+//! every tunnel request as a [`TunnelLog`] before it answers it, so a test that has its answer
+//! has its log line too.
 //!
 //! It only connects to loopback addresses: a target that resolves elsewhere fails with
 //! `not-loopback`, so no test can send traffic off the machine through it.
+use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
 
+mod digest;
 mod http;
 mod log;
 mod socks5;
 mod target;
 
+pub use digest::Algorithm as DigestAlgorithm;
 pub use log::{ConnectFailure, Outcome, RequestKind, TunnelLog};
 
 /// Where the log lines go; called once per tunnel request, before the client gets its answer.
@@ -28,9 +34,28 @@ pub type LogFn = dyn Fn(&TunnelLog) + Send + Sync;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub mode: Mode,
-    /// Required from every client when set: Basic `Proxy-Authorization` (HTTP) or the
-    /// username/password method (SOCKS5).
+    /// Required from every client when set: `Proxy-Authorization` (HTTP, as `auth` says) or
+    /// the username/password method (SOCKS5).
     pub credentials: Option<Credentials>,
+    /// How the HTTP proxy asks for the credentials.
+    pub auth: HttpAuth,
+}
+
+/// How an HTTP proxy asks for credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpAuth {
+    /// Basic (RFC 7617) when credentials are set; a 407 closes the connection.
+    Basic,
+    /// Digest (RFC 7616, qop=auth) with these algorithms offered, a challenge each, in this
+    /// order; `keep_alive`: a 407 keeps the connection for the client's next request, else
+    /// closes it.
+    Digest {
+        algorithms: Vec<DigestAlgorithm>,
+        keep_alive: bool,
+    },
+    /// Every CONNECT is answered 407 with only NTLM and Negotiate challenges (schemes a
+    /// client without them cannot answer), whatever the credentials.
+    Ntlm,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,23 +97,66 @@ impl FromStr for Status {
     }
 }
 
+/// A proxy's configuration with what it made up at start: the Digest nonce.
+struct Running {
+    config: Config,
+    nonce: String,
+}
+
+impl Running {
+    fn new(config: Config) -> Arc<Running> {
+        // Random enough for a test fixture, without a random crate: std's hasher keys.
+        let nonce = format!(
+            "{:016x}",
+            std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish()
+        );
+        Arc::new(Running { config, nonce })
+    }
+}
+
 /// Accepts clients forever, one task each.
 pub async fn serve(listener: TcpListener, config: Config, log: Log) {
-    let config = Arc::new(config);
+    let running = Running::new(config);
     loop {
         if let Ok((client, _)) = listener.accept().await {
             let _ = client.set_nodelay(true);
-            let (config, log) = (config.clone(), log.clone());
+            let (running, log) = (running.clone(), log.clone());
             tokio::spawn(async move {
+                let config = &running.config;
                 let _ = match &config.mode {
                     Mode::Http { deny } => {
-                        http::handle(client, config.credentials.as_ref(), deny.as_ref(), &*log)
-                            .await
+                        http::handle(client, &running, deny.as_ref(), &*log).await
                     }
                     Mode::Socks5 { deny } => {
                         socks5::handle(client, config.credentials.as_ref(), *deny, &*log).await
                     }
                 };
+            });
+        }
+    }
+}
+
+/// Accepts clients over TLS forever, one task each: an `https://` proxy (HTTP CONNECT only).
+pub async fn serve_tls(listener: TcpListener, acceptor: TlsAcceptor, config: Config, log: Log) {
+    let running = Running::new(config);
+    loop {
+        if let Ok((client, _)) = listener.accept().await {
+            let _ = client.set_nodelay(true);
+            let (running, log, acceptor) = (running.clone(), log.clone(), acceptor.clone());
+            tokio::spawn(async move {
+                let deny = match &running.config.mode {
+                    Mode::Http { deny } => deny.clone(),
+                    Mode::Socks5 { .. } => return,
+                };
+                match acceptor.accept(client).await {
+                    Ok(tls) => {
+                        let _ = http::handle(tls, &running, deny.as_ref(), &*log).await;
+                    }
+                    // On stderr so a failing test shows the proxy's side of it.
+                    Err(e) => eprintln!("ws-test-proxy: TLS handshake failed: {e}"),
+                }
             });
         }
     }
@@ -109,10 +177,14 @@ enum Received<T, E> {
     Closed,
 }
 
+/// A client's connection: TCP, or TLS over it.
+trait ClientStream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> ClientStream for S {}
+
 /// Reads into `buf` until `parse` finds a whole message at its start, then removes the
 /// message's bytes from `buf`, leaving whatever the client sent after it.
 async fn receive<T, E>(
-    client: &mut TcpStream,
+    client: &mut impl ClientStream,
     buf: &mut Vec<u8>,
     limit: usize,
     parse: impl Fn(&[u8]) -> Parsed<T, E>,
@@ -139,7 +211,7 @@ const LINGER: Duration = Duration::from_secs(2);
 /// Sends `answer` and ends the connection. We read (and drop) what the client still sends
 /// until it closes, for at most [`LINGER`]: closing with unread bytes would reset the
 /// connection, and a reset can destroy the answer before the client reads it.
-async fn close_with(mut client: TcpStream, answer: &[u8]) -> std::io::Result<()> {
+async fn close_with(mut client: impl ClientStream, answer: &[u8]) -> std::io::Result<()> {
     client.write_all(answer).await?;
     client.shutdown().await?;
     let mut sink = [0u8; 4096];
@@ -152,7 +224,11 @@ async fn close_with(mut client: TcpStream, answer: &[u8]) -> std::io::Result<()>
 
 /// Sends `early` (what the client sent after its request) to the target, then relays both
 /// ways until both sides are done.
-async fn relay(mut client: TcpStream, mut target: TcpStream, early: &[u8]) -> std::io::Result<()> {
+async fn relay(
+    mut client: impl ClientStream,
+    mut target: TcpStream,
+    early: &[u8],
+) -> std::io::Result<()> {
     target.write_all(early).await?;
     tokio::io::copy_bidirectional(&mut client, &mut target).await?;
     Ok(())

@@ -213,6 +213,7 @@ pub(super) async fn handle(
             kind: RequestKind::Socks5,
             target: "-".to_string(),
             outcome,
+            auth: None,
         })
     };
     let method = choose_method(&offered, credentials.is_some());
@@ -248,6 +249,7 @@ pub(super) async fn handle(
             kind: request.kind(),
             target: request.target(),
             outcome,
+            auth: None,
         })
     };
     if request.command != CONNECT {

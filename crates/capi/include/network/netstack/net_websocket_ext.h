@@ -1,8 +1,9 @@
 /**
  * @file net_websocket_ext.h
  * @brief Extensions to OpenHarmony's WebSocket C API (libnet_websocket only): typed messages,
- *        user data, limits, TLS, proxies, timeouts, keepalive, reconnection, redirects,
- *        subprotocols, the handshake response and pings.
+ *        user data, limits, TLS, proxies, corporate networks (proxy TLS, pinning, TLS
+ *        versions, source address, resolve overrides, TCP keepalive), timeouts, keepalive,
+ *        reconnection, redirects, subprotocols, the handshake response and pings.
  *
  * Include it as `#include <network/netstack/net_websocket_ext.h>` (it includes
  * net_websocket.h). Same handles and error codes as the standard API: a NULL client gives
@@ -226,8 +227,17 @@ size_t WebSocketEx_GetBufferedAmount(struct WebSocket *client);
  * per process at the first wss:// connection: SSL_CERT_FILE and SSL_CERT_DIR, when set, replace
  * the system's locations. The certificate must be valid now, chain to a trusted CA, and be
  * issued for the URL's host (an IP address in the URL is checked against the certificate's IP
- * addresses). The host name is sent as SNI. Through a proxy, TLS runs end to end inside the
- * tunnel: the proxy sees neither the certificate check nor the traffic.
+ * addresses). The host name is sent as SNI, and ALPN offers exactly "http/1.1" (RFC 6455 runs
+ * over HTTP/1.1; some TLS front ends refuse a ClientHello without ALPN). Through a proxy, TLS
+ * runs end to end inside the tunnel: the proxy sees neither the certificate check nor the
+ * traffic. TLS 1.2 and 1.3 are offered (see WebSocketEx_SetTlsVersions).
+ *
+ * TLS sessions are cached per trust configuration (the CAs, verification, pins, the client
+ * certificate and the versions) for the whole process: a reconnection, and any other client
+ * with the same settings, resumes the session (TLS 1.3 tickets, TLS 1.2 session IDs) instead
+ * of a full handshake. When SSLKEYLOGFILE names a file (read at each Connect, on the calling
+ * thread), the secrets of every TLS connection are appended to it in the NSS key log format,
+ * as curl and browsers do, so that Wireshark can decrypt a capture; unset, nothing is written.
  *
  * Files are PEM and are read during the setter call (a later change to a file needs another
  * call). A file that cannot be read or holds nothing usable gives WEBSOCKET_CONNECTION_ERROR
@@ -315,20 +325,29 @@ int WebSocketEx_SetSkipCertificateVerification(struct WebSocket *client, int ski
 /**
  * @name Proxies
  *
- * By default a client uses the proxy of its environment, as curl does: https_proxy for wss://,
- * http_proxy for ws://, then all_proxy (each name in lower case first, then upper case; an
- * empty value counts as unset; HTTP_PROXY is ignored when REQUEST_METHOD is set, as in CGI
- * programs). no_proxy (or NO_PROXY) lists hosts reached directly, comma-separated: "*" for all,
+ * By default a client uses the proxy of its environment, as curl (8.x) does: wss_proxy, then
+ * https_proxy for wss://; ws_proxy, then http_proxy for ws://; then all_proxy (each name in
+ * lower case first, then upper case; an empty value counts as unset; HTTP_PROXY is ignored
+ * when REQUEST_METHOD is set, as in CGI programs). no_proxy (or NO_PROXY) lists hosts reached directly, comma-separated: "*" for all,
  * domains ("example.com" and ".example.com" both match example.com and every host under it),
  * IP addresses, CIDR ranges ("10.0.0.0/8", "fd00::/8"), each optionally with ":port"
  * ("[::1]:8080" for IPv6). Loopback addresses are not special: list them in no_proxy to bypass
  * a proxy. The environment is read at each Connect, on the thread that calls it.
  *
- * Proxy URLs: http://[user:password@]host[:port] asks for a tunnel with HTTP CONNECT (basic
- * authentication, for ws:// and wss:// alike); socks5://... resolves the server's name locally
- * and sends the address, socks5h://... lets the proxy resolve it (RFC 1928, username/password
- * of RFC 1929). The port defaults to 1080; a URL without a scheme is http://; user and password
- * are percent-decoded. https:// proxies (TLS to the proxy) are not supported.
+ * Proxy URLs: http://[user:password@]host[:port] asks for a tunnel with HTTP CONNECT (for ws://
+ * and wss:// alike); https://... does the same over TLS to the proxy (verified as the server
+ * is, or against WebSocketEx_SetProxyCAFile; no ALPN, no client certificate), and for wss://
+ * the server's TLS then runs inside the proxy's; socks5://... resolves the server's name
+ * locally and sends the address, socks5h://... lets the proxy resolve it (RFC 1928,
+ * username/password of RFC 1929). The port defaults to 443 for https://, else 1080; a URL
+ * without a scheme is http://; user and password are percent-decoded.
+ *
+ * Proxy authentication, as curl does it: the user and password go with the first CONNECT as
+ * Basic; a proxy that answers 407 with a Digest challenge (RFC 7616: SHA-256 or MD5, also
+ * -sess, qop=auth; SHA-256 when both are offered) gets one more CONNECT answered with Digest,
+ * on the same connection when the proxy keeps it, else on a new one. A proxy that offers only
+ * schemes we cannot answer (NTLM, Negotiate) fails with a message naming every scheme it
+ * offered.
  *
  * A proxy failure is reported through onError with WEBSOCKET_CONNECTION_ERROR (1003) and a
  * message that names the proxy (without credentials) and what it did, e.g.
@@ -338,6 +357,11 @@ int WebSocketEx_SetSkipCertificateVerification(struct WebSocket *client, int ski
  *   destination (SOCKS5 reply 5)"
  * - "...: proxy http://127.0.0.1:9 could not be reached: TCP connect failed: 127.0.0.1:9:
  *   connection refused"
+ * - "...: proxy http://127.0.0.1:3128 asks for authentication we cannot give: it offers NTLM,
+ *   Negotiate; we answer Basic and Digest (MD5, SHA-256)"
+ * - "...: proxy https://127.0.0.1:3129 could not be used over TLS: TLS certificate verify
+ *   failed: certificate signed by unknown authority" (the proxy's certificate, not the
+ *   server's)
  */
 /** @{ */
 
@@ -384,6 +408,165 @@ int WebSocketEx_SetProxy(struct WebSocket *client, const char *proxyUrl);
  *         bytes (nothing changes).
  */
 int WebSocketEx_SetUnixSocket(struct WebSocket *client, const char *path);
+
+/** @} */
+
+/**
+ * @name Corporate networks: proxy TLS, pinning, TLS versions, source address, resolve, TCP
+ *
+ * Settings for networks between the client and the server: the CAs of an https:// proxy,
+ * public-key pins and TLS versions for the server, the source address and interface of TCP
+ * connections, resolve overrides, TCP keepalive. Like every setter they apply from the next
+ * Connect (to the server and, for the TCP settings, to a proxy); a bad value is refused by the
+ * setter with a code (nothing changes) and WebSocketEx_GetLastErrorMessage says why.
+ *
+ * Every TCP connection has TCP_NODELAY on: small frames (pings, short messages) never wait for
+ * Nagle's algorithm.
+ */
+/** @{ */
+
+/** @brief TLS 1.2 (its wire value), for WebSocketEx_SetTlsVersions. */
+#define WEBSOCKET_EX_TLS1_2 0x0303
+/** @brief TLS 1.3 (its wire value), for WebSocketEx_SetTlsVersions. */
+#define WEBSOCKET_EX_TLS1_3 0x0304
+
+/**
+ * @brief Trusts the CA certificates of a PEM file for an https:// proxy, instead of what the
+ *        server is verified against.
+ *
+ * By default an https:// proxy's certificate is verified as the server's is: against
+ * WebSocketEx_SetCAFile / WebSocketEx_SetCADirectory if set, else the system store
+ * (SSL_CERT_FILE, SSL_CERT_DIR). A proxy is always verified:
+ * WebSocketEx_SetSkipCertificateVerification and the pins concern the server only. A proxy
+ * whose certificate fails fails the attempt with onError(1003, "...: proxy https://HOST:PORT
+ * could not be used over TLS: TLS certificate verify failed: ...").
+ *
+ * @param client The client.
+ * @param path The file, read during the call; NULL drops it.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_ERROR when the file cannot be read or holds no usable
+ *         certificate.
+ */
+int WebSocketEx_SetProxyCAFile(struct WebSocket *client, const char *path);
+
+/**
+ * @brief Pins the server's public key, in the form of curl's CURLOPT_PINNEDPUBLICKEY.
+ *
+ * After the certificate is verified, the SHA-256 hash of its SubjectPublicKeyInfo must equal
+ * one of the pins; otherwise the attempt fails with onError(1003, "...: TLS certificate verify
+ * failed: public key pin mismatch: the server's key is sha256//BASE64, the pinned key is
+ * sha256//BASE64"). Pins also apply when verification is skipped
+ * (WebSocketEx_SetSkipCertificateVerification): that is how a device with a self-signed
+ * certificate is pinned. `openssl x509 -in cert.pem -pubkey -noout | openssl pkey -pubin
+ * -outform der | openssl dgst -sha256 -binary | base64` computes a pin.
+ *
+ * @param client The client.
+ * @param pins "sha256//BASE64" hashes separated by ';' (each must decode to 32 bytes), or the
+ *        path of a public-key file (PEM "PUBLIC KEY" or DER), read during the call; NULL
+ *        removes the pins (the default: none).
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_ERROR for "", a pin that is not base64 of 32 bytes, a file that
+ *         cannot be read or holds no public key, or text that is not UTF-8.
+ */
+int WebSocketEx_SetPinnedPublicKey(struct WebSocket *client, const char *pins);
+
+/**
+ * @brief The TLS versions allowed with the server (OpenHarmony's ArkTS has
+ *        minSupportTlsProtocol).
+ *
+ * A server with no version in the range fails the attempt with onError(1003, "...: TLS
+ * handshake failed: no TLS version in common with the server: we offer TLS 1.3 only (the
+ * server sent alert ProtocolVersion)"). An https:// proxy uses both versions whatever this
+ * says.
+ *
+ * @param client The client.
+ * @param minVersion WEBSOCKET_EX_TLS1_2, WEBSOCKET_EX_TLS1_3, or 0 for no lower bound (the
+ *        default).
+ * @param maxVersion WEBSOCKET_EX_TLS1_2, WEBSOCKET_EX_TLS1_3, or 0 for no upper bound (the
+ *        default).
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_ERROR for another value, or minVersion above maxVersion.
+ */
+int WebSocketEx_SetTlsVersions(struct WebSocket *client, int minVersion, int maxVersion);
+
+/**
+ * @brief Connects from this source address (to the server, or to the proxy).
+ *
+ * Only the addresses of the address's family are tried (an IPv4 source cannot reach an IPv6
+ * address); when none is left the attempt fails with onError(1003, "...: no IPv4 address to
+ * connect to from local address 10.0.0.2 (skipped [2001:db8::1]:443)"). An address this
+ * machine does not have fails at Connect with onError(1003, "...: binding to local address
+ * ADDR failed: cannot assign requested address").
+ *
+ * @param client The client.
+ * @param address A numeric IPv4 or IPv6 address, without a port (e.g. "192.168.1.20",
+ *        "fe80::1"); NULL for any (the default). Read during the call.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_PARSE_URL_ERROR (1005) for "", or text that is not a numeric IP
+ *         address.
+ */
+int WebSocketEx_SetLocalAddress(struct WebSocket *client, const char *address);
+
+/**
+ * @brief Connects through this network interface only (SO_BINDTODEVICE).
+ *
+ * Linux before 5.7 needs the CAP_NET_RAW capability for it; without it the attempt fails with
+ * onError(1003, "...: binding to interface eth1 failed: operation not permitted (it needs the
+ * CAP_NET_RAW capability)").
+ *
+ * @param client The client.
+ * @param name The interface's name (e.g. "eth1", "wlan0"), which must exist now; NULL for any
+ *        (the default). Read during the call.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_ERROR for "", or a name no interface has.
+ */
+int WebSocketEx_SetInterface(struct WebSocket *client, const char *name);
+
+/**
+ * @brief Adds a resolve override, in the form of curl's --resolve: the addresses to use for a
+ *        host and port instead of asking DNS.
+ *
+ * Used for the server's host and for the proxy's, before DNS. The URL keeps naming the server:
+ * its host goes in the Host header, in SNI and in the certificate check; with several
+ * addresses Happy Eyeballs runs over them as over DNS's. An entry for a host and port given
+ * before replaces it.
+ *
+ * @param client The client.
+ * @param entry "host:port:address[,address...]" (e.g. "example.com:443:127.0.0.1,[::1]"; IPv6
+ *        addresses, and an IPv6 host, in brackets); NULL removes every entry (the default:
+ *        none). Read during the call.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_PARSE_URL_ERROR (1005) for "" or an entry not of that form.
+ */
+int WebSocketEx_SetResolve(struct WebSocket *client, const char *entry);
+
+/**
+ * @brief TCP keepalive (SO_KEEPALIVE), for links where WebSocket pings are off
+ *        (WebSocketEx_SetKeepalive(client, 0, 0)) and idle connections must still be found
+ *        dead, or kept alive through NATs.
+ *
+ * After idleMs without traffic the kernel sends a probe every intervalMs; after count
+ * unanswered probes the connection is lost (onError(1003, "...: connection lost while reading:
+ * connection timed out")). The kernel counts in seconds: each time is rounded up to whole
+ * seconds.
+ *
+ * @param client The client.
+ * @param idleMs The idle time before the first probe (up to 32767 s).
+ * @param intervalMs The time between probes (up to 32767 s).
+ * @param count The unanswered probes before the connection is lost (1 to 127).
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad client;
+ *         WEBSOCKET_CONNECTION_ERROR when some but not all of the three are 0, or one is out
+ *         of range. All three 0 turn TCP keepalive off (the default).
+ */
+int WebSocketEx_SetTcpKeepalive(struct WebSocket *client, uint32_t idleMs, uint32_t intervalMs,
+    uint32_t count);
 
 /** @} */
 
@@ -776,10 +959,11 @@ int WebSocketEx_SetMaxFrameSize(struct WebSocket *client, size_t bytes);
  * @brief Why the last setting call on this thread failed.
  *
  * Set by every WebSocketEx_Set... function that changes a connection setting (compression,
- * limits, TLS, proxy, timeouts, keepalive, reconnection, redirects, subprotocols), and by
- * WebSocketEx_SendFragment: "" when it succeeded, else the reason, e.g. "/etc/ca.pem: no such file or directory". Also set by any
- * function of the library that failed with an internal error ("internal error in FUNCTION:
- * ..."). The setters of user data and callbacks leave it as it is.
+ * limits, TLS, proxy, the corporate-network settings, timeouts, keepalive, reconnection,
+ * redirects, subprotocols), and by WebSocketEx_SendFragment: "" when it succeeded, else the
+ * reason, e.g. "/etc/ca.pem: no such file or directory". Also set by any function of the
+ * library that failed with an internal error ("internal error in FUNCTION: ..."). The setters
+ * of user data and callbacks leave it as it is.
  *
  * @return The message, never NULL; "" when no such call was made on this thread. Owned by the
  *         library and valid until the next call that sets it on the same thread.
