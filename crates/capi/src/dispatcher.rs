@@ -69,7 +69,7 @@ impl Refusal {
             Refusal::Attached => {
                 "clients are attached to the dispatcher (detach them with \
                  WebSocketEx_SetDispatcher(client, NULL) or destroy them; a connection started \
-                 with it counts until its end was dispatched)"
+                 with it counts until its end is queued)"
             }
             Refusal::Pending => "callbacks are pending in the dispatcher: run them first",
             Refusal::Closed => "not a live dispatcher (never created, or destroyed)",
