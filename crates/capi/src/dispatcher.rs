@@ -36,6 +36,8 @@ pub(crate) type Call = Box<dyn FnOnce(*mut WebSocket, &Callbacks) -> bool + Send
 
 /// A callback waiting in a dispatcher's queue.
 struct Item {
+    /// Its place in the queue's order (see [`Queue::pushed`]).
+    seq: u64,
     entry: Arc<ClientEntry>,
     /// Message bytes it holds (counted against the client's dispatch limit).
     bytes: usize,
@@ -89,6 +91,8 @@ pub(crate) struct Dispatcher {
 
 struct Queue {
     items: VecDeque<Item>,
+    /// Items ever pushed: the next one's `seq`. Run takes only items pushed before it began.
+    pushed: u64,
     /// SetDispatcher attachments and connections that may still queue callbacks
     /// ([`Attachment`]); DispatcherDestroy is refused while there are any.
     users: usize,
@@ -106,6 +110,7 @@ impl Dispatcher {
         Ok(Dispatcher {
             queue: Mutex::new(Queue {
                 items: VecDeque::new(),
+                pushed: 0,
                 users: 0,
                 closed: false,
             }),
@@ -141,7 +146,8 @@ impl Dispatcher {
 
     /// Queues `call` for `entry`; dropped when the client is destroyed or the dispatcher is.
     fn push(&self, entry: &Arc<ClientEntry>, bytes: usize, call: Call) {
-        let item = Item {
+        let mut item = Item {
+            seq: 0,
             entry: entry.clone(),
             bytes,
             call,
@@ -158,21 +164,22 @@ impl Dispatcher {
         if queue.items.is_empty() {
             self.signal();
         }
+        item.seq = queue.pushed;
+        queue.pushed += 1;
         queue.items.push_back(item);
     }
 
-    /// The next item, if any; the fd is cleared with the last one.
-    fn pop(&self) -> Option<Item> {
+    /// The next item if it was pushed before `end`; the fd is cleared with the last one.
+    fn pop_before(&self, end: u64) -> Option<Item> {
         let mut queue = self.lock();
+        if queue.items.front()?.seq >= end {
+            return None;
+        }
         let item = queue.items.pop_front()?;
         if queue.items.is_empty() {
             self.unsignal();
         }
         Some(item)
-    }
-
-    pub(crate) fn pending(&self) -> usize {
-        self.lock().items.len()
     }
 
     /// WebSocketEx_DispatcherRun: calls up to `max` of the callbacks pending now (all of them
@@ -184,13 +191,12 @@ impl Dispatcher {
         }
         let _running = Running(&self.running);
         let max = usize::try_from(max).ok().filter(|&m| m > 0);
-        let mut left = self.pending();
+        let end = self.lock().pushed;
         let mut called = 0;
-        while left > 0 && max.is_none_or(|max| called < max) {
-            let Some(item) = self.pop() else {
+        while max.is_none_or(|max| called < max) {
+            let Some(item) = self.pop_before(end) else {
                 break;
             };
-            left -= 1;
             item.entry.dispatching.taken(item.bytes);
             if item.entry.dispatch(item.call) {
                 called += 1;
@@ -589,6 +595,26 @@ mod tests {
         assert!(readable(&d), "queued meanwhile: for the next Run");
         assert_eq!(d.run(0), Ok(1));
         assert!(!readable(&d));
+
+        // Also when a callback discards others (Destroy): what arrives then still waits.
+        let b = client();
+        let rb = connected(&b, &d);
+        let (again, entry, victim) = (route.clone(), a.clone(), b.clone());
+        route.queue(
+            &a,
+            0,
+            Box::new(move |_, _| {
+                victim.mark_destroying();
+                victim.dispatching.detach(&victim);
+                again.queue(&entry, 0, Box::new(|_, _| true));
+                true
+            }),
+        );
+        rb.queue(&b, 0, Box::new(|_, _| true));
+        rb.queue(&b, 0, Box::new(|_, _| true));
+        assert_eq!(d.run(0), Ok(1));
+        assert!(readable(&d));
+        assert_eq!(d.run(0), Ok(1));
     }
 
     #[test]

@@ -9,7 +9,9 @@
  *   are refused while the previous connection's last callback is pending;
  * - DispatcherDestroy is refused while a client is attached, while a connection started with
  *   it may still call back, while callbacks are pending and while it runs; then the pointer
- *   is dead, and the client's next connection calls back on library threads.
+ *   is dead, and the client's next connection calls back on library threads;
+ * - from inside a dispatched callback, Destroy of another client discards its pending
+ *   callbacks, and Connect of a third client works.
  * Every callback checks that its client was not destroyed (a flag set when Destroy returns).
  */
 #include "common.h"
@@ -20,12 +22,14 @@
 
 static WebSocketEx_Dispatcher *d;
 
-enum { A_SELF, B_PENDING, B_RUNNING, C_CLOSE, E_ATTACHED, CLIENTS };
+enum { A_SELF, B_PENDING, B_RUNNING, C_CLOSE, E_ATTACHED, F_DESTROYER, F_VICTIM, F_LATE,
+       CLIENTS };
 static struct WebSocket *clients[CLIENTS];
 static int destroyed[CLIENTS];
 static int destroy_in_callback_rc = -1;
 static int running_inside, running_finished, finished_when_destroyed = -1;
 static int close_in_callback_rc = -1, destroy_dispatcher_in_callback_rc = -1;
+static int destroy_other_rc = -1, connect_other_rc = -1;
 static WebSocketEx_Dispatcher *d2;
 
 static int load(int *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
@@ -51,8 +55,15 @@ static int begin(struct WebSocket *ws, const char *name)
 
 static void on_open(struct WebSocket *ws, WebSocket_OpenResult result)
 {
-    begin(ws, "onOpen");
+    int i = begin(ws, "onOpen");
     rec_open(ws, result);
+    if (i == F_DESTROYER) {
+        /* Another client, with callbacks pending behind this one, and a third's Connect. */
+        destroy_other_rc = OH_WebSocketClient_Destroy(clients[F_VICTIM]);
+        store(&destroyed[F_VICTIM], 1);
+        connect_other_rc =
+            OH_WebSocketClient_Connect(clients[F_LATE], echo_url("/late"), no_headers());
+    }
     rec_leave(ws);
 }
 
@@ -117,6 +128,25 @@ static void run_quiet(int i, long quiet_ms)
     }
     CHECK_EQ(rec_count(clients[i], EV_ANY), before);
 }
+
+/* Closes client i, runs d until its onClose, checks the sequence and destroys it. */
+static void close_run_destroy(int i, int line)
+{
+    size_t closes = rec_count(clients[i], EV_CLOSE);
+    struct count_goal goal;
+    CHECK_EQ(OH_WebSocketClient_Close(clients[i], close_option(1000, "")), WEBSOCKET_OK);
+    goal.client = clients[i];
+    goal.mask = EV_CLOSE;
+    goal.n = closes + 1;
+    if (!run_until(d, count_reached, &goal, 10000)) {
+        rec_dump(clients[i]);
+        test_fail(__FILE__, line, "no onClose of client %d", i);
+    }
+    rec_check_sequence(clients[i], 1);
+    CHECK_EQ(OH_WebSocketClient_Destroy(clients[i]), WEBSOCKET_OK);
+    store(&destroyed[i], 1);
+}
+#define CLOSE_WAIT_RUN(i) close_run_destroy((i), __LINE__)
 
 static void test_destroy_inside_callback(void)
 {
@@ -257,6 +287,23 @@ static void test_dispatcher_destroy_refused(void)
     store(&destroyed[E_ATTACHED], 1);
 }
 
+static void test_destroy_and_connect_others_inside_a_callback(void)
+{
+    struct WebSocket *late;
+    connect_unrun(F_DESTROYER, d, "/destroyer");
+    connect_unrun(F_VICTIM, d, "/messages/50");
+    late = client(F_LATE);
+    CHECK_EQ(WebSocketEx_SetDispatcher(late, d), WEBSOCKET_OK);
+    /* The destroyer's onOpen comes first; the victim's 51 callbacks are discarded. */
+    CHECK_EQ(WebSocketEx_DispatcherRun(d, 0), 1);
+    CHECK_EQ(destroy_other_rc, WEBSOCKET_OK);
+    CHECK_EQ(connect_other_rc, WEBSOCKET_OK);
+    CHECK_EQ(rec_count(clients[F_VICTIM], EV_ANY), 0);
+    RUN_UNTIL_COUNT(d, late, EV_OPEN, 1, 10000);
+    CLOSE_WAIT_RUN(F_LATE);
+    CLOSE_WAIT_RUN(F_DESTROYER);
+}
+
 int main(void)
 {
     test_init();
@@ -267,6 +314,7 @@ int main(void)
     test_destroy_from_another_thread();
     test_close_from_the_dispatcher_thread();
     test_dispatcher_destroy_refused();
+    test_destroy_and_connect_others_inside_a_callback();
     CHECK_EQ(WebSocketEx_DispatcherRun(d, 0), 0);
     CHECK_EQ(WebSocketEx_DispatcherDestroy(d), WEBSOCKET_OK);
     rec_reset();
