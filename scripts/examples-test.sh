@@ -14,7 +14,7 @@
 # and must print every message it sent as received. Prints `ok NAME`, `FAILED NAME` (with the
 # output), or `SKIP NAME: WHY` where the -dev package of its event loop is not installed
 # (.ci/run installs libglib2.0-dev and libuv1-dev), then `examples: N passed, M failed, K
-# skipped`; exits non-zero if anything failed.
+# skipped`; exits non-zero if anything failed, or was skipped with CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -127,4 +127,9 @@ for example in "dispatcher_glib glib-2.0 libglib2.0-dev GLib" \
 done
 
 echo "examples: $passed passed, $failed failed, $skipped skipped"
+# In CI every example must run: a missing -dev package is an install step that failed.
+if [[ ${CI:-} == true ]] && ((skipped > 0)); then
+    echo "examples-test: $skipped skipped with CI=true (.ci/run installs libglib2.0-dev and libuv1-dev)" >&2
+    exit 1
+fi
 ((failed == 0))
