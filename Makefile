@@ -20,8 +20,8 @@ HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
 # A directory under $(PREFIX) is written as ${prefix}/... in the pkg-config file.
 pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
 
-.PHONY: all build demo test test-rust test-console test-c test-napi test-install test-docs \
-	test-valgrind \
+.PHONY: all build demo test test-rust test-console test-c test-examples test-napi test-install \
+	test-docs test-valgrind \
 	test-autobahn test-fuzz lint clean install uninstall
 
 all: build
@@ -32,7 +32,8 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-docs test-rust test-console test-c test-napi test-install test-valgrind \
+test: build lint test-docs test-rust test-console test-c test-examples test-napi test-install \
+	test-valgrind \
 	test-autobahn \
 	test-fuzz
 
@@ -52,6 +53,12 @@ test-console: build
 test-c:
 	scripts/c-tests.sh
 
+# The dispatcher examples (callbacks on the application's thread): a poll() loop, a GLib main
+# loop and a libuv loop, built with pkg-config and run against the echo server; a SKIP line for
+# an event loop whose -dev package is missing.
+test-examples: build
+	scripts/examples-test.sh
+
 # The OpenHarmony-style N-API module of crates/capi/examples/napi, built as a Node addon through
 # the porting kit and driven by Node against the echo server; a SKIP line where no Node or
 # node_api.h can be found or installed.
@@ -70,6 +77,7 @@ test-docs:
 
 test-valgrind:
 	scripts/c-tests.sh --valgrind
+	scripts/examples-test.sh --valgrind
 
 # The Autobahn TestSuite client cases (kosoku's fuzzingserver, installed into .venv-autobahn):
 # every case through the extension API with permessage-deflate (fails on any FAILED or

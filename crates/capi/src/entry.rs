@@ -2,6 +2,7 @@
 //! connection, and the dispatch lock that serializes its callbacks and lets Destroy wait for
 //! a running one.
 use crate::codes::WEBSOCKET_CLIENT_NOT_CREATED;
+use crate::dispatcher::ClientDispatch;
 use crate::headers::HeaderList;
 use crate::pending::Pending;
 use crate::types::*;
@@ -101,6 +102,8 @@ pub(crate) struct ClientEntry {
     subprotocols: Mutex<Vec<CString>>,
     /// Held while one of this client's callbacks runs.
     dispatch: Mutex<()>,
+    /// Its dispatcher, if callbacks run on the application's thread (`crate::dispatcher`).
+    pub(crate) dispatching: ClientDispatch,
 }
 
 // SAFETY: `ffi` is owned by this entry (freed in Drop) and only written under `state`'s lock
@@ -130,6 +133,7 @@ impl ClientEntry {
             ext_callbacks: Mutex::default(),
             subprotocols: Mutex::default(),
             dispatch: Mutex::new(()),
+            dispatching: ClientDispatch::default(),
         })
     }
 
@@ -239,18 +243,20 @@ impl ClientEntry {
         self.destroyed.store(true, Ordering::Release);
     }
 
-    /// Runs `call` as one of this client's callbacks: serialized with its other callbacks,
-    /// skipped once the client is destroyed.
-    pub(crate) fn dispatch(&self, call: impl FnOnce(*mut WebSocket, &Callbacks)) {
+    /// Runs `call` as one of this client's callbacks, on this thread (a library thread, or the
+    /// one that runs the client's dispatcher): serialized with its other callbacks, skipped
+    /// once the client is destroyed. Returns what `call` returned (whether it called C), false
+    /// when skipped.
+    pub(crate) fn dispatch(&self, call: impl FnOnce(*mut WebSocket, &Callbacks) -> bool) -> bool {
         if self.destroyed.load(Ordering::Acquire) {
-            return;
+            return false;
         }
         let _running = self.dispatch.lock().unwrap_or_else(|e| e.into_inner());
         if self.destroyed.load(Ordering::Acquire) {
-            return;
+            return false;
         }
         let _inside = InCallback::enter(self.ffi as usize);
-        call(self.ffi, &self.callbacks);
+        call(self.ffi, &self.callbacks)
     }
 
     /// Destroy, after [`ClientEntry::mark_destroying`]: no callback starts after this

@@ -9,6 +9,7 @@ mod macros;
 mod codes;
 mod compat;
 mod dispatch;
+mod dispatcher;
 mod entry;
 mod exports;
 mod headers;
@@ -23,6 +24,7 @@ mod task_panic_tests;
 mod types;
 
 pub use codes::*;
+pub use exports::dispatcher::*;
 pub use exports::errors::*;
 pub use exports::lifecycle::*;
 pub use exports::limits::*;

@@ -128,3 +128,9 @@ pub type WebSocketEx_OnPongCallback = Option<
         user_data: *mut c_void,
     ),
 >;
+
+/// `WebSocketEx_Dispatcher`: opaque to C (a handle the library looks up, never dereferenced).
+#[repr(C)]
+pub struct WebSocketEx_Dispatcher {
+    _opaque: [u8; 0],
+}

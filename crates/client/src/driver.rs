@@ -100,6 +100,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 return Poll::Ready(Teardown::Drop);
             }
             self.encode_pending();
+            self.follow_handler_pace(cx);
             let step = self
                 .wire
                 .poll_step(&mut self.session, cx, self.shared.outbox.holds_large());
@@ -114,6 +115,23 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 Poll::Ready(Step::Released) => self.shared.outbox.release_large(),
                 Poll::Ready(Step::Exit(exit)) => return Poll::Ready(self.report_exit(exit)),
             }
+        }
+    }
+
+    /// Backpressure: the socket is read only while the handler takes events
+    /// ([`crate::Handler::poll_accepting`], which wakes the task when it takes them again);
+    /// keepalive does not count the pause. Once finishing nothing more is dispatched, so
+    /// reading goes on (for the server's end of TCP).
+    fn follow_handler_pace(&mut self, cx: &mut Context<'_>) {
+        let accepting =
+            self.session.is_finishing() || self.reporter.handler.poll_accepting(cx).is_ready();
+        if accepting == self.session.is_reading_paused() {
+            if accepting {
+                self.session.resume_reading(Instant::now());
+            } else {
+                self.session.pause_reading(Instant::now());
+            }
+            self.wire.set_reading(accepting);
         }
     }
 
@@ -463,17 +481,31 @@ mod tests {
         F: FnOnce(Server) -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
+        let log = Log::default();
+        let handler = Recorder {
+            log: log.clone(),
+            start: Instant::now(),
+        };
+        run_handler(opts, before, Box::new(handler), server).await;
+        log.heard()
+    }
+
+    /// Runs the driver for `opts` and `handler` against `server`, which gets the server's end.
+    async fn run_handler<F, Fut>(
+        opts: Options,
+        before: impl FnOnce(&Shared),
+        handler: Box<dyn Handler>,
+        server: F,
+    ) where
+        F: FnOnce(Server) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let start = Instant::now();
-        let log = Log::default();
         let shared = Arc::new(Shared::new(opts));
         shared.set_open();
         before(&shared);
-        let handler = Recorder {
-            log: log.clone(),
-            start,
-        };
-        let mut reporter = Reporter::new(Box::new(handler), shared.clone());
+        let mut reporter = Reporter::new(handler, shared.clone());
         let mut batch = VecDeque::new();
         let protocol = Protocol::new(
             Role::Client,
@@ -500,7 +532,6 @@ mod tests {
             ),
         };
         tokio::join!(driver.run(), server(peer));
-        log.heard()
     }
 
     fn frame(first: u8, payload: &[u8]) -> Vec<u8> {
@@ -641,6 +672,103 @@ mod tests {
             .await
             .expect("the driver stalled with messages queued");
         assert_eq!(heard[0].1, Heard::Message(b"all in".to_vec()));
+    }
+
+    /// A handler that takes no events while `paused` is set (backpressure), woken by the
+    /// test when it is cleared.
+    struct Pausing {
+        recorder: Recorder,
+        pace: Arc<Mutex<Pace>>,
+    }
+
+    #[derive(Default)]
+    struct Pace {
+        paused: bool,
+        was_paused: bool,
+        waker: Option<std::task::Waker>,
+    }
+
+    impl Handler for Pausing {
+        fn on_open(&mut self, _: &Accepted) {}
+        fn on_message(&mut self, kind: MessageKind, data: MessageData<'_>) {
+            self.recorder.on_message(kind, data);
+            // Full after the first message, for a while.
+            let mut pace = self.pace.lock().unwrap();
+            if !pace.was_paused {
+                pace.paused = true;
+                pace.was_paused = true;
+            }
+        }
+        fn on_end(&mut self, end: End<'_>) {
+            self.recorder.on_end(end);
+        }
+        fn poll_accepting(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+            let mut pace = self.pace.lock().unwrap();
+            if !pace.paused {
+                return Poll::Ready(());
+            }
+            pace.waker = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+
+    /// Backpressure: while the handler takes no events the socket is not read (a message
+    /// sent meanwhile arrives only after it resumes) and keepalive neither pings nor gives
+    /// up, for twice its dead time; after the pause it counts on from where it stood.
+    #[tokio::test(start_paused = true)]
+    async fn a_paused_handler_stops_reading_without_keepalive_counting_the_pause() {
+        let log = Log::default();
+        let pace = Arc::new(Mutex::new(Pace::default()));
+        let handler = Pausing {
+            recorder: Recorder {
+                log: log.clone(),
+                start: Instant::now(),
+            },
+            pace: pace.clone(),
+        };
+        const PAUSE: Duration = Duration::from_secs(120);
+        let resume = {
+            let pace = pace.clone();
+            async move {
+                tokio::time::sleep(PAUSE).await;
+                let waker = {
+                    let mut pace = pace.lock().unwrap();
+                    pace.paused = false;
+                    pace.waker.take()
+                };
+                waker.expect("the driver waits for the handler").wake();
+            }
+        };
+        let server = |mut server: Server| async move {
+            let start = Instant::now();
+            server.send(&frame(0x82, b"first")).await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            server.send(&frame(0x82, b"second")).await;
+            // No ping during the pause; the first 30 s after it.
+            let (kind, _) = server.next().await.unwrap();
+            assert_eq!(kind, 0x9);
+            assert_eq!(start.elapsed(), PAUSE + PING);
+            server.send(&frame(0x88, &1000u16.to_be_bytes())).await;
+            assert_eq!(server.next().await.unwrap().0, 0x8, "the close reply");
+        };
+        tokio::join!(
+            run_handler(options(Some(PING)), |_| {}, Box::new(handler), server),
+            resume
+        );
+        assert_eq!(
+            log.heard(),
+            [
+                (Duration::ZERO, Heard::Message(b"first".to_vec())),
+                (PAUSE, Heard::Message(b"second".to_vec())),
+                (
+                    PAUSE + PING,
+                    Heard::End {
+                        error: None,
+                        close: Some((1000, String::new()))
+                    }
+                )
+            ]
+        );
     }
 
     /// Close asked at 0 with 4 MiB queued before it, and a server that never reads: the close

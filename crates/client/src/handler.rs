@@ -7,6 +7,7 @@ use crate::shared::{Phase, Shared};
 use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 use net_websocket_protocol::{MessageData, MessageKind};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// How a connection ended: the last thing reported for it.
@@ -68,6 +69,17 @@ pub trait Handler: Send + 'static {
     fn on_reconnecting(&mut self, _lost: Lost<'_>) {}
     /// The connection ended.
     fn on_end(&mut self, end: End<'_>);
+    /// Backpressure: whether the handler takes more events now. Asked before each read of
+    /// the socket while the connection is open or closing; `Poll::Pending` (after storing
+    /// `cx.waker()`, to wake once it takes events again) stops reading until then, so the
+    /// server meets TCP flow control instead of the handler queueing without bound, and
+    /// keepalive does not count the pause (nothing is read, so nothing can be heard: we are
+    /// the slow side). Events already read are still delivered. The default always takes
+    /// them (the C API's dispatcher mode pauses while a client's queued callbacks exceed its
+    /// limit).
+    fn poll_accepting(&mut self, _cx: &mut Context<'_>) -> Poll<()> {
+        Poll::Ready(())
+    }
 }
 
 /// Calls the handler for one client across its connections, and turns each end into either

@@ -127,6 +127,9 @@ pub(crate) struct Session {
     ping_outstanding: bool,
     /// [`Session::note_drained`] said so already.
     drained_noted: bool,
+    /// Since when the handler takes no events and nothing is read (backpressure): keepalive
+    /// is suspended meanwhile.
+    paused_at: Option<Instant>,
 }
 
 impl Session {
@@ -139,6 +142,7 @@ impl Session {
             last_received: now,
             ping_outstanding: false,
             drained_noted: false,
+            paused_at: None,
         }
     }
 
@@ -171,6 +175,25 @@ impl Session {
         self.ping_outstanding = false;
     }
 
+    /// Reading stops at `now` because the handler takes no more events for a while
+    /// (backpressure, [`crate::Handler::poll_accepting`]): keepalive is suspended, as nothing
+    /// can be heard from the peer while nothing is read (we are the slow side).
+    pub(crate) fn pause_reading(&mut self, now: Instant) {
+        self.paused_at.get_or_insert(now);
+    }
+
+    /// Reading goes on at `now`: keepalive takes up where it stood, the pause not counted as
+    /// silence.
+    pub(crate) fn resume_reading(&mut self, now: Instant) {
+        if let Some(at) = self.paused_at.take() {
+            self.last_received += now.saturating_duration_since(at);
+        }
+    }
+
+    pub(crate) fn is_reading_paused(&self) -> bool {
+        self.paused_at.is_some()
+    }
+
     /// The server's close frame came (our reply is queued) or the connection failed (our close
     /// frame is queued): linger for the server's end of TCP until `close_timeout` from `now`.
     pub(crate) fn linger(&mut self, now: Instant) {
@@ -182,7 +205,8 @@ impl Session {
     }
 
     /// The one place deadlines are computed: the close or linger deadline, else keepalive's (a
-    /// ping after `ping_interval` idle, the loss after `dead_after` idle); and, when buffers
+    /// ping after `ping_interval` idle, the loss after `dead_after` idle; none while reading
+    /// is paused); and, when buffers
     /// grown for large messages can be given back now (`releasable`), their release after
     /// [`RELEASE_AFTER`] of quiet, if that comes first. None: nothing is timed. A deadline's
     /// action always changes something, so a past deadline is never chosen twice (which would
@@ -193,6 +217,7 @@ impl Session {
             Lifecycle::Ended => return None,
             Lifecycle::Closing { deadline } => Some((deadline, Due::CloseTimeout)),
             Lifecycle::Lingering { deadline } => Some((deadline, Due::LingerOver)),
+            Lifecycle::Open if self.paused_at.is_some() => None,
             Lifecycle::Open => match self.timing.ping_interval {
                 None => None,
                 Some(_) if self.ping_outstanding => {
@@ -340,6 +365,37 @@ mod tests {
         );
         assert_eq!(s.lifecycle(), Lifecycle::Ended);
         assert_eq!(s.poll_timeout(true), None, "nothing is timed once ended");
+    }
+
+    /// Backpressure: while the handler takes no events nothing is read, so silence proves
+    /// nothing; keepalive stops and, on resuming, takes up where it stood.
+    #[test]
+    fn a_reading_pause_suspends_keepalive_and_is_not_counted_as_silence() {
+        let (mut s, start) = session(Some(PING));
+        s.handle_timeout(Due::Ping);
+        output(&mut s);
+        assert_eq!(s.poll_timeout(false), Some((start + DEAD, Due::Dead)));
+        let paused = start + Duration::from_secs(50);
+        s.pause_reading(paused);
+        assert!(s.is_reading_paused());
+        assert_eq!(s.poll_timeout(false), None, "nothing timed while paused");
+        // A second pause keeps the first instant.
+        s.pause_reading(paused + Duration::from_secs(5));
+        let resumed = paused + Duration::from_secs(600);
+        s.resume_reading(resumed);
+        assert!(!s.is_reading_paused());
+        // 10 s of the 60 were left when reading stopped: they are left now.
+        assert_eq!(
+            s.poll_timeout(false),
+            Some((resumed + Duration::from_secs(10), Due::Dead))
+        );
+        // The close timeout is not suspended: it counts from the Close call.
+        s.pause_reading(resumed);
+        s.request_close(resumed);
+        assert_eq!(
+            s.poll_timeout(false),
+            Some((resumed + CLOSE, Due::CloseTimeout))
+        );
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub(crate) struct Wire<S> {
     pub(crate) stream: S,
     unflushed: bool,
     timer: Pin<Box<Sleep>>,
+    /// Cleared while the handler takes no more events (backpressure, see
+    /// [`Wire::set_reading`]).
+    reading: bool,
 }
 
 /// What one [`Wire::poll_step`] found.
@@ -57,11 +60,19 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             stream,
             unflushed: false,
             timer: Box::pin(tokio::time::sleep_until(Instant::now() + FAR_FUTURE)),
+            reading: true,
         }
     }
 
-    /// One step of a session: writes what the protocol has ready, reads (returning as soon as
-    /// an event is complete), and runs the deadline that is due. Pending when nothing more
+    /// Whether [`Wire::poll_step`] reads (the default) or leaves the socket unread, writing
+    /// and running deadlines only: the handler API's backpressure
+    /// ([`crate::Handler::poll_accepting`]).
+    pub(crate) fn set_reading(&mut self, reading: bool) {
+        self.reading = reading;
+    }
+
+    /// One step of a session: writes what the protocol has ready, reads unless reading is
+    /// paused (returning as soon as an event is complete), and runs the deadline that is due. Pending when nothing more
     /// can happen until the stream or the timer wakes the task. `extra_releasable`: the
     /// caller also holds buffers for large messages that a [`Step::Released`] lets it free.
     pub(crate) fn poll_step(
@@ -78,7 +89,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             if session.note_drained(self.is_drained(&session.protocol)) {
                 return Poll::Ready(Step::Drained);
             }
-            match self.poll_receive(&mut session.protocol, cx) {
+            let received = if self.reading {
+                self.poll_receive(&mut session.protocol, cx)
+            } else {
+                Poll::Pending
+            };
+            match received {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Step::Exit(session.on_eof())),
                 Poll::Ready(Ok(_)) => {
                     session.on_received(Instant::now());

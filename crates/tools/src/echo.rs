@@ -30,6 +30,11 @@
 //! - `/messages/N`: sends N text messages "message 0" … "message N-1", then echoes;
 //! - `/ticks/N`: echoes, and meanwhile sends N text messages "tick 0" … "tick N-1", one every
 //!   100 ms (messages that arrive while the client is busy, e.g. typing into netws' console);
+//! - `/push/COUNT/SIZE`: sends COUNT binary messages of SIZE bytes (8 to 64 MiB; COUNT up to
+//!   2^20) as fast as TCP takes them, one at a time (a client that does not read holds the
+//!   server up: TCP flow control), reading nothing meanwhile, then echoes. Message i holds i
+//!   as a little-endian u64 in its first 8 bytes, then the byte i % 251 repeated, so a client
+//!   can check order and content;
 //! - `/bad-extension`: answers the handshake with `Sec-WebSocket-Extensions:
 //!   permessage-deflate; server_max_window_bits=16`, which no offer allows;
 //! - `/extensions`: sends one text message, the Sec-WebSocket-Extensions value it answered
@@ -256,11 +261,34 @@ async fn handle<S: Stream>(stream: &mut S, peer: Option<SocketAddr>) -> std::io:
         }
         _ => {}
     }
+    if let Script::Push { count, size } = script {
+        push(stream, &mut connection, count, size).await?;
+    }
     let ticks = match script {
         Script::Ticks(n) => n,
         _ => 0,
     };
     echo(stream, connection, ticks).await
+}
+
+/// `/push/COUNT/SIZE`: the messages one at a time, each written before the next is made.
+async fn push<S: Stream>(
+    stream: &mut S,
+    connection: &mut Protocol,
+    count: usize,
+    size: usize,
+) -> std::io::Result<()> {
+    let mut message = vec![0u8; size];
+    for i in 0..count {
+        message[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        message[8..].fill((i % 251) as u8);
+        let _ = connection.send_binary(&message);
+        let out = connection.pending_output();
+        let n = out.len();
+        send(stream, out).await?;
+        connection.consume_output(n);
+    }
+    Ok(())
 }
 
 /// The pace of `/ticks/N`.

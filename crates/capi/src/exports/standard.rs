@@ -86,7 +86,11 @@ ffi_fn! {
         let Some(url) = url else {
             return compat::unusable_url();
         };
-        if state.connection.as_ref().is_some_and(Current::is_busy) {
+        // Busy also while the previous connection's callbacks wait in a dispatcher: its last
+        // callback comes before the next connection's first.
+        if state.connection.as_ref().is_some_and(Current::is_busy)
+            || entry.dispatching.has_pending()
+        {
             return WEBSOCKET_CONNECTION_ERROR;
         }
         entry.clear_subprotocols();
@@ -94,6 +98,7 @@ ffi_fn! {
         let handler = Box::new(CallbackHandler {
             entry: entry.clone(),
             end_reported: end_reported.clone(),
+            route: entry.dispatching.route_for_connect(),
         });
         match connect(url, &headers, state.options.clone(), handler) {
             Ok(connection) => {
@@ -161,6 +166,9 @@ ffi_fn! {
         entry.mark_destroying();
         entry.wait_for_callbacks();
         let current = entry.state().connection.take();
+        // After the state lock: a SetDispatcher that held it has finished. Its queued
+        // callbacks are dropped, and the dispatcher is free of it.
+        entry.dispatching.detach(&entry);
         let Some(current) = current else {
             // Connect never started anything: the reference's value (SPEC §3).
             return WEBSOCKET_NO_CONNECTION_CONTEXT;

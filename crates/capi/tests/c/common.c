@@ -189,11 +189,23 @@ void rec_violation(const char *fmt, ...)
     pthread_mutex_unlock(&rec_lock);
 }
 
+static int callbacks_on_main;
+
+void rec_callbacks_on_main(int on_main)
+{
+    __atomic_store_n(&callbacks_on_main, on_main, __ATOMIC_SEQ_CST);
+}
+
 void rec_enter(struct WebSocket *client)
 {
     int i, slot = -1, overlap = 0;
-    if (pthread_equal(pthread_self(), main_thread))
+    int on_main = pthread_equal(pthread_self(), main_thread);
+    if (__atomic_load_n(&callbacks_on_main, __ATOMIC_SEQ_CST)) {
+        if (!on_main) rec_violation("a callback of client %p ran off the main thread, which runs "
+                                    "its dispatcher", (void *)client);
+    } else if (on_main) {
         rec_violation("a callback ran on the main thread (inside an API call?)");
+    }
     pthread_mutex_lock(&rec_lock);
     for (i = 0; i < MAX_ACTIVE; i++) {
         if (active[i] == client) overlap = 1;

@@ -8,7 +8,8 @@
  *   are many times slower).
  * - An event recorder: callbacks that copy what they receive (the strings are valid only
  *   during the call, SPEC §4) and check the callback contract as they go: serialized per
- *   client, never on the main thread (i.e. never inside an API call made there), ordered
+ *   client, never on the main thread (i.e. never inside an API call made there; or only there,
+ *   for a dispatcher the main thread runs: rec_callbacks_on_main), ordered
  *   onOpen → onMessage* → onClose, onError only as the end of a connection.
  *
  * Include this header before any other header: it selects POSIX.1-2008 for nanosleep and
@@ -152,6 +153,12 @@ void rec_on_pong(struct WebSocket *client, const char *data, size_t length, void
 /* OH_WebSocketClient_Constructor with the four recording callbacks; checks it is not NULL
  * and forgets earlier events recorded under the same address. */
 struct WebSocket *rec_client(void);
+
+/* Where callbacks must run: by default never on the main thread (they run on library
+ * threads, and one on the main thread would be inside an API call made there); after
+ * rec_callbacks_on_main(1), only on the main thread (clients attached to a dispatcher that
+ * the main thread runs, net_websocket_ext.h). */
+void rec_callbacks_on_main(int on_main);
 
 /* Marks a callback of client as running (checks serialization and the thread). */
 void rec_enter(struct WebSocket *client);

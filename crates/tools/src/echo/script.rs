@@ -29,6 +29,11 @@ pub(super) enum Script<'a> {
     Messages(usize),
     /// Echo, sending this many ticks on the way.
     Ticks(usize),
+    /// Send `count` binary messages of `size` bytes as fast as TCP takes them, then echo.
+    Push {
+        count: usize,
+        size: usize,
+    },
     Extensions,
     /// Echo each message in pieces as they arrive (fragment mode): constant memory whatever
     /// the message's size.
@@ -67,6 +72,21 @@ fn redirect_reason(code: u16) -> Option<&'static str> {
         308 => "Permanent Redirect",
         _ => return None,
     })
+}
+
+/// The largest `/push/COUNT/SIZE`: 2^20 messages of 64 MiB at most.
+const MAX_PUSH_COUNT: usize = 1 << 20;
+const MAX_PUSH_SIZE: usize = 64 << 20;
+
+/// `COUNT/SIZE` of `/push/COUNT/SIZE`, within the bounds; SIZE holds the 8-byte index.
+fn push(spec: &str) -> Option<Script<'static>> {
+    let (count, size) = spec.split_once('/')?;
+    let count = count.parse().ok().filter(|&c| c <= MAX_PUSH_COUNT)?;
+    let size = size
+        .parse()
+        .ok()
+        .filter(|&s| (8..=MAX_PUSH_SIZE).contains(&s))?;
+    Some(Script::Push { count, size })
 }
 
 pub(super) fn script(resource: &str) -> Script<'_> {
@@ -120,6 +140,8 @@ pub(super) fn script(resource: &str) -> Script<'_> {
                 Script::Messages(usize::from(n))
             } else if let Some(n) = number("/ticks/") {
                 Script::Ticks(usize::from(n))
+            } else if let Some(push) = path.strip_prefix("/push/").and_then(push) {
+                push
             } else if let Some((code, reason)) =
                 number("/redirect/").and_then(|code| Some((code, redirect_reason(code)?)))
             {
@@ -287,6 +309,27 @@ mod tests {
     fn ticks_take_a_count() {
         assert_eq!(script("/ticks/50"), Script::Ticks(50));
         assert_eq!(script("/ticks/x"), Script::Echo);
+    }
+
+    #[test]
+    fn push_takes_a_count_and_a_size_within_bounds() {
+        assert_eq!(
+            script("/push/1024/1048576"),
+            Script::Push {
+                count: 1024,
+                size: 1 << 20
+            }
+        );
+        assert_eq!(script("/push/0/8"), Script::Push { count: 0, size: 8 });
+        for echo in [
+            "/push/3/7",
+            "/push/3",
+            "/push/x/8",
+            "/push/3/67108865",
+            "/push/-1/8",
+        ] {
+            assert_eq!(script(echo), Script::Echo, "{echo}");
+        }
     }
 
     #[test]

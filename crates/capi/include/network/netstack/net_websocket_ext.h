@@ -3,7 +3,8 @@
  * @brief Extensions to OpenHarmony's WebSocket C API (libnet_websocket only): typed messages,
  *        user data, limits, TLS, proxies, corporate networks (proxy TLS, pinning, TLS
  *        versions, source address, resolve overrides, TCP keepalive), timeouts, keepalive,
- *        reconnection, redirects, subprotocols, the handshake response and pings.
+ *        reconnection, redirects, subprotocols, the handshake response, pings, messages in
+ *        pieces, and callbacks on a thread of the application's choosing (dispatchers).
  *
  * Include it as `#include <network/netstack/net_websocket_ext.h>` (it includes
  * net_websocket.h). Same handles and error codes as the standard API: a NULL client gives
@@ -20,8 +21,10 @@
  * WebSocketEx_GetLastErrorMessage (and "" when they succeed); a failed setter changes nothing.
  *
  * @par Extension callbacks
- * The callbacks set here run like the standard ones: on library threads, serialized and in
- * order with the client's other callbacks, never after Destroy returned; their pointer
+ * The callbacks set here run like the standard ones: on library threads (or inside
+ * WebSocketEx_DispatcherRun for a client attached to a dispatcher, see "Callbacks on your
+ * thread"), serialized and in order with the client's other callbacks, never after Destroy
+ * returned; their pointer
  * arguments are owned by the library and valid only during the call. Each gets the pointer
  * of WebSocketEx_SetUserData as `userData`.
  *
@@ -951,6 +954,189 @@ int WebSocketEx_SetMaxFrameSize(struct WebSocket *client, size_t bytes);
 /** @} */
 
 /**
+ * @name Callbacks on your thread
+ *
+ * By default every callback runs on a library thread (see net_websocket.h). A GUI toolkit
+ * (widgets only on the main thread), a single-threaded event loop (poll, epoll, GLib, libuv,
+ * libevent) or a language runtime that may only be entered on its own thread (Python, Lua, a
+ * Node or OpenHarmony N-API addon) wants them on a thread of its choosing instead: attach the
+ * client to a dispatcher, and its callbacks wait there until that thread calls
+ * WebSocketEx_DispatcherRun. The network itself stays on the library's threads.
+ *
+ * @code
+ * WebSocketEx_Dispatcher *d = WebSocketEx_DispatcherCreate();
+ * WebSocketEx_SetDispatcher(client, d);            // from the next Connect on
+ * OH_WebSocketClient_Connect(client, url, client->requestOptions);
+ * struct pollfd p = { WebSocketEx_DispatcherGetFd(d), POLLIN, 0 };
+ * while (running) {
+ *     poll(&p, 1, -1);                             // beside your other fds
+ *     WebSocketEx_DispatcherRun(d, 0);             // the callbacks run here
+ * }
+ * OH_WebSocketClient_Destroy(client);              // detaches it
+ * WebSocketEx_DispatcherDestroy(d);
+ * @endcode
+ *
+ * - Every callback of an attached client, standard and extension ones alike (onOpen,
+ *   onMessage, onError, onClose, the typed message, pong, reconnect and handshake response
+ *   callbacks), runs only inside WebSocketEx_DispatcherRun, on the thread that calls it, with
+ *   the usual contract: serialized and in order per client (onOpen, then onMessage, then
+ *   onClose last), pointer arguments valid only during the call (`data[length] == 0`),
+ *   nothing after Destroy returned. Several clients may share one dispatcher (their callbacks
+ *   come in the order they arrived) and a program may have several dispatchers. Every
+ *   function may be called from inside these callbacks, as from library callbacks: Send,
+ *   Close, Destroy of any client, Connect, WebSocketEx_DispatcherWait.
+ * - The dispatcher's file descriptor is level-triggered: readable exactly while callbacks are
+ *   pending. Add it to poll, epoll, select, GLib (`g_unix_fd_add`) or libuv (`uv_poll_t`) and
+ *   call Run when it is readable. Only watch it: never read, write or close it (stop watching
+ *   it before WebSocketEx_DispatcherDestroy, which closes it).
+ * - Backpressure: when a client's pending callbacks hold more than its dispatch limit
+ *   (WebSocketEx_SetDispatchLimit, by default 16 MiB of message bytes), the library stops
+ *   reading that client's socket until Run has taken them below the limit, so a dispatcher
+ *   that nobody runs costs bounded memory and the server meets TCP flow control. A single
+ *   message larger than the limit is still delivered. While reading is paused our keepalive
+ *   does not declare the server dead (we are the slow side: nothing can be heard while
+ *   nothing is read), but the server's pings wait unread and unanswered too, so a server
+ *   with a keepalive of its own may give up on a client whose dispatcher is not run for
+ *   longer than that. The close timeout keeps counting.
+ * - Destroy of an attached client discards its pending callbacks (none runs after Destroy
+ *   returns); from inside its own callback it works as on library threads. Connect returns
+ *   WEBSOCKET_CONNECTION_ERROR (1003) while callbacks of the client's previous connection are
+ *   still pending: its last callback comes before the next connection's first.
+ * - The callbacks of a client that is not attached run on library threads, as before; a
+ *   process that never creates a dispatcher pays nothing for it.
+ *
+ * The functions return WebSocket_ErrCode values: WEBSOCKET_CLIENT_NULL (1001) for a NULL
+ * dispatcher or client; WEBSOCKET_CLIENT_NOT_CREATED (1002) for a pointer that is not a live
+ * dispatcher (never created, or destroyed: the addresses of the last 1024 destroyed
+ * dispatchers are not given to new ones, so a stale pointer gets 1002, never a crash) or
+ * client; WEBSOCKET_CONNECTION_ERROR (1003) when the call is refused, as each function says.
+ * WebSocketEx_DispatcherRun and WebSocketEx_DispatcherWait return a count, so they return
+ * these codes negated (-1001, -1002, -1003). WebSocketEx_GetLastErrorMessage says why a call
+ * failed ("" after one that succeeded), on the calling thread.
+ */
+/** @{ */
+
+/**
+ * @brief A queue of callbacks that runs on the thread of your choice (opaque).
+ *
+ * Created by WebSocketEx_DispatcherCreate, freed by WebSocketEx_DispatcherDestroy.
+ */
+typedef struct WebSocketEx_Dispatcher WebSocketEx_Dispatcher;
+
+/**
+ * @brief Creates a dispatcher.
+ *
+ * @return The dispatcher, to be freed with WebSocketEx_DispatcherDestroy; NULL when memory or
+ *         a file descriptor cannot be had (WebSocketEx_GetLastErrorMessage says which).
+ */
+WebSocketEx_Dispatcher *WebSocketEx_DispatcherCreate(void);
+
+/**
+ * @brief The file descriptor that is readable exactly while callbacks are pending.
+ *
+ * The same descriptor for the dispatcher's whole life, owned by the library: poll it (for
+ * POLLIN), never read, write or close it. It is closed by WebSocketEx_DispatcherDestroy.
+ *
+ * @param d The dispatcher.
+ * @return The descriptor; -1 for NULL or a pointer that is not a live dispatcher.
+ */
+int WebSocketEx_DispatcherGetFd(WebSocketEx_Dispatcher *d);
+
+/**
+ * @brief Calls pending callbacks, in order, on the calling thread.
+ *
+ * Calls at most `maxCallbacks` of the callbacks pending when it starts (all of them when
+ * `maxCallbacks <= 0`); callbacks that arrive meanwhile (say, the echo of a message sent from
+ * a callback) wait for the next call, so Run always returns. A callback that has nothing to
+ * call (its function pointer is NULL) or whose client was destroyed is dropped without
+ * counting. Run never blocks waiting for callbacks (see WebSocketEx_DispatcherWait): with
+ * nothing pending it returns 0 at once. It takes the dispatcher's queue below each client's
+ * dispatch limit as it goes, so paused connections read again.
+ *
+ * One thread at a time runs a dispatcher: a Run while another Run of the same dispatcher is
+ * in progress, on another thread or on this one (from inside one of its callbacks), is
+ * refused without running anything. A callback may run another dispatcher.
+ *
+ * @param d The dispatcher.
+ * @param maxCallbacks The most callbacks to call; 0 or less: every one pending now.
+ * @return The number of callbacks called (0 or more); -WEBSOCKET_CLIENT_NULL (-1001) for
+ *         NULL; -WEBSOCKET_CLIENT_NOT_CREATED (-1002) for a pointer that is not a live
+ *         dispatcher; -WEBSOCKET_CONNECTION_ERROR (-1003) when the dispatcher is being run
+ *         already.
+ */
+int WebSocketEx_DispatcherRun(WebSocketEx_Dispatcher *d, int maxCallbacks);
+
+/**
+ * @brief Waits until callbacks are pending, or for a time; runs nothing.
+ *
+ * For a thread that has nothing but the dispatcher to watch (an event loop polls the
+ * descriptor of WebSocketEx_DispatcherGetFd instead). Returns at once when callbacks are
+ * pending already. A signal that interrupts the wait does not end it early.
+ *
+ * @param d The dispatcher.
+ * @param timeoutMs The longest wait in milliseconds; 0 only looks; -1 (any negative value)
+ *        waits without limit.
+ * @return 1 when callbacks are pending, 0 when none came in time; -WEBSOCKET_CLIENT_NULL
+ *         (-1001) for NULL; -WEBSOCKET_CLIENT_NOT_CREATED (-1002) for a pointer that is not a
+ *         live dispatcher.
+ */
+int WebSocketEx_DispatcherWait(WebSocketEx_Dispatcher *d, int timeoutMs);
+
+/**
+ * @brief Destroys a dispatcher that no client uses any more, and closes its descriptor.
+ *
+ * Refused while a client is attached to it: from WebSocketEx_SetDispatcher until the client
+ * is detached (WebSocketEx_SetDispatcher with NULL or another dispatcher) or destroyed. A
+ * connection started with the dispatcher keeps the client attached until that connection has
+ * ended (its onClose or last onError is queued), since its callbacks still go there.
+ * Also refused while callbacks are pending (run them, or destroy their clients) and while
+ * the dispatcher is being run.
+ *
+ * @param d The dispatcher. After a successful call the pointer is dead: every function
+ *        returns 1002 (or -1002, or -1) for it.
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL for NULL;
+ *         WEBSOCKET_CLIENT_NOT_CREATED for a pointer that is not a live dispatcher;
+ *         WEBSOCKET_CONNECTION_ERROR (1003) while a client is attached, callbacks are pending
+ *         or the dispatcher is being run (nothing changes).
+ */
+int WebSocketEx_DispatcherDestroy(WebSocketEx_Dispatcher *d);
+
+/**
+ * @brief Chooses where the client's callbacks run, from its next Connect on: inside
+ *        WebSocketEx_DispatcherRun of `d`, or (NULL) on library threads again.
+ *
+ * Like the other settings it applies from the next OH_WebSocketClient_Connect: the
+ * connection running now (and its reconnections) keeps calling back where it started. The
+ * client is attached to `d` from this call on (see WebSocketEx_DispatcherDestroy).
+ *
+ * @param client The client.
+ * @param d The dispatcher, or NULL for library threads (the default).
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL for a NULL client;
+ *         WEBSOCKET_CLIENT_NOT_CREATED for a client, or a non-NULL `d`, that is not live;
+ *         WEBSOCKET_CONNECTION_ERROR (1003) while callbacks of the client are pending in its
+ *         dispatcher (run them first; nothing changes).
+ */
+int WebSocketEx_SetDispatcher(struct WebSocket *client, WebSocketEx_Dispatcher *d);
+
+/**
+ * @brief The message bytes that the client's pending callbacks may hold in its dispatcher
+ *        before the library stops reading its socket.
+ *
+ * Takes effect at once (a paused connection reads again if the new limit allows it). Only
+ * message data counts (a message of n bytes counts n); without a dispatcher it has no effect.
+ * Reading resumes as soon as Run has taken the pending bytes to the limit or below.
+ *
+ * @param client The client.
+ * @param bytes The limit; 0 restores the default, 16 MiB (16777216).
+ * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
+ */
+int WebSocketEx_SetDispatchLimit(struct WebSocket *client, size_t bytes);
+
+/** @} */
+
+/**
  * @name Errors
  */
 /** @{ */
@@ -962,7 +1148,8 @@ int WebSocketEx_SetMaxFrameSize(struct WebSocket *client, size_t bytes);
  * limits, TLS, proxy, the corporate-network settings, timeouts, keepalive, reconnection,
  * redirects, subprotocols), and by WebSocketEx_SendFragment: "" when it succeeded, else the
  * reason, e.g. "/etc/ca.pem: no such file or directory". Also set by any function of the
- * library that failed with an internal error ("internal error in FUNCTION: ..."). The setters
+ * library that failed with an internal error ("internal error in FUNCTION: ..."). The
+ * dispatcher functions set it too (see "Callbacks on your thread"). The setters
  * of user data and callbacks leave it as it is.
  *
  * @return The message, never NULL; "" when no such call was made on this thread. Owned by the
