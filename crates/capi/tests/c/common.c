@@ -644,6 +644,17 @@ void connect_open(struct WebSocket *client, const char *url, const char *file, i
                   (unsigned)ev->code, ev->text);
 }
 
+void open_echo_close(struct WebSocket *client, const char *url, const char *text,
+                     const char *file, int line)
+{
+    rec_forget(client);
+    connect_open(client, url, file, line);
+    check_echo(client, text, file, line);
+    close_wait(client, 1000, "done", file, line);
+    rec_check_sequence(client, 1);
+    rec_forget(client);
+}
+
 const char *connect_fail(struct WebSocket *client, const char *url, uint32_t code,
                          const char *file, int line)
 {

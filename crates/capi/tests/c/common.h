@@ -231,6 +231,15 @@ void check_echo(struct WebSocket *client, const char *text, const char *file, in
 void close_wait(struct WebSocket *client, uint32_t code, const char *reason, const char *file,
                 int line);
 #define CLOSE_WAIT(client, code, reason) close_wait((client), (code), (reason), __FILE__, __LINE__)
+/* With a fresh record: CONNECT_OPEN, CHECK_ECHO(text), CLOSE_WAIT(1000) and the callback
+ * sequence checked; the record is forgotten again after. */
+void open_echo_close(struct WebSocket *client, const char *url, const char *text,
+                     const char *file, int line);
+#define OPEN_ECHO_CLOSE(client, url, text) \
+    open_echo_close((client), (url), (text), __FILE__, __LINE__)
+/* With a fresh record: CONNECT_FAIL with WEBSOCKET_CONNECTION_ERROR; the error message. */
+#define CONNECT_FAILS(client, url) \
+    (rec_forget(client), CONNECT_FAIL((client), (url), WEBSOCKET_CONNECTION_ERROR))
 
 /* Convenience: a CloseOption / Header built in one expression. */
 WebSocket_CloseOption close_option(uint32_t code, const char *reason);

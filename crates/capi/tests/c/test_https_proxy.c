@@ -58,22 +58,6 @@ static void check_logged(const char *var, const char *needle, size_t count, int 
 }
 #define CHECK_LOGGED(var, needle, count) check_logged((var), (needle), (count), __LINE__)
 
-static void open_echo_close(struct WebSocket *c, const char *url, const char *text)
-{
-    rec_forget(c);
-    CONNECT_OPEN(c, url);
-    CHECK_ECHO(c, text);
-    CLOSE_WAIT(c, 1000, "done");
-    rec_check_sequence(c, 1);
-    rec_forget(c);
-}
-
-static const char *fail(struct WebSocket *c, const char *url)
-{
-    rec_forget(c);
-    return CONNECT_FAIL(c, url, WEBSOCKET_CONNECTION_ERROR);
-}
-
 static struct WebSocket *client_with_proxy(const char *proxy_url)
 {
     struct WebSocket *c = rec_client();
@@ -90,9 +74,9 @@ static void test_https_proxy_by_setter(void)
     size_t plain = logged("WS_HTTPS_PROXY", line_of(echo_authority, "ok"));
     size_t secure = logged("WS_HTTPS_PROXY", line_of(tls_authority, "ok"));
     struct WebSocket *c = client_with_proxy(proxy("https", "WS_HTTPS_PROXY", NULL));
-    open_echo_close(c, ws, "ws through an https proxy");
+    OPEN_ECHO_CLOSE(c, ws, "ws through an https proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(echo_authority, "ok"), plain + 1);
-    open_echo_close(c, wss, "wss through an https proxy");
+    OPEN_ECHO_CLOSE(c, wss, "wss through an https proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(tls_authority, "ok"), secure + 1);
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
@@ -122,26 +106,26 @@ static void test_https_proxy_by_environment(void)
 
     clear_environment();
     set("https_proxy", https);
-    open_echo_close(c, wss, "https_proxy names an https proxy");
+    OPEN_ECHO_CLOSE(c, wss, "https_proxy names an https proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(tls_authority, "ok"), ++secure);
 
     /* wss_proxy comes before https_proxy (curl 8, python-websockets), lower case first. */
     set("https_proxy", deny);
     set("wss_proxy", https);
     set("WSS_PROXY", deny);
-    open_echo_close(c, wss, "wss_proxy");
+    OPEN_ECHO_CLOSE(c, wss, "wss_proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(tls_authority, "ok"), ++secure);
     CHECK_EQ(unsetenv("wss_proxy"), 0);
-    CHECK_CONTAINS(fail(c, wss), "answered 403");
+    CHECK_CONTAINS(CONNECT_FAILS(c, wss), "answered 403");
     CHECK_EQ(unsetenv("WSS_PROXY"), 0);
 
     /* ws_proxy comes before http_proxy; no_proxy applies to it. */
     set("http_proxy", deny);
     set("ws_proxy", https);
-    open_echo_close(c, ws, "ws_proxy");
+    OPEN_ECHO_CLOSE(c, ws, "ws_proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(echo_authority, "ok"), ++plain);
     set("no_proxy", "127.0.0.1");
-    open_echo_close(c, ws, "no_proxy bypasses ws_proxy");
+    OPEN_ECHO_CLOSE(c, ws, "no_proxy bypasses ws_proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(echo_authority, "ok"), plain);
 
     clear_environment();
@@ -155,7 +139,7 @@ static void test_proxy_certificate(void)
     const char *wss = test_env("WS_TLS_URL");
     const char *untrusted = proxy("https", "WS_HTTPS_UNTRUSTED_PROXY", NULL);
     struct WebSocket *c = client_with_proxy(untrusted);
-    const char *message = fail(c, wss);
+    const char *message = CONNECT_FAILS(c, wss);
     CHECK_CONTAINS(message, "wss://localhost:");
     CHECK_CONTAINS(message, "proxy https://127.0.0.1:");
     CHECK_CONTAINS(message, "could not be used over TLS: TLS certificate verify failed: "
@@ -164,11 +148,11 @@ static void test_proxy_certificate(void)
 
     /* The other CA for the proxy; the server is still verified against ca.pem. */
     CHECK_EQ(WebSocketEx_SetProxyCAFile(c, other_ca), WEBSOCKET_OK);
-    open_echo_close(c, wss, "proxy CA file");
+    OPEN_ECHO_CLOSE(c, wss, "proxy CA file");
     CHECK_LOGGED("WS_HTTPS_UNTRUSTED_PROXY", line_of(tls_authority, "ok"), 1);
     /* The proxy CA file does not vouch for the server. */
     CHECK_EQ(WebSocketEx_SetCAFile(c, other_ca), WEBSOCKET_OK);
-    message = fail(c, wss);
+    message = CONNECT_FAILS(c, wss);
     CHECK_CONTAINS(message, "TLS certificate verify failed: certificate signed by unknown authority");
     CHECK_MSG(strstr(message, "proxy https://") == NULL, "the proxy's TLS failed: %s", message);
 
@@ -176,7 +160,7 @@ static void test_proxy_certificate(void)
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SetProxyCAFile(c, NULL), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SetSkipCertificateVerification(c, 1), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, wss), "could not be used over TLS");
+    CHECK_CONTAINS(CONNECT_FAILS(c, wss), "could not be used over TLS");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -190,24 +174,24 @@ static void test_digest(void)
     struct WebSocket *c = client_with_proxy(proxy("http", "WS_DIGEST_PROXY", right));
     const char *message;
 
-    open_echo_close(c, wss, "Digest SHA-256");
+    OPEN_ECHO_CLOSE(c, wss, "Digest SHA-256");
     CHECK_LOGGED("WS_DIGEST_PROXY", line_of(tls_authority, "ok digest-sha-256"), 1);
     /* Basic went first and was asked for Digest. */
     CHECK_LOGGED("WS_DIGEST_PROXY", line_of(tls_authority, "auth-required"), 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_DIGEST_PROXY", wrong)), WEBSOCKET_OK);
-    message = fail(c, ws);
+    message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "answered 407 Proxy Authentication Required: the credentials were refused");
     CHECK_MSG(strstr(message, "p@ss") == NULL, "the message shows the password: %s", message);
     CHECK_LOGGED("WS_DIGEST_PROXY", line_of(echo_authority, "auth-failed"), 1);
 
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_DIGEST_MD5_PROXY", right)), WEBSOCKET_OK);
-    open_echo_close(c, ws, "Digest MD5 on a new connection");
+    OPEN_ECHO_CLOSE(c, ws, "Digest MD5 on a new connection");
     CHECK_LOGGED("WS_DIGEST_MD5_PROXY", line_of(echo_authority, "ok digest-md5"), 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_DIGEST_MD5_PROXY", wrong)), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, wss), "the credentials were refused");
+    CHECK_CONTAINS(CONNECT_FAILS(c, wss), "the credentials were refused");
     CHECK_LOGGED("WS_DIGEST_MD5_PROXY", line_of(tls_authority, "auth-failed"), 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_DIGEST_MD5_PROXY", NULL)), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, ws), "give user:password in the proxy URL");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "give user:password in the proxy URL");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -215,11 +199,11 @@ static void test_ntlm_only(void)
 {
     const char *ws = test_env("WS_ECHO_URL");
     struct WebSocket *c = client_with_proxy(proxy("http", "WS_NTLM_PROXY", "user:pw"));
-    const char *message = fail(c, ws);
+    const char *message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "proxy http://127.0.0.1:");
     CHECK_CONTAINS(message, "asks for authentication we cannot give: it offers NTLM, Negotiate;");
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_NTLM_PROXY", NULL)), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, ws), "it offers NTLM, Negotiate");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "it offers NTLM, Negotiate");
     CHECK_LOGGED("WS_NTLM_PROXY", line_of(echo_authority, "auth-required"), 2);
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }

@@ -38,12 +38,6 @@ static const char *first_message(struct WebSocket *c, const char *url)
     return ev->text;
 }
 
-static const char *fail(struct WebSocket *c, const char *url)
-{
-    rec_forget(c);
-    return CONNECT_FAIL(c, url, WEBSOCKET_CONNECTION_ERROR);
-}
-
 static void test_url_credentials(void)
 {
     char url[SIZE], location[SIZE], target[SIZE];
@@ -81,7 +75,7 @@ static void test_url_credentials(void)
 
     /* Never in a message. */
     c = rec_client();
-    message = fail(c, "ws://admin:s3cret@127.0.0.1:1/");
+    message = CONNECT_FAILS(c, "ws://admin:s3cret@127.0.0.1:1/");
     CHECK_CONTAINS(message, "ws://127.0.0.1:1: TCP connect failed");
     CHECK_MSG(strstr(message, "s3cret") == NULL && strstr(message, "admin") == NULL,
               "the message shows the credentials: %s", message);
@@ -100,14 +94,14 @@ static void test_local_address(void)
 
     /* An IPv6 source cannot reach an IPv4 address: skipped, and said so. */
     CHECK_EQ(WebSocketEx_SetLocalAddress(c, "::1"), WEBSOCKET_OK);
-    message = fail(c, echo_url("/peer"));
+    message = CONNECT_FAILS(c, echo_url("/peer"));
     url_of(url, "no IPv6 address to connect to from local address ::1 (skipped 127.0.0.1%s)",
            echo_port, "");
     CHECK_CONTAINS(message, url);
 
     /* An address this machine does not have (TEST-NET-1). */
     CHECK_EQ(WebSocketEx_SetLocalAddress(c, "192.0.2.1"), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, echo_url("/")), "binding to local address 192.0.2.1 failed");
+    CHECK_CONTAINS(CONNECT_FAILS(c, echo_url("/")), "binding to local address 192.0.2.1 failed");
 
     /* NULL: any source again. */
     CHECK_EQ(WebSocketEx_SetLocalAddress(c, NULL), WEBSOCKET_OK);
@@ -138,12 +132,12 @@ static void test_resolve(void)
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
     url_of(entry, "example.test:%s:127.0.0.1%s", tls_port + 1, "");
     CHECK_EQ(WebSocketEx_SetResolve(c, entry), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, url_of(url, "wss://example.test%s%s", tls_port, "/")),
+    CHECK_CONTAINS(CONNECT_FAILS(c, url_of(url, "wss://example.test%s%s", tls_port, "/")),
                    "certificate is not valid for name \"example.test\"");
 
     /* NULL removes every entry: DNS does not know example.test (RFC 6761). */
     CHECK_EQ(WebSocketEx_SetResolve(c, NULL), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, url_of(url, "ws://example.test%s%s", echo_port, "/")),
+    CHECK_CONTAINS(CONNECT_FAILS(c, url_of(url, "ws://example.test%s%s", echo_port, "/")),
                    "DNS lookup of example.test");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }

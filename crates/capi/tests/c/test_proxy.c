@@ -49,22 +49,6 @@ static void check_tunnels(const char *var, const char *kind, const char *authori
 #define CHECK_TUNNELS(var, kind, authority, outcome, count)                               \
     check_tunnels((var), (kind), (authority), (outcome), (count), __LINE__)
 
-static void open_echo_close(struct WebSocket *c, const char *url, const char *text)
-{
-    rec_forget(c);
-    CONNECT_OPEN(c, url);
-    CHECK_ECHO(c, text);
-    CLOSE_WAIT(c, 1000, "done");
-    rec_check_sequence(c, 1);
-    rec_forget(c);
-}
-
-static const char *fail(struct WebSocket *c, const char *url)
-{
-    rec_forget(c);
-    return CONNECT_FAIL(c, url, WEBSOCKET_CONNECTION_ERROR);
-}
-
 static struct WebSocket *client_with_proxy(const char *proxy_url)
 {
     struct WebSocket *c = rec_client();
@@ -80,13 +64,13 @@ static void test_http_connect(void)
     size_t plain = tunnels("WS_HTTP_PROXY", "http", echo_authority, "ok");
     size_t secure = tunnels("WS_HTTP_PROXY", "http", tls_authority, "ok");
     struct WebSocket *c = client_with_proxy(proxy("http", "WS_HTTP_PROXY", NULL));
-    open_echo_close(c, ws, "ws through CONNECT");
+    OPEN_ECHO_CLOSE(c, ws, "ws through CONNECT");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", plain + 1);
-    open_echo_close(c, wss, "wss through CONNECT");
+    OPEN_ECHO_CLOSE(c, wss, "wss through CONNECT");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", tls_authority, "ok", secure + 1);
     /* A proxy URL without a scheme is an HTTP proxy. */
     CHECK_EQ(WebSocketEx_SetProxy(c, test_env("WS_HTTP_PROXY")), WEBSOCKET_OK);
-    open_echo_close(c, ws, "no scheme means http");
+    OPEN_ECHO_CLOSE(c, ws, "no scheme means http");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", plain + 2);
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
@@ -104,15 +88,15 @@ static void test_socks5(void)
     tls_by_ip = tunnels("WS_SOCKS_PROXY", "socks5-ipv4", tls_ip, "ok");
     names = count_lines_with(test_env("WS_SOCKS_PROXY_LOG"), "socks5-domain ");
     by_name = tunnels("WS_SOCKS_PROXY", "socks5-domain", tls_authority, "ok");
-    open_echo_close(c, ws, "ws through SOCKS5");
+    OPEN_ECHO_CLOSE(c, ws, "ws through SOCKS5");
     CHECK_TUNNELS("WS_SOCKS_PROXY", "socks5-ipv4", echo_authority, "ok", ip + 1);
     /* socks5:// resolves localhost here and sends an address, never the name. */
-    open_echo_close(c, wss, "wss through SOCKS5");
+    OPEN_ECHO_CLOSE(c, wss, "wss through SOCKS5");
     CHECK_TUNNELS("WS_SOCKS_PROXY", "socks5-ipv4", tls_ip, "ok", tls_by_ip + 1);
     CHECK_EQ(count_lines_with(test_env("WS_SOCKS_PROXY_LOG"), "socks5-domain "), names);
     /* socks5h:// sends the name for the proxy to resolve. */
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("socks5h", "WS_SOCKS_PROXY", NULL)), WEBSOCKET_OK);
-    open_echo_close(c, wss, "wss through SOCKS5h");
+    OPEN_ECHO_CLOSE(c, wss, "wss through SOCKS5h");
     CHECK_TUNNELS("WS_SOCKS_PROXY", "socks5-domain", tls_authority, "ok", by_name + 1);
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
@@ -125,10 +109,10 @@ static void test_credentials(void)
     struct WebSocket *c = client_with_proxy(proxy("http", "WS_HTTP_AUTH_PROXY", right));
     const char *message;
 
-    open_echo_close(c, wss, "authenticated CONNECT");
+    OPEN_ECHO_CLOSE(c, wss, "authenticated CONNECT");
     CHECK_TUNNELS("WS_HTTP_AUTH_PROXY", "http", tls_authority, "ok", 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_HTTP_AUTH_PROXY", wrong)), WEBSOCKET_OK);
-    message = fail(c, ws);
+    message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "proxy http://");
     CHECK_CONTAINS(message, "answered 407 Proxy Authentication Required");
     CHECK_CONTAINS(message, "credentials were refused");
@@ -136,22 +120,22 @@ static void test_credentials(void)
               "the message shows the credentials: %s", message);
     CHECK_TUNNELS("WS_HTTP_AUTH_PROXY", "http", echo_authority, "auth-failed", 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_HTTP_AUTH_PROXY", NULL)), WEBSOCKET_OK);
-    message = fail(c, ws);
+    message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "answered 407");
     CHECK_CONTAINS(message, "give user:password");
     CHECK_TUNNELS("WS_HTTP_AUTH_PROXY", "http", echo_authority, "auth-required", 1);
 
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("socks5", "WS_SOCKS_AUTH_PROXY", right)),
              WEBSOCKET_OK);
-    open_echo_close(c, ws, "authenticated SOCKS5");
+    OPEN_ECHO_CLOSE(c, ws, "authenticated SOCKS5");
     CHECK_TUNNELS("WS_SOCKS_AUTH_PROXY", "socks5-ipv4", echo_authority, "ok", 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("socks5", "WS_SOCKS_AUTH_PROXY", wrong)),
              WEBSOCKET_OK);
-    message = fail(c, ws);
+    message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "proxy socks5://");
     CHECK_CONTAINS(message, "rejected the user name and password");
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("socks5", "WS_SOCKS_AUTH_PROXY", NULL)), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, ws), "requires authentication");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "requires authentication");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -159,14 +143,14 @@ static void test_refusals(void)
 {
     const char *ws = test_env("WS_ECHO_URL");
     struct WebSocket *c = client_with_proxy("http://127.0.0.1:1");
-    const char *message = fail(c, ws);
+    const char *message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "proxy http://127.0.0.1:1 could not be reached");
     CHECK_CONTAINS(message, "connection refused");
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("http", "WS_HTTP_DENY_PROXY", NULL)), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, ws), "answered 403 Forbidden");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "answered 403 Forbidden");
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", 1);
     CHECK_EQ(WebSocketEx_SetProxy(c, proxy("socks5", "WS_SOCKS_DENY_PROXY", NULL)), WEBSOCKET_OK);
-    message = fail(c, ws);
+    message = CONNECT_FAILS(c, ws);
     CHECK_CONTAINS(message, "refused the connection: connection not allowed by ruleset");
     CHECK_CONTAINS(message, "(SOCKS5 reply 2)");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
@@ -198,29 +182,29 @@ static void test_environment(void)
 
     clear_environment();
     set("http_proxy", good);
-    open_echo_close(c, ws, "http_proxy");
+    OPEN_ECHO_CLOSE(c, ws, "http_proxy");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
     /* wss:// does not use http_proxy. */
-    open_echo_close(c, wss, "wss ignores http_proxy");
+    OPEN_ECHO_CLOSE(c, wss, "wss ignores http_proxy");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", tls_authority, "ok", secure_via_good);
 
     clear_environment();
     set("HTTP_PROXY", good);
-    open_echo_close(c, ws, "HTTP_PROXY");
+    OPEN_ECHO_CLOSE(c, ws, "HTTP_PROXY");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
     set("http_proxy", deny); /* lower case wins */
-    CHECK_CONTAINS(fail(c, ws), "answered 403");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "answered 403");
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", ++denied);
 
     clear_environment();
     set("https_proxy", proxy("socks5h", "WS_SOCKS_PROXY", NULL));
     set("http_proxy", deny);
-    open_echo_close(c, wss, "https_proxy");
+    OPEN_ECHO_CLOSE(c, wss, "https_proxy");
     CHECK_TUNNELS("WS_SOCKS_PROXY", "socks5-domain", tls_authority, "ok", by_name + 1);
 
     clear_environment();
     set("ALL_PROXY", good);
-    open_echo_close(c, ws, "ALL_PROXY");
+    OPEN_ECHO_CLOSE(c, ws, "ALL_PROXY");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
 
     /* no_proxy: exact IP, CIDR, names with and without the leading dot, upper case; a port
@@ -229,35 +213,35 @@ static void test_environment(void)
     set("http_proxy", deny);
     set("https_proxy", deny);
     set("no_proxy", "example.com, 127.0.0.1");
-    open_echo_close(c, ws, "no_proxy IP");
+    OPEN_ECHO_CLOSE(c, ws, "no_proxy IP");
     set("no_proxy", "10.0.0.0/8,127.0.0.0/8");
-    open_echo_close(c, ws, "no_proxy CIDR");
+    OPEN_ECHO_CLOSE(c, ws, "no_proxy CIDR");
     set("no_proxy", "localhost");
-    open_echo_close(c, wss, "no_proxy name");
+    OPEN_ECHO_CLOSE(c, wss, "no_proxy name");
     set("no_proxy", ".localhost");
-    open_echo_close(c, wss, "no_proxy .name");
+    OPEN_ECHO_CLOSE(c, wss, "no_proxy .name");
     CHECK_EQ(unsetenv("no_proxy"), 0);
     set("NO_PROXY", "*");
-    open_echo_close(c, ws, "NO_PROXY *");
+    OPEN_ECHO_CLOSE(c, ws, "NO_PROXY *");
     CHECK_EQ(unsetenv("NO_PROXY"), 0);
     set("no_proxy", "127.0.0.1:1");
-    CHECK_CONTAINS(fail(c, ws), "answered 403");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "answered 403");
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", ++denied);
 
     /* The setter wins over the environment: no proxy, or another one; NULL gives it back. */
     CHECK_EQ(unsetenv("no_proxy"), 0);
     CHECK_EQ(WebSocketEx_SetProxy(c, WEBSOCKET_EX_NO_PROXY), WEBSOCKET_OK);
-    open_echo_close(c, ws, "no proxy at all");
+    OPEN_ECHO_CLOSE(c, ws, "no proxy at all");
     CHECK_EQ(WebSocketEx_SetProxy(c, good), WEBSOCKET_OK);
-    open_echo_close(c, ws, "the setter's proxy");
+    OPEN_ECHO_CLOSE(c, ws, "the setter's proxy");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
     CHECK_EQ(WebSocketEx_SetProxy(c, NULL), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, ws), "answered 403");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "answered 403");
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", ++denied);
 
     /* A proxy variable that is not a proxy URL fails the attempt and says which one. */
     set("http_proxy", "ftp://127.0.0.1:21");
-    CHECK_CONTAINS(fail(c, ws), "proxy $http_proxy is not usable");
+    CHECK_CONTAINS(CONNECT_FAILS(c, ws), "proxy $http_proxy is not usable");
 
     clear_environment();
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);

@@ -26,7 +26,7 @@ static const char *url_of(char *buf, const char *fmt, const char *a, const char 
 }
 
 /* Opens c on url, checks an echo, closes. */
-static void open_echo_close(struct WebSocket *c, const char *url)
+static void open_echo_close_url(struct WebSocket *c, const char *url)
 {
     rec_forget(c);
     CONNECT_OPEN(c, url);
@@ -41,16 +41,16 @@ static void test_relative_absolute_and_every_code(void)
     char url[SIZE], location[SIZE];
     struct WebSocket *c = rec_client();
     size_t i;
-    open_echo_close(c, echo_url("/redirect/302?/"));
+    open_echo_close_url(c, echo_url("/redirect/302?/"));
     url_of(location, "%s%s", echo_base, "/");
-    open_echo_close(c, url_of(url, "%s/redirect/301?%s", echo_base, location));
+    open_echo_close_url(c, url_of(url, "%s/redirect/301?%s", echo_base, location));
     /* http:// means ws:// */
     url_of(location, "http://127.0.0.1%s%s", echo_port, "/");
-    open_echo_close(c, url_of(url, "%s/redirect/307?%s", echo_base, location));
+    open_echo_close_url(c, url_of(url, "%s/redirect/307?%s", echo_base, location));
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         char path[64];
         snprintf(path, sizeof path, "/redirect/%s?/", codes[i]);
-        open_echo_close(c, echo_url(path));
+        open_echo_close_url(c, echo_url(path));
     }
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
@@ -72,7 +72,7 @@ static void test_five_hops_open_six_fail(void)
     const char *message;
     CHECK_EQ(WebSocketEx_SetHandshakeResponseCallback(c, rec_on_handshake_response),
              WEBSOCKET_OK);
-    open_echo_close(c, chain(5));
+    open_echo_close_url(c, chain(5));
     /* Five redirects, then the 101. */
     CHECK_EQ(rec_count(c, EV_HANDSHAKE), 6);
     CHECK_EQ(rec_nth(c, EV_HANDSHAKE, 4)->code, 302);
@@ -106,9 +106,9 @@ static void test_tls_downgrade_is_refused_upgrade_followed(void)
     CHECK_CONTAINS(message, "redirect from wss:// to ws:// refused");
     /* ws:// to wss:// is fine, and the new host's certificate is checked (it is valid). */
     url_of(location, "%s%s", tls, "/");
-    open_echo_close(c, url_of(url, "%s/redirect/302?%s", echo_base, location));
+    open_echo_close_url(c, url_of(url, "%s/redirect/302?%s", echo_base, location));
     /* A redirect within wss:// too. */
-    open_echo_close(c, url_of(url, "%s%s", tls, "/redirect/308?/"));
+    open_echo_close_url(c, url_of(url, "%s%s", tls, "/redirect/308?/"));
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -128,7 +128,7 @@ static void test_following_off(void)
     CHECK_EQ(rec_nth(c, EV_ANY, 0)->code, 302);
     /* On again. */
     CHECK_EQ(WebSocketEx_SetFollowRedirects(c, 1), WEBSOCKET_OK);
-    open_echo_close(c, echo_url("/redirect/302?/"));
+    open_echo_close_url(c, echo_url("/redirect/302?/"));
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -209,7 +209,7 @@ static void test_one_timeout_for_the_whole_chain(void)
     long long started;
     CHECK_EQ(WebSocketEx_SetConnectTimeout(c, 1000), WEBSOCKET_OK);
     /* Two hops fit. */
-    open_echo_close(c, echo_url("/slow-redirect/300?/slow-redirect/300?/"));
+    open_echo_close_url(c, echo_url("/slow-redirect/300?/slow-redirect/300?/"));
     rec_forget(c);
     started = now_ms();
     message = CONNECT_FAIL(c, echo_url("/slow-redirect/400?/slow-redirect/400?/slow-redirect/400?/"),

@@ -35,21 +35,13 @@ static struct WebSocket *trusting_client(void)
     return c;
 }
 
-static void open_echo_close(struct WebSocket *c, const char *url, const char *text)
-{
-    CONNECT_OPEN(c, url);
-    CHECK_ECHO(c, text);
-    CLOSE_WAIT(c, 1000, "done");
-    rec_check_sequence(c, 1);
-}
-
 static void test_ca_file_verifies_and_echoes(void)
 {
     struct WebSocket *c = trusting_client();
-    open_echo_close(c, server_url("WS_TLS_URL", "/"), "over TLS");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_URL", "/"), "over TLS");
     /* A second connection of the same client reuses the settings. */
     rec_forget(c);
-    open_echo_close(c, server_url("WS_TLS_URL", "/again"), "again over TLS");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_URL", "/again"), "again over TLS");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -63,10 +55,10 @@ static void test_ip_literal_and_https(void)
     struct WebSocket *c = trusting_client();
     CHECK(port != NULL);
     snprintf(url, sizeof url, "wss://127.0.0.1%s/ip", port);
-    open_echo_close(c, url, "to an IP address");
+    OPEN_ECHO_CLOSE(c, url, "to an IP address");
     rec_forget(c);
     snprintf(url, sizeof url, "https://localhost%s/https", port);
-    open_echo_close(c, url, "https means wss");
+    OPEN_ECHO_CLOSE(c, url, "https means wss");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -104,11 +96,11 @@ static void test_skip_verification(void)
 {
     struct WebSocket *c = rec_client();
     CHECK_EQ(WebSocketEx_SetSkipCertificateVerification(c, 1), WEBSOCKET_OK);
-    open_echo_close(c, server_url("WS_TLS_WRONG_NAME_URL", "/"), "no verification");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_WRONG_NAME_URL", "/"), "no verification");
     rec_forget(c);
-    open_echo_close(c, server_url("WS_TLS_EXPIRED_URL", "/"), "expired but accepted");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_EXPIRED_URL", "/"), "expired but accepted");
     rec_forget(c);
-    open_echo_close(c, server_url("WS_TLS_URL", "/"), "unknown CA but accepted");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_URL", "/"), "unknown CA but accepted");
     /* Back on: verified again. */
     CHECK_EQ(WebSocketEx_SetSkipCertificateVerification(c, 0), WEBSOCKET_OK);
     rec_forget(c);
@@ -122,14 +114,14 @@ static void test_ca_directory(void)
     struct WebSocket *c = rec_client();
     char missing[PATH_SIZE];
     CHECK_EQ(WebSocketEx_SetCADirectory(c, ca_dir), WEBSOCKET_OK);
-    open_echo_close(c, server_url("WS_TLS_URL", "/"), "CA from a directory");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_URL", "/"), "CA from a directory");
     pki_path(missing, sizeof missing, "no-such-dir");
     CHECK_EQ(WebSocketEx_SetCADirectory(c, missing), WEBSOCKET_CONNECTION_ERROR);
     CHECK_CONTAINS(WebSocketEx_GetLastErrorMessage(), missing);
     CHECK_CONTAINS(WebSocketEx_GetLastErrorMessage(), "no such file or directory");
     /* The failed call left the directory in place. */
     rec_forget(c);
-    open_echo_close(c, server_url("WS_TLS_URL", "/"), "still the directory");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_URL", "/"), "still the directory");
     /* NULL drops it: back to the system store, which does not know the test CA. */
     CHECK_EQ(WebSocketEx_SetCADirectory(c, NULL), WEBSOCKET_OK);
     rec_forget(c);
@@ -168,7 +160,7 @@ static void test_bad_files(void)
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
     CHECK_EQ(strcmp(WebSocketEx_GetLastErrorMessage(), ""), 0);
     /* None of the failures broke the client. */
-    open_echo_close(c, server_url("WS_TLS_URL", "/"), "after bad files");
+    OPEN_ECHO_CLOSE(c, server_url("WS_TLS_URL", "/"), "after bad files");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -200,7 +192,7 @@ static void test_client_certificates(void)
                       WEBSOCKET_OK,
                   "%s: %s", identities[i].what, WebSocketEx_GetLastErrorMessage());
         rec_forget(c);
-        open_echo_close(c, url, identities[i].what);
+        OPEN_ECHO_CLOSE(c, url, identities[i].what);
     }
 
     /* Wrong or missing passwords, and a key of another certificate, are refused at once and
@@ -217,7 +209,7 @@ static void test_client_certificates(void)
              WEBSOCKET_CONNECTION_ERROR);
     CHECK_CONTAINS(WebSocketEx_GetLastErrorMessage(), "does not belong to the certificate");
     rec_forget(c);
-    open_echo_close(c, url, "still the last certificate");
+    OPEN_ECHO_CLOSE(c, url, "still the last certificate");
 
     /* All NULL removes it. */
     CHECK_EQ(WebSocketEx_SetClientCertificate(c, NULL, NULL, NULL), WEBSOCKET_OK);

@@ -32,22 +32,6 @@ static void read_pin(const char *file, char *buf)
     CHECK_MSG(strncmp(buf, "sha256//", 8) == 0, "%s holds %s", path, buf);
 }
 
-static void open_echo_close(struct WebSocket *c, const char *url, const char *text)
-{
-    rec_forget(c);
-    CONNECT_OPEN(c, url);
-    CHECK_ECHO(c, text);
-    CLOSE_WAIT(c, 1000, "done");
-    rec_check_sequence(c, 1);
-    rec_forget(c);
-}
-
-static const char *fail(struct WebSocket *c, const char *url)
-{
-    rec_forget(c);
-    return CONNECT_FAIL(c, url, WEBSOCKET_CONNECTION_ERROR);
-}
-
 /* Waits (bounded) until the TLS server's log holds `count` lines with needle. */
 static size_t handshakes(const char *needle) { return count_lines_with(test_env("WS_TLS_LOG"), needle); }
 
@@ -72,17 +56,17 @@ static void test_resumption(void)
     CHECK_EQ(WebSocketEx_SetCADirectory(a, ca_dir), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SetCAFile(b, ca), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SetCADirectory(b, ca_dir), WEBSOCKET_OK);
-    open_echo_close(a, url, "first: a full handshake");
+    OPEN_ECHO_CLOSE(a, url, "first: a full handshake");
     CHECK_HANDSHAKES(" full", full + 1);
     CHECK_HANDSHAKES(" resumed", resumed);
-    open_echo_close(b, url, "another client resumes");
+    OPEN_ECHO_CLOSE(b, url, "another client resumes");
     CHECK_HANDSHAKES(" resumed", resumed + 1);
-    open_echo_close(a, url, "a reconnection resumes");
+    OPEN_ECHO_CLOSE(a, url, "a reconnection resumes");
     CHECK_HANDSHAKES(" resumed", resumed + 2);
     CHECK_HANDSHAKES(" full", full + 1);
     /* Another trust configuration (verification skipped) never resumes a verified session. */
     CHECK_EQ(WebSocketEx_SetSkipCertificateVerification(b, 1), WEBSOCKET_OK);
-    open_echo_close(b, url, "unverified: its own sessions");
+    OPEN_ECHO_CLOSE(b, url, "unverified: its own sessions");
     CHECK_HANDSHAKES(" full", full + 2);
     CHECK_EQ(OH_WebSocketClient_Destroy(a), WEBSOCKET_OK);
     CHECK_EQ(OH_WebSocketClient_Destroy(b), WEBSOCKET_OK);
@@ -99,25 +83,25 @@ static void test_pins(void)
 
     CHECK_MSG(WebSocketEx_SetPinnedPublicKey(c, server_pin) == WEBSOCKET_OK, "%s",
               WebSocketEx_GetLastErrorMessage());
-    open_echo_close(c, url, "the right pin");
+    OPEN_ECHO_CLOSE(c, url, "the right pin");
     /* One of several. */
     snprintf(both, sizeof both, "%s;%s", wrong, server_pin);
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, both), WEBSOCKET_OK);
-    open_echo_close(c, url, "one of two pins");
+    OPEN_ECHO_CLOSE(c, url, "one of two pins");
     /* The key file. */
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, server_pubkey), WEBSOCKET_OK);
-    open_echo_close(c, url, "a pinned key file");
+    OPEN_ECHO_CLOSE(c, url, "a pinned key file");
 
     /* A wrong pin: both hashes in the message. */
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, wrong), WEBSOCKET_OK);
-    message = fail(c, url);
+    message = CONNECT_FAILS(c, url);
     CHECK_CONTAINS(message, "TLS certificate verify failed: public key pin mismatch");
     CHECK_CONTAINS(message, server_pin);
     CHECK_CONTAINS(message, wrong);
 
     /* NULL removes the pins. */
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, NULL), WEBSOCKET_OK);
-    open_echo_close(c, url, "no pins");
+    OPEN_ECHO_CLOSE(c, url, "no pins");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -127,13 +111,13 @@ static void test_pinned_self_signed_device(void)
     const char *url = test_env("WS_TLS_SELF_SIGNED_URL");
     struct WebSocket *c = rec_client();
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, url), "certificate signed by unknown authority");
+    CHECK_CONTAINS(CONNECT_FAILS(c, url), "certificate signed by unknown authority");
     CHECK_EQ(WebSocketEx_SetSkipCertificateVerification(c, 1), WEBSOCKET_OK);
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, device_pin), WEBSOCKET_OK);
-    open_echo_close(c, url, "a pinned self-signed device");
+    OPEN_ECHO_CLOSE(c, url, "a pinned self-signed device");
     /* Another device with a certificate of its own is refused. */
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, server_pin), WEBSOCKET_OK);
-    CHECK_CONTAINS(fail(c, url), "public key pin mismatch");
+    CHECK_CONTAINS(CONNECT_FAILS(c, url), "public key pin mismatch");
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
@@ -143,15 +127,15 @@ static void test_versions(void)
     const char *message;
     struct WebSocket *c = rec_client();
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
-    open_echo_close(c, tls12, "TLS 1.2 by default");
+    OPEN_ECHO_CLOSE(c, tls12, "TLS 1.2 by default");
     CHECK_EQ(WebSocketEx_SetTlsVersions(c, WEBSOCKET_EX_TLS1_3, 0), WEBSOCKET_OK);
-    message = fail(c, tls12);
+    message = CONNECT_FAILS(c, tls12);
     CHECK_CONTAINS(message, "TLS handshake failed: no TLS version in common with the server: "
                             "we offer TLS 1.3 only");
     CHECK_EQ(WebSocketEx_SetTlsVersions(c, WEBSOCKET_EX_TLS1_2, WEBSOCKET_EX_TLS1_2),
              WEBSOCKET_OK);
-    open_echo_close(c, tls12, "TLS 1.2 only");
-    open_echo_close(c, test_env("WS_TLS_URL"), "TLS 1.2 with a server that has both");
+    OPEN_ECHO_CLOSE(c, tls12, "TLS 1.2 only");
+    OPEN_ECHO_CLOSE(c, test_env("WS_TLS_URL"), "TLS 1.2 with a server that has both");
     CHECK_EQ(WebSocketEx_SetTlsVersions(c, 0, 0), WEBSOCKET_OK);
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
@@ -177,12 +161,12 @@ static void test_key_log(void)
     unlink(path);
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
     /* Unset: nothing is written. */
-    open_echo_close(c, test_env("WS_TLS_URL"), "no key log");
+    OPEN_ECHO_CLOSE(c, test_env("WS_TLS_URL"), "no key log");
     CHECK_EQ(access(path, F_OK), -1);
     CHECK_EQ(setenv("SSLKEYLOGFILE", path, 1), 0);
     /* A pin of its own: a fresh session, so the traffic secrets are new. */
     CHECK_EQ(WebSocketEx_SetPinnedPublicKey(c, server_pin), WEBSOCKET_OK);
-    open_echo_close(c, test_env("WS_TLS_URL"), "with a key log");
+    OPEN_ECHO_CLOSE(c, test_env("WS_TLS_URL"), "with a key log");
     CHECK_EQ(unsetenv("SSLKEYLOGFILE"), 0);
     CHECK_MSG(lines_starting(path, "CLIENT_TRAFFIC_SECRET_0 ") >= 1, "no traffic secret in %s",
               path);
@@ -191,7 +175,7 @@ static void test_key_log(void)
     /* Unset again: nothing more is written. */
     {
         size_t before = lines_starting(path, "CLIENT_TRAFFIC_SECRET_0 ");
-        open_echo_close(c, test_env("WS_TLS_URL"), "key log off again");
+        OPEN_ECHO_CLOSE(c, test_env("WS_TLS_URL"), "key log off again");
         CHECK_EQ(lines_starting(path, "CLIENT_TRAFFIC_SECRET_0 "), before);
     }
     unlink(path);
