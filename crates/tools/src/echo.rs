@@ -231,6 +231,10 @@ async fn handle<S: Stream>(stream: &mut S, peer: Option<SocketAddr>) -> std::io:
     }
     let config = Config {
         fragments: matches!(script, Script::Stream | Script::Checksum(_)),
+        // An echo goes back in one frame, as most servers send and as ws-bench's peers
+        // (fastwebsockets without its fragment collector) expect; the /generate paths choose
+        // their frames themselves.
+        max_frame_size: usize::MAX,
         ..Config::default()
     };
     let mut connection = Protocol::new(Role::Server, config, accepted.deflate, no_entropy());
