@@ -55,6 +55,7 @@ pub mod runtime;
 mod session;
 mod shared;
 mod socket;
+mod stats;
 mod target;
 mod task;
 pub mod tcp;
@@ -77,6 +78,7 @@ pub use net_websocket_protocol::{
 pub use options::Options;
 pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use reconnect::Reconnect;
+pub use stats::Stats;
 pub use target::{Address, RedirectProblem, Target, UrlError, MAX_UNIX_PATH_LEN, MAX_URL_LEN};
 pub use tcp::{ResolveOverride, TcpKeepalive};
 pub use tls::{TlsError, TlsOptions, TlsVersion};

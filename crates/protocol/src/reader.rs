@@ -159,6 +159,8 @@ pub(crate) struct Reader {
     carried_len: usize,
     /// Fragment mode: zlib holds more output for input it consumed.
     inflating: bool,
+    /// Data frame headers parsed (continuations included, control frames not): statistics.
+    pub(crate) data_frames: u64,
 }
 
 impl Reader {
@@ -193,6 +195,7 @@ impl Reader {
             carried: [0; 4],
             carried_len: 0,
             inflating: false,
+            data_frames: 0,
         }
     }
 
@@ -365,13 +368,16 @@ impl Reader {
                 // A whole uncompressed message in one frame: delivered where it lies.
                 let frame = match self.awaiting {
                     Some(frame) => frame,
-                    None => InPlaceFrame {
-                        kind: message.kind,
-                        mask: header.mask,
-                        header_len,
-                        total: header_len + take_len(header.payload_len, usize::MAX),
-                        prepared: 0,
-                    },
+                    None => {
+                        self.data_frames += 1;
+                        InPlaceFrame {
+                            kind: message.kind,
+                            mask: header.mask,
+                            header_len,
+                            total: header_len + take_len(header.payload_len, usize::MAX),
+                            prepared: 0,
+                        }
+                    }
                 };
                 return self.in_place(frame);
             }
@@ -520,6 +526,7 @@ impl Reader {
 
     /// Begins a data frame whose payload goes to the assembly buffer.
     fn start_frame(&mut self, header: &FrameHeader, message: Fragmented) {
+        self.data_frames += 1;
         self.fragmented = (!header.fin).then_some(message);
         self.frame = Some(DataFrame {
             message,

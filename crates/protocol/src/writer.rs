@@ -134,6 +134,8 @@ pub(crate) struct Writer {
     /// The message being sent in fragments, if one was begun and not ended: its opcode, and
     /// whether it is compressed (decided at its first fragment).
     fragmented: Option<(Opcode, bool)>,
+    /// Data frames encoded (continuations included, control frames not): statistics.
+    pub(crate) data_frames: u64,
 }
 
 impl Writer {
@@ -149,6 +151,7 @@ impl Writer {
             compressed: Vec::new(),
             max_frame: DEFAULT_MAX_FRAME,
             fragmented: None,
+            data_frames: 0,
         }
     }
 
@@ -460,6 +463,8 @@ impl Writer {
     /// nothing is before it.
     fn spool(&mut self, opcode: Opcode, rsv1: bool, fin: bool, payload: Vec<u8>) {
         self.reclaim();
+        // Its frames are made as the previous ones are written; all of them are counted now.
+        self.data_frames += payload.len().div_ceil(self.max_frame).max(1) as u64;
         let mask = self.mask_key();
         let mut spooled = Spooled {
             at: self.out.len(),
@@ -490,6 +495,7 @@ impl Writer {
             let last = chunks.peek().is_none();
             let mask = self.mask_key();
             let opcode = if first { opcode } else { Opcode::Continuation };
+            self.data_frames += u64::from(!opcode.is_control());
             encode_frame(
                 &mut self.out,
                 opcode,
