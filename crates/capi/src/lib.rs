@@ -19,6 +19,7 @@ mod panic;
 mod pending;
 mod registry;
 mod send;
+mod stats;
 #[cfg(test)]
 mod task_panic_tests;
 mod types;
@@ -31,5 +32,7 @@ pub use exports::limits::*;
 pub use exports::messages::*;
 pub use exports::network::*;
 pub use exports::standard::*;
+pub use exports::stats::*;
 pub use exports::tls::*;
+pub use stats::WebSocketEx_Stats;
 pub use types::*;

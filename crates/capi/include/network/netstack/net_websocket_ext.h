@@ -4,7 +4,8 @@
  *        user data, limits, TLS, proxies, corporate networks (proxy TLS, pinning, TLS
  *        versions, source address, resolve overrides, TCP keepalive), timeouts, keepalive,
  *        reconnection, redirects, subprotocols, the handshake response, pings, messages in
- *        pieces, and callbacks on a thread of the application's choosing (dispatchers).
+ *        pieces, callbacks on a thread of the application's choosing (dispatchers), and
+ *        statistics.
  *
  * Include it as `#include <network/netstack/net_websocket_ext.h>` (it includes
  * net_websocket.h). Same handles and error codes as the standard API: a NULL client gives
@@ -1133,6 +1134,104 @@ int WebSocketEx_SetDispatcher(struct WebSocket *client, WebSocketEx_Dispatcher *
  * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
  */
 int WebSocketEx_SetDispatchLimit(struct WebSocket *client, size_t bytes);
+
+/** @} */
+
+/**
+ * @name Statistics
+ * What a connection did so far, readable from any thread at any time (a field may be a moment
+ * older than another; none is ever torn).
+ */
+/** @{ */
+
+/**
+ * @brief A connection's statistics, filled by WebSocketEx_GetStats.
+ *
+ * Append-only: later versions add fields at the end only, so a program built against this
+ * header passes `sizeof(WebSocketEx_Stats)` and gets the fields it knows. The counters are
+ * those of the client's current connection, or of its last one after it ended; they restart
+ * from 0 at each open (reconnections included), except `reconnects`. Before the first open
+ * every field is 0 or "" (but `queuedBytes`).
+ */
+typedef struct WebSocketEx_Stats {
+    /** The bytes WebSocketEx_GetStats filled: min(its `size` argument, sizeof). */
+    uint64_t size;
+    /** WebSocket frame bytes written to the socket: headers, masking keys and payloads,
+     *  control frames included; not the HTTP handshake, not TLS overhead. */
+    uint64_t bytesSent;
+    /** WebSocket frame bytes received, as bytesSent. */
+    uint64_t bytesReceived;
+    /** Application bytes of the data messages sent, before compression. */
+    uint64_t payloadBytesSent;
+    /** Application bytes of the data messages received, after decompression. */
+    uint64_t payloadBytesReceived;
+    /** Messages encoded for the socket (one sent in pieces counts at its last piece). */
+    uint64_t messagesSent;
+    /** Messages handed to their callback (in pieces: counted at the last one). */
+    uint64_t messagesReceived;
+    /** Data frames sent, continuation frames included; control frames are not counted. */
+    uint64_t framesSent;
+    /** Data frames received, as framesSent. */
+    uint64_t framesReceived;
+    /** Pings sent: WebSocketEx_SendPing's and keepalive's. */
+    uint64_t pingsSent;
+    /** Pongs received (answers to our pings or not). */
+    uint64_t pongsReceived;
+    /** The last ping→pong round trip in microseconds; 0 before any. */
+    uint64_t rttUs;
+    /** The smoothed round trip (RFC 6298 §2 SRTT: 7/8 of the last value plus 1/8 of each new
+     *  round trip) in microseconds; 0 before any. */
+    uint64_t smoothedRttUs;
+    /** The stages of the connection attempt that opened the current connection, in
+     *  microseconds. DNS: resolving the server's name; 0 through a proxy (which resolves it)
+     *  and for IP addresses resolved at once. */
+    uint64_t dnsUs;
+    /** TCP: connecting to the server, or to the proxy (a Unix socket's connect). */
+    uint64_t tcpUs;
+    /** The proxy: resolving it, TLS to an https:// proxy, the tunnel request; 0 without. */
+    uint64_t proxyUs;
+    /** TLS with the server; 0 for ws://. */
+    uint64_t tlsUs;
+    /** The opening handshake: from the HTTP Upgrade request to the 101 response. */
+    uint64_t handshakeUs;
+    /** Milliseconds since onOpen of the current connection; 0 when not open. */
+    uint64_t openMs;
+    /** Successful reopenings by automatic reconnection since Connect. */
+    uint64_t reconnects;
+    /** The same as WebSocketEx_GetBufferedAmount. */
+    uint64_t queuedBytes;
+    /** The negotiated TLS version, e.g. "TLSv1_3"; "" for ws://. NUL-terminated. */
+    char tlsVersion[16];
+    /** The negotiated cipher suite, e.g. "TLS13_AES_256_GCM_SHA384"; "" for ws://. */
+    char cipherSuite[64];
+    /** The ALPN protocol agreed with the server; "" when none. */
+    char alpn[32];
+    /** The subprotocol the server selected; "" when none (cut to 127 bytes). */
+    char subprotocol[128];
+    /** The Sec-WebSocket-Extensions the server accepted, as it sent them; "" when none (cut
+     *  to 127 bytes). */
+    char extensions[128];
+} WebSocketEx_Stats;
+
+/**
+ * @brief Copies the client's statistics into `out`.
+ *
+ * Fills the first min(`size`, sizeof(WebSocketEx_Stats)) bytes of `out` and sets
+ * `out->size` to that number; the bytes of `out` after them are left as they were. Pass
+ * `sizeof(WebSocketEx_Stats)` (a program built against an older header passes its smaller
+ * size and gets the fields it knows). Never waits for the connection: any thread, any time,
+ * also inside a callback.
+ *
+ * @param client The client.
+ * @param out Where to write.
+ * @param size The size of `out` in bytes: at least 8 (the `size` field).
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL for a NULL client;
+ *         WEBSOCKET_CLIENT_NOT_CREATED for a pointer that is not a live client;
+ *         WEBSOCKET_SEND_DATA_NULL (1011) when `out` is NULL or `size` is under 8 (nothing
+ *         is written).
+ */
+int WebSocketEx_GetStats(struct WebSocket *client, WebSocketEx_Stats *out, size_t size);
 
 /** @} */
 
