@@ -9,6 +9,7 @@ use crate::stats::{Meter, Negotiated};
 use crate::target::{RedirectProblem, Target};
 use crate::tcp::Route;
 use crate::tls::TlsEnvironment;
+use crate::trace::{trace, TraceEvent, TraceKind};
 use crate::transport::{tls_cause, Attempt, Transport};
 use net_websocket_protocol::handshake::{
     parse_head, Accepted, ClientHandshake, ResponseHead, MAX_HEAD_SIZE,
@@ -95,6 +96,7 @@ impl<S> Opened<S> {
         protocol.receive_data(&self.leftover);
         meter.set_negotiated(self.negotiated.clone());
         Session::new(protocol, Timing::from(options), Instant::now(), meter)
+            .with_tracer(options.trace.clone())
     }
 }
 
@@ -224,8 +226,20 @@ async fn open(
     let endpoint = attempt.target.endpoint();
     let (transport, mut setup) = attempt.open().await?;
     let started = Instant::now();
-    let opening = open_websocket(transport, handshake, on_response, endpoint);
+    let tracer = attempt.route.tracer;
+    let mut traced = |head: &ResponseHead| {
+        trace(tracer, || {
+            TraceEvent::new(TraceKind::HandshakeResponse, head.reason.clone())
+                .with_code(u32::from(head.status))
+        });
+        on_response(head)
+    };
+    let opening = open_websocket(transport, handshake, &mut traced, endpoint);
     let mut opened = attempt.within(Stage::Handshake, opening).await?;
+    trace(tracer, || {
+        let subprotocol = opened.accepted.subprotocol.clone().unwrap_or_default();
+        TraceEvent::new(TraceKind::Open, subprotocol)
+    });
     setup.handshake = started.elapsed();
     // The opening handshake filled in what it negotiated.
     setup.subprotocol = std::mem::take(&mut opened.negotiated.subprotocol);

@@ -60,6 +60,7 @@ mod target;
 mod task;
 pub mod tcp;
 pub mod tls;
+mod trace;
 mod transport;
 mod websocket;
 mod wire;
@@ -82,6 +83,7 @@ pub use stats::Stats;
 pub use target::{Address, RedirectProblem, Target, UrlError, MAX_UNIX_PATH_LEN, MAX_URL_LEN};
 pub use tcp::{ResolveOverride, TcpKeepalive};
 pub use tls::{TlsError, TlsOptions, TlsVersion};
+pub use trace::{TraceEvent, TraceKind, Tracer, TRACE_FIN, TRACE_RSV1};
 pub use transport::Transport;
 pub use websocket::{client_async, connect_async, connect_async_with_headers, WebSocket};
 

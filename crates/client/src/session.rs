@@ -7,6 +7,7 @@
 use crate::error::Cause;
 use crate::options::Options;
 use crate::stats::{Meter, Smoothed, Stats};
+use crate::trace::{trace, TraceEvent, TraceKind, Tracer};
 use net_websocket_protocol::{Event, Protocol, State};
 use std::io;
 use std::sync::Arc;
@@ -137,6 +138,8 @@ pub(crate) struct Session {
     /// When the oldest ping not answered yet went out.
     ping_sent_at: Option<Instant>,
     smoothed_rtt: Smoothed,
+    /// Where trace events go, if anywhere (the protocol notes frames only then).
+    tracer: Option<Tracer>,
 }
 
 impl Session {
@@ -159,7 +162,17 @@ impl Session {
             meter,
             ping_sent_at: None,
             smoothed_rtt: Smoothed::default(),
+            tracer: None,
         }
+    }
+
+    /// Sends trace events to `tracer` (the protocol notes frames when the timing says so).
+    pub(crate) fn with_tracer(mut self, tracer: Option<Tracer>) -> Session {
+        if tracer.is_some() {
+            self.protocol.note_frames();
+        }
+        self.tracer = tracer;
+        self
     }
 
     // Statistics: both APIs count here, and nowhere else.
@@ -185,11 +198,17 @@ impl Session {
             meter,
             ping_sent_at,
             smoothed_rtt,
+            tracer,
             ..
         } = self;
-        // Parsing counts frames: published with the event they belong to.
+        // Parsing counts frames: published (and traced) with the event they belong to.
         let ready = protocol.has_event();
         meter.set_tally(protocol.tally());
+        if let Some(tracer) = tracer {
+            protocol.take_frame_notes(|sent, note| {
+                TraceEvent::of_frame(sent, note, |event| tracer.emit(event))
+            });
+        }
         if !ready {
             return None;
         }
@@ -214,9 +233,20 @@ impl Session {
         self.meter.snapshot(std::time::Instant::now(), queued_bytes)
     }
 
-    /// Publishes the frame bytes and data frames the protocol counted (after I/O).
-    pub(crate) fn publish_tally(&self) {
+    /// Publishes the frame bytes and data frames the protocol counted (after I/O), and
+    /// traces the frames noted meanwhile.
+    pub(crate) fn publish_tally(&mut self) {
         self.meter.set_tally(self.protocol.tally());
+        self.trace_frames();
+    }
+
+    /// The frames sent and received since the last call, as trace events.
+    fn trace_frames(&mut self) {
+        if let Some(tracer) = &self.tracer {
+            self.protocol.take_frame_notes(|sent, note| {
+                TraceEvent::of_frame(sent, note, |event| tracer.emit(event))
+            });
+        }
     }
 
     pub(crate) fn lifecycle(&self) -> Lifecycle {
@@ -316,11 +346,21 @@ impl Session {
                     && self.protocol.send_ping(b"keepalive").is_ok()
                 {
                     self.count_ping(now);
+                    trace(self.tracer.as_ref(), || {
+                        TraceEvent::new(TraceKind::KeepalivePing, "")
+                    });
                 }
                 self.ping_outstanding = true;
                 Expired::Nothing
             }
             Due::Dead => {
+                trace(self.tracer.as_ref(), || {
+                    let silent = format!(
+                        "nothing received for {} s",
+                        self.timing.dead_after.as_secs()
+                    );
+                    TraceEvent::new(TraceKind::KeepaliveTimeout, silent)
+                });
                 // One attempt at a close frame, when nothing else waits to be written: the
                 // peer is of no use, so it is not awaited.
                 if self.protocol.state() == State::Open && self.protocol.pending_output_len() == 0 {
@@ -724,6 +764,51 @@ mod tests {
         );
         let _third = Session::new(protocol, timing, start, meter.clone());
         assert_eq!(meter.snapshot(std::time::Instant::now(), 0).reconnects, 2);
+    }
+
+    /// With a tracer, every frame encoded and parsed is an event (opcode, length, FIN/RSV1),
+    /// a close frame also its code, and keepalive says what it does.
+    #[test]
+    fn a_tracer_sees_frames_closes_and_keepalive() {
+        use crate::trace::{TraceKind, TRACE_FIN};
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracer = {
+            let seen = seen.clone();
+            Tracer::new(move |e| {
+                seen.lock()
+                    .unwrap()
+                    .push((e.kind, e.opcode, e.length, e.flags, e.code))
+            })
+        };
+        let (s, start) = session(Some(PING));
+        let mut s = s.with_tracer(Some(tracer));
+        s.protocol.send_text("hi").unwrap();
+        output(&mut s);
+        s.publish_tally();
+        s.handle_timeout(Due::Ping, start + PING);
+        output(&mut s);
+        s.publish_tally();
+        let mut input = server_frame(0x01, b"ab");
+        input.extend(server_frame(0x80, b"c"));
+        input.extend(server_frame(0x88, &1000u16.to_be_bytes()));
+        s.protocol.receive_data(&input);
+        while s.poll_event(start).is_some() {}
+        s.publish_tally(); // our close reply
+        let fin = TRACE_FIN;
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                (TraceKind::FrameSent, 1, 2, fin, 0),
+                (TraceKind::KeepalivePing, 0, 0, 0, 0),
+                (TraceKind::FrameSent, 9, 9, fin, 0),
+                (TraceKind::FrameReceived, 1, 2, 0, 0),
+                (TraceKind::FrameReceived, 0, 1, fin, 0),
+                (TraceKind::FrameReceived, 8, 2, fin, 0),
+                (TraceKind::CloseReceived, 0, 0, 0, 1000),
+                (TraceKind::FrameSent, 8, 2, fin, 0),
+                (TraceKind::CloseSent, 0, 0, 0, 1000),
+            ]
+        );
     }
 
     #[test]

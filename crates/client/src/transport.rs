@@ -9,6 +9,7 @@ use crate::stats::Negotiated;
 use crate::target::Target;
 use crate::tcp::{connect_first, resolve, Route};
 use crate::tls::{self, Peer, TlsEnvironment, TlsError, TlsOptions};
+use crate::trace::{trace, TraceEvent, TraceKind};
 use rustls::HandshakeKind;
 use std::future::Future;
 use std::io::{self, IoSlice};
@@ -161,6 +162,7 @@ impl Attempt<'_> {
                     .within(Stage::Dns, resolve(host, port, &self.route))
                     .await?;
                 setup.dns = started.elapsed();
+                self.trace_answer(host, &addrs);
                 started = Instant::now();
                 let tcp = connect_first(&addrs, &self.route);
                 let socket = self.within(Stage::Connect, tcp).await?;
@@ -173,6 +175,9 @@ impl Attempt<'_> {
                 // proxy, its TLS, the tunnel request) the proxy stage.
                 setup.tcp = Duration::from_micros(self.proxy_tcp_us.load(Ordering::Relaxed));
                 setup.proxy = started.elapsed().saturating_sub(setup.tcp);
+                trace(self.route.tracer, || {
+                    TraceEvent::new(TraceKind::ProxyTunnel, proxy.to_string())
+                });
                 tunnel
             }
         };
@@ -207,6 +212,11 @@ impl Attempt<'_> {
         if let Some(alpn) = session.alpn_protocol() {
             setup.alpn = String::from_utf8_lossy(alpn).into_owned();
         }
+        trace(self.route.tracer, || {
+            let version = session.protocol_version().map_or(0, u16::from);
+            let detail = format!("{} {}", setup.tls_version, setup.cipher_suite);
+            TraceEvent::new(TraceKind::TlsEstablished, detail).with_code(u32::from(version))
+        });
         Ok((Transport(Layer::Tls(Box::new(stream))), setup))
     }
 
@@ -224,6 +234,7 @@ impl Attempt<'_> {
         let proxy_addrs = resolve(&proxy.host, proxy.port, &self.route)
             .await
             .map_err(unreachable)?;
+        self.trace_answer(&proxy.host, &proxy_addrs);
         let remote_dns = match proxy.kind {
             ProxyKind::Http | ProxyKind::Https => {
                 return self
@@ -323,6 +334,15 @@ impl Attempt<'_> {
             })?;
         log_established(&proxy.host, &stream);
         Ok(Transport(Layer::Tls(Box::new(stream))))
+    }
+
+    /// The trace event of a name resolved to `addrs`.
+    fn trace_answer(&self, host: &str, addrs: &[SocketAddr]) {
+        trace(self.route.tracer, || {
+            let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            let detail = format!("{host}: {}", list.join(", "));
+            TraceEvent::new(TraceKind::DnsAnswer, detail).with_length(addrs.len() as u64)
+        });
     }
 
     /// A TCP connection to the proxy begun at `started` is up.

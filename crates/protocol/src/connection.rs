@@ -3,7 +3,7 @@
 use crate::close::{self, is_valid_wire_code, MAX_REASON_LEN};
 use crate::deflate::{Compressor, Decompressor, DeflateParams};
 use crate::error::{ProtocolError, SendError};
-use crate::frame::{Opcode, MAX_CONTROL_PAYLOAD};
+use crate::frame::{FrameNote, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::reader::{Control, Incoming, Reader};
 use crate::writer::Writer;
 use crate::{Entropy, Utf8Text};
@@ -590,6 +590,31 @@ impl Protocol {
     pub fn consume_output(&mut self, n: usize) {
         self.bytes_sent += n as u64;
         self.writer.consume(n);
+    }
+
+    /// Keeps a note of every frame encoded and parsed from now on, for a trace (see
+    /// [`Protocol::take_frame_notes`]).
+    pub fn note_frames(&mut self) {
+        self.writer.notes.get_or_insert_with(Vec::new);
+        self.reader.notes.get_or_insert_with(Vec::new);
+    }
+
+    /// Whether frames are noted ([`Protocol::note_frames`]).
+    pub fn notes_frames(&self) -> bool {
+        self.writer.notes.is_some()
+    }
+
+    /// Hands the frames noted since the last call to `each`, those encoded (`sent` true)
+    /// first, then those parsed.
+    pub fn take_frame_notes(&mut self, mut each: impl FnMut(bool, FrameNote)) {
+        for (sent, notes) in [
+            (true, &mut self.writer.notes),
+            (false, &mut self.reader.notes),
+        ] {
+            if let Some(notes) = notes {
+                notes.drain(..).for_each(|note| each(sent, note));
+            }
+        }
     }
 
     /// What crossed the transport so far (see [`Tally`]).

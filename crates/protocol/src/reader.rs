@@ -19,7 +19,7 @@
 use crate::connection::{MessageKind, Role};
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
-use crate::frame::{FrameHeader, Opcode};
+use crate::frame::{FrameHeader, FrameNote, Opcode};
 use crate::mask::{apply_mask, mask_into};
 use crate::utf8::Utf8Validator;
 use std::ops::Range;
@@ -161,6 +161,8 @@ pub(crate) struct Reader {
     inflating: bool,
     /// Data frame headers parsed (continuations included, control frames not): statistics.
     pub(crate) data_frames: u64,
+    /// Every frame parsed, while a trace asks for them.
+    pub(crate) notes: Option<Vec<FrameNote>>,
 }
 
 impl Reader {
@@ -196,6 +198,7 @@ impl Reader {
             carried_len: 0,
             inflating: false,
             data_frames: 0,
+            notes: None,
         }
     }
 
@@ -359,6 +362,9 @@ impl Reader {
                 if let Some(key) = header.mask {
                     apply_mask(payload, key, 0);
                 }
+                if let Some(notes) = &mut self.notes {
+                    notes.push(FrameNote::of(header.opcode, false, true, payload));
+                }
                 self.start = end;
                 return Ok(Some(Incoming::Control(control, Place::Input(start..end))));
             }
@@ -369,7 +375,7 @@ impl Reader {
                 let frame = match self.awaiting {
                     Some(frame) => frame,
                     None => {
-                        self.data_frames += 1;
+                        self.note_data_frame(&header);
                         InPlaceFrame {
                             kind: message.kind,
                             mask: header.mask,
@@ -524,9 +530,23 @@ impl Reader {
         Ok(message)
     }
 
+    /// Counts a data frame whose header was parsed (and notes it for a trace).
+    fn note_data_frame(&mut self, header: &FrameHeader) {
+        self.data_frames += 1;
+        if let Some(notes) = &mut self.notes {
+            notes.push(FrameNote {
+                opcode: header.opcode,
+                fin: header.fin,
+                rsv1: header.rsv1,
+                len: header.payload_len,
+                code: 0,
+            });
+        }
+    }
+
     /// Begins a data frame whose payload goes to the assembly buffer.
     fn start_frame(&mut self, header: &FrameHeader, message: Fragmented) {
-        self.data_frames += 1;
+        self.note_data_frame(header);
         self.fragmented = (!header.fin).then_some(message);
         self.frame = Some(DataFrame {
             message,
