@@ -22,6 +22,7 @@ mod send;
 mod stats;
 #[cfg(test)]
 mod task_panic_tests;
+mod trace;
 mod types;
 
 pub use codes::*;
@@ -34,5 +35,7 @@ pub use exports::network::*;
 pub use exports::standard::*;
 pub use exports::stats::*;
 pub use exports::tls::*;
+pub use exports::trace::*;
 pub use stats::WebSocketEx_Stats;
+pub use trace::{WebSocketEx_OnTraceCallback, WebSocketEx_TraceEvent};
 pub use types::*;

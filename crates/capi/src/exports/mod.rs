@@ -9,3 +9,4 @@ pub mod standard;
 pub mod stats;
 pub mod streaming;
 pub mod tls;
+pub mod trace;
