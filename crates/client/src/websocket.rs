@@ -336,18 +336,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     fn encode(&mut self, message: Message) -> Result<(), SendError> {
         let protocol = &mut self.session.protocol;
-        // What a message counts in the statistics once it is encoded.
-        let (payload, ends) = match &message {
-            Message::Text(text) => (text.len(), true),
-            Message::Binary(data) => (data.len(), true),
-            Message::Fragment { data, last, .. } => (data.len(), *last),
-            _ => (0, false),
+        // What a message counts in the statistics once it is encoded: data (its bytes, and
+        // whether it ends a message), or a ping.
+        let data = match &message {
+            Message::Text(text) => Some((text.len(), true)),
+            Message::Binary(data) => Some((data.len(), true)),
+            Message::Fragment { data, last, .. } => Some((data.len(), *last)),
+            _ => None,
         };
-        let is_data = matches!(
-            message,
-            Message::Text(_) | Message::Binary(_) | Message::Fragment { .. }
-        );
-        let is_ping = matches!(message, Message::Ping(_));
+        let ping = matches!(message, Message::Ping(_));
         let sent = match message {
             Message::Text(text) => protocol.send_utf8_owned(Utf8Text::from(text)),
             Message::Binary(data) => protocol.send_binary_owned(data),
@@ -379,10 +376,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 sent
             }
         };
-        if sent.is_ok() && is_data {
-            self.session.count_sent(payload, ends);
-        } else if sent.is_ok() && is_ping {
-            self.session.count_ping(Instant::now());
+        if sent.is_ok() {
+            if let Some((payload, ends)) = data {
+                self.session.count_sent(payload, ends);
+            } else if ping {
+                self.session.count_ping(Instant::now());
+            }
         }
         sent
     }
