@@ -301,6 +301,8 @@ impl Session {
     /// The server's close frame came (our reply is queued) or the connection failed (our close
     /// frame is queued): linger for the server's end of TCP until `close_timeout` from `now`.
     pub(crate) fn linger(&mut self, now: Instant) {
+        // No longer open for the application (its end is reported from here on).
+        self.meter.closed();
         if matches!(self.lifecycle, Lifecycle::Open | Lifecycle::Closing { .. }) {
             self.lifecycle = Lifecycle::Lingering {
                 deadline: now + self.timing.close_timeout,
@@ -743,6 +745,12 @@ mod tests {
         first.count_sent(5, true);
         assert!(first.stats(7).open_for < Duration::from_secs(60));
         assert_eq!(first.stats(7).queued_bytes, 7);
+        first.linger(start);
+        assert_eq!(
+            first.stats(0).open_for,
+            Duration::ZERO,
+            "not open once closing ended"
+        );
         first.exit(Exit::Closed { clean: true });
         assert_eq!(first.stats(0).open_for, Duration::ZERO, "not open");
         assert_eq!(first.stats(0).messages_sent, 1, "readable after the end");

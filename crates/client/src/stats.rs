@@ -46,7 +46,8 @@ pub struct Stats {
     pub tls: Duration,
     /// The opening handshake (HTTP Upgrade request to 101 response).
     pub handshake: Duration,
-    /// Since the connection opened (zero when it is not open).
+    /// Since the connection opened (zero before, and once its close handshake is over or it
+    /// failed).
     pub open_for: Duration,
     /// Successful reopenings by reconnection.
     pub reconnects: u64,

@@ -1194,7 +1194,8 @@ typedef struct WebSocketEx_Stats {
     uint64_t tlsUs;
     /** The opening handshake: from the HTTP Upgrade request to the 101 response. */
     uint64_t handshakeUs;
-    /** Milliseconds since onOpen of the current connection; 0 when not open. */
+    /** Milliseconds since onOpen of the current connection; 0 before it, and from the end of
+     *  its close handshake (or its failure) on. */
     uint64_t openMs;
     /** Successful reopenings by automatic reconnection since Connect. */
     uint64_t reconnects;
