@@ -8,6 +8,7 @@
 #   dispatcher_poll.c  a poll() loop over standard input and the dispatcher's fd, one thread
 #   dispatcher_glib.c  a GLib main loop (g_unix_fd_add), built with pkg-config glib-2.0
 #   dispatcher_uv.c    a libuv loop (uv_poll_t), built with pkg-config libuv
+#   stats_monitor.c    a line of WebSocketEx_GetStats every second, for 2 s (statistics)
 #
 # Each is built as strict C99 with -Werror against the headers of crates/capi/include and
 # target/release/libnet_websocket.so, must exit 0 (after a clean close) within the time limit,
@@ -110,6 +111,19 @@ if build "$name"; then
     ((status != 0)) || check "$name" "$BUILD_DIR/$name.log" "open: 101 Switching Protocols" \
         "received: first line" "received: second line" "received: third line, no newline" \
         "closed: 1000 bye" || status=$?
+    report "$name" "$status" "$BUILD_DIR/$name.log"
+fi
+
+name=stats_monitor
+if build "$name"; then
+    status=0
+    run "$name" "$url" 2 </dev/null || status=$?
+    ((status != 0)) || check "$name" "$BUILD_DIR/$name.log" "open: 101 Switching Protocols" \
+        "closed: 1000 bye" || status=$?
+    # A line a second while open, and the last one after the close: messages went both ways.
+    lines=$(grep -c '^stats: sent [1-9][0-9]* msgs / [0-9]* B, received [1-9]' \
+        "$BUILD_DIR/$name.log" || true)
+    ((status != 0 || lines >= 2)) || { echo "$lines stats lines with traffic" >>"$BUILD_DIR/$name.log"; status=1; }
     report "$name" "$status" "$BUILD_DIR/$name.log"
 fi
 

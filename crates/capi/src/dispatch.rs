@@ -7,7 +7,7 @@ use crate::dispatcher::Route;
 use crate::entry::{Callbacks, ClientEntry};
 use crate::types::*;
 use net_websocket_client::{
-    Accepted, End, Error, Handler, Lost, MessageData, MessageKind, ResponseHead,
+    Accepted, End, Error, Handler, Lost, MessageData, MessageKind, ResponseHead, Tracer,
 };
 use std::ffi::CString;
 use std::os::raw::c_char;
@@ -25,18 +25,27 @@ pub(crate) struct CallbackHandler {
     pub(crate) end_reported: Arc<AtomicBool>,
     /// The dispatcher the callbacks go to; None: they run on the library thread.
     pub(crate) route: Option<Arc<Route>>,
+    /// Set once the end is reported: trace events after it are dropped.
+    pub(crate) trace_ended: Arc<AtomicBool>,
 }
 
 impl CallbackHandler {
     /// Runs `call` as one of the client's callbacks: now, or queued for its dispatcher.
     /// `call` returns whether it called a C function.
     fn dispatch(&self, call: impl FnOnce(*mut WebSocket, &Callbacks) -> bool + Send + 'static) {
-        match &self.route {
-            None => {
-                self.entry.dispatch(call);
-            }
-            Some(route) => route.queue(&self.entry, 0, Box::new(call)),
-        }
+        dispatch_call(&self.entry, self.route.as_ref(), call);
+    }
+
+    /// The connection's tracer, when the client has a trace callback: its events are
+    /// dispatched like the other callbacks, until the end is reported.
+    pub(crate) fn tracer(&self) -> Option<Tracer> {
+        self.entry.ext_callbacks().trace?;
+        let ended = self.trace_ended.clone();
+        Some(crate::trace::tracer(
+            &self.entry,
+            self.route.as_ref(),
+            ended,
+        ))
     }
 
     /// The same for a callback that gets `data` (bytes followed by a 0 byte): lent where it
@@ -64,8 +73,24 @@ impl CallbackHandler {
     }
 }
 
+/// Runs `call` as one of `entry`'s callbacks: now on this thread, or queued for the
+/// dispatcher of `route`. The one way every callback (trace events included) is delivered.
+pub(crate) fn dispatch_call(
+    entry: &Arc<ClientEntry>,
+    route: Option<&Arc<Route>>,
+    call: impl FnOnce(*mut WebSocket, &Callbacks) -> bool + Send + 'static,
+) {
+    match route {
+        None => {
+            entry.dispatch(call);
+        }
+        Some(route) => route.queue(entry, 0, Box::new(call)),
+    }
+}
+
 impl Drop for CallbackHandler {
     fn drop(&mut self) {
+        self.trace_ended.store(true, Ordering::Release);
         self.end_reported.store(true, Ordering::Release);
     }
 }
@@ -301,6 +326,7 @@ impl Handler for CallbackHandler {
             true
         });
         // Nothing comes after the end: the dispatcher is free of this connection.
+        self.trace_ended.store(true, Ordering::Release);
         if let Some(route) = &self.route {
             route.release();
         }

@@ -59,6 +59,7 @@ pub(crate) struct ExtCallbacks {
     pub(crate) reconnect: WebSocketEx_OnReconnectCallback,
     pub(crate) response: WebSocketEx_OnHandshakeResponseCallback,
     pub(crate) pong: WebSocketEx_OnPongCallback,
+    pub(crate) trace: crate::trace::WebSocketEx_OnTraceCallback,
 }
 
 /// What API calls change; never held while calling into C.

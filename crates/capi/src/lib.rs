@@ -19,8 +19,10 @@ mod panic;
 mod pending;
 mod registry;
 mod send;
+mod stats;
 #[cfg(test)]
 mod task_panic_tests;
+mod trace;
 mod types;
 
 pub use codes::*;
@@ -31,5 +33,9 @@ pub use exports::limits::*;
 pub use exports::messages::*;
 pub use exports::network::*;
 pub use exports::standard::*;
+pub use exports::stats::*;
 pub use exports::tls::*;
+pub use exports::trace::*;
+pub use stats::WebSocketEx_Stats;
+pub use trace::{WebSocketEx_OnTraceCallback, WebSocketEx_TraceEvent};
 pub use types::*;

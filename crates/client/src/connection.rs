@@ -5,6 +5,7 @@ use crate::options::Options;
 use crate::outbox::{Ends, Outgoing};
 use crate::runtime;
 use crate::shared::{ping_cost, Phase, Shared};
+use crate::stats::Stats;
 use crate::target::{Target, UrlError};
 use crate::task::Task;
 use net_websocket_protocol::close::is_valid_wire_code;
@@ -325,6 +326,15 @@ impl Connection {
     /// Bytes accepted by `send` and not yet handed to the protocol encoder.
     pub fn queued_bytes(&self) -> usize {
         self.shared.queued.load(Ordering::Acquire)
+    }
+
+    /// The statistics of the connection open now, or of the last one (see [`Stats`]); from
+    /// any thread, at any time, without waiting for the connection's task.
+    pub fn stats(&self) -> Stats {
+        let queued = self.queued_bytes() as u64;
+        self.shared
+            .meter
+            .snapshot(std::time::Instant::now(), queued)
     }
 }
 

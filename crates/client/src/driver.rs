@@ -186,39 +186,51 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         // Messages hand their buffers over: large ones are written from them. Refused only
         // after a close frame went out (ours or in reply): the message is dropped, as SPEC §3
         // allows until the end is reported.
-        let _ = match item {
+        let sent = match item {
             Outgoing::Text(text) => {
-                self.shared.queued.fetch_sub(text.len(), Ordering::AcqRel);
-                protocol.send_utf8_owned(text)
+                let len = text.len();
+                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
+                protocol.send_utf8_owned(text).map(|()| Some((len, true)))
             }
             Outgoing::Binary(data) => {
-                self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-                protocol.send_binary_owned(data)
+                let len = data.len();
+                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
+                protocol.send_binary_owned(data).map(|()| Some((len, true)))
             }
             // Refused when the connection is not where the caller's message is: its first
             // fragment went out on a connection since lost.
             Outgoing::TextFragment(text, ends) => {
-                self.shared.queued.fetch_sub(text.len(), Ordering::AcqRel);
-                protocol.send_text_fragment(text, ends.first, ends.last)
+                let len = text.len();
+                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
+                let sent = protocol.send_text_fragment(text, ends.first, ends.last);
+                sent.map(|()| Some((len, ends.last)))
             }
             Outgoing::BinaryFragment(data, ends) => {
-                self.shared.queued.fetch_sub(data.len(), Ordering::AcqRel);
-                protocol.send_binary_fragment(data, ends.first, ends.last)
+                let len = data.len();
+                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
+                let sent = protocol.send_binary_fragment(data, ends.first, ends.last);
+                sent.map(|()| Some((len, ends.last)))
             }
             Outgoing::Ping(payload) => {
                 let cost = ping_cost(payload.len());
                 self.shared.queued.fetch_sub(cost, Ordering::AcqRel);
                 let sent = protocol.send_ping(&payload);
                 self.used.push(payload);
-                sent
+                if sent.is_ok() {
+                    self.session.count_ping(Instant::now());
+                }
+                sent.map(|()| None)
             }
             Outgoing::Close(code, reason) => {
                 log::debug!("{}: sending close {code} {reason}", self.endpoint);
-                protocol.send_close(Some(code), &reason)
+                protocol.send_close(Some(code), &reason).map(|()| None)
             }
             #[cfg(test)]
             Outgoing::Panic => panic!("test hook: a panic in the connection's task"),
         };
+        if let Ok(Some((payload, ends))) = sent {
+            self.session.count_sent(payload, ends);
+        }
         // A small message was copied: its buffer is free at once.
         self.take_written_buffers();
         if !self.session.protocol.in_fragmented_message() {
@@ -256,7 +268,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     fn dispatch_ready_events(&mut self, cx: &mut Context<'_>) {
         // Nothing more once aborted, or once the close handshake or a failure finished it.
         while !self.aborted && !self.session.is_finishing() {
-            let Some(event) = self.session.protocol.poll_event() else {
+            let Some(event) = self.session.poll_event(Instant::now()) else {
                 break;
             };
             match event {
@@ -513,7 +525,8 @@ mod tests {
             None,
             Box::new(|b| b.fill(1)),
         );
-        let session = Session::new(protocol, Timing::from(&shared.options), start);
+        let timing = Timing::from(&shared.options);
+        let session = Session::new(protocol, timing, start, shared.meter.clone());
         let driver = Driver::new(
             Wire::new(client_end),
             session,

@@ -5,9 +5,11 @@ use crate::error::{Cause, Error, Stage};
 use crate::options::Options;
 use crate::proxy::{self, ProxyEnvironment};
 use crate::session::{Session, Timing};
+use crate::stats::{Meter, Negotiated};
 use crate::target::{RedirectProblem, Target};
 use crate::tcp::Route;
 use crate::tls::TlsEnvironment;
+use crate::trace::{trace, TraceEvent, TraceKind};
 use crate::transport::{tls_cause, Attempt, Transport};
 use net_websocket_protocol::handshake::{
     parse_head, Accepted, ClientHandshake, ResponseHead, MAX_HEAD_SIZE,
@@ -15,6 +17,8 @@ use net_websocket_protocol::handshake::{
 use net_websocket_protocol::{Config, HandshakeError, Protocol, Role};
 use rand::Rng;
 use std::io;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -67,12 +71,15 @@ pub(crate) struct Opened<S> {
     pub(crate) leftover: Vec<u8>,
     /// `ws://host:port` of the server that accepted (after redirects).
     pub(crate) endpoint: String,
+    /// How it was set up (stage durations: only when [`establish`] made the stream).
+    pub(crate) negotiated: Negotiated,
 }
 
 impl<S> Opened<S> {
     /// The session of this connection (the client role's protocol state machine, given the
     /// frames that came with the handshake response), opening now.
-    pub(crate) fn start_session(&self, options: &Options) -> Session {
+    /// `meter` gets its statistics.
+    pub(crate) fn start_session(&self, options: &Options, meter: Arc<Meter>) -> Session {
         let config = Config {
             max_message_size: options.max_message_size,
             fragments: options.receive_fragments,
@@ -87,7 +94,9 @@ impl<S> Opened<S> {
             Box::new(|buf: &mut [u8]| rand::rng().fill_bytes(buf)),
         );
         protocol.receive_data(&self.leftover);
-        Session::new(protocol, Timing::from(options), Instant::now())
+        meter.set_negotiated(self.negotiated.clone());
+        Session::new(protocol, Timing::from(options), Instant::now(), meter)
+            .with_tracer(options.trace.clone())
     }
 }
 
@@ -172,6 +181,7 @@ pub(crate) async fn establish(
             route: Route::new(options),
             deadline,
             timeout: options.connect_timeout,
+            proxy_tcp_us: AtomicU64::new(0),
         };
         let attempted = open(attempt, &handshake, on_response);
         let (code, location) = match attempted.await {
@@ -214,9 +224,28 @@ async fn open(
     on_response: OnResponse<'_>,
 ) -> Result<Opened<Transport>, Cause> {
     let endpoint = attempt.target.endpoint();
-    let transport = attempt.open().await?;
-    let opening = open_websocket(transport, handshake, on_response, endpoint);
-    attempt.within(Stage::Handshake, opening).await
+    let (transport, mut setup) = attempt.open().await?;
+    let started = Instant::now();
+    let tracer = attempt.route.tracer;
+    let mut traced = |head: &ResponseHead| {
+        trace(tracer, || {
+            TraceEvent::new(TraceKind::HandshakeResponse, head.reason.clone())
+                .with_code(u32::from(head.status))
+        });
+        on_response(head)
+    };
+    let opening = open_websocket(transport, handshake, &mut traced, endpoint);
+    let mut opened = attempt.within(Stage::Handshake, opening).await?;
+    trace(tracer, || {
+        let subprotocol = opened.accepted.subprotocol.clone().unwrap_or_default();
+        TraceEvent::new(TraceKind::Open, subprotocol)
+    });
+    setup.handshake = started.elapsed();
+    // The opening handshake filled in what it negotiated.
+    setup.subprotocol = std::mem::take(&mut opened.negotiated.subprotocol);
+    setup.extensions = std::mem::take(&mut opened.negotiated.extensions);
+    opened.negotiated = setup;
+    Ok(opened)
 }
 
 /// The opening handshake (RFC 6455 §4.1) on any stream; `on_response` sees the response
@@ -259,11 +288,17 @@ where
                 }
             );
             let leftover = buf.split_off(accepted.consumed);
+            let negotiated = Negotiated {
+                subprotocol: accepted.subprotocol.clone().unwrap_or_default(),
+                extensions: accepted_extensions(&accepted),
+                ..Negotiated::default()
+            };
             return Ok(Opened {
                 stream,
                 accepted,
                 leftover,
                 endpoint,
+                negotiated,
             });
         }
         if buf.len() > MAX_HEAD_SIZE {
@@ -288,6 +323,16 @@ where
             });
         }
     }
+}
+
+/// The extensions the server accepted, as its Sec-WebSocket-Extensions fields said.
+fn accepted_extensions(accepted: &Accepted) -> String {
+    let fields = accepted.headers.iter();
+    let values = fields.filter(|(name, _)| name.eq_ignore_ascii_case("sec-websocket-extensions"));
+    values
+        .map(|(_, value)| value.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use crate::error::Error;
 use crate::inline::call_handler;
 use crate::reconnect::{EndKind, Reconnect};
 use crate::shared::{Phase, Shared};
+use crate::trace::{trace, TraceEvent, TraceKind};
 use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 use net_websocket_protocol::{MessageData, MessageKind};
 use std::sync::Arc;
@@ -150,6 +151,17 @@ impl Reporter {
             policy.max_attempts
         );
         self.shared.set_reconnecting();
+        trace(self.shared.options.trace.as_ref(), || {
+            let why = match (error, close) {
+                (Some(error), _) => error.to_string(),
+                (None, Some((code, reason))) => format!("closed {code} {reason}"),
+                (None, None) => String::new(),
+            };
+            let delay = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+            TraceEvent::new(TraceKind::ReconnectScheduled, why)
+                .with_code(delay)
+                .with_length(u64::from(self.attempts))
+        });
         let lost = Lost {
             error,
             // A close of our own making (1006 after a loss, 1002 after a violation) says less

@@ -55,10 +55,12 @@ pub mod runtime;
 mod session;
 mod shared;
 mod socket;
+mod stats;
 mod target;
 mod task;
 pub mod tcp;
 pub mod tls;
+mod trace;
 mod transport;
 mod websocket;
 mod wire;
@@ -77,9 +79,11 @@ pub use net_websocket_protocol::{
 pub use options::Options;
 pub use proxy::{Proxy, ProxyError, ProxySetting};
 pub use reconnect::Reconnect;
+pub use stats::Stats;
 pub use target::{Address, RedirectProblem, Target, UrlError, MAX_UNIX_PATH_LEN, MAX_URL_LEN};
 pub use tcp::{ResolveOverride, TcpKeepalive};
 pub use tls::{TlsError, TlsOptions, TlsVersion};
+pub use trace::{TraceEvent, TraceKind, Tracer, TRACE_FIN, TRACE_RSV1};
 pub use transport::Transport;
 pub use websocket::{client_async, connect_async, connect_async_with_headers, WebSocket};
 

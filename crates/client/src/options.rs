@@ -3,6 +3,7 @@ use crate::proxy::ProxySetting;
 use crate::reconnect::Reconnect;
 use crate::tcp::{ResolveOverride, TcpKeepalive};
 use crate::tls::TlsOptions;
+use crate::trace::Tracer;
 use net_websocket_protocol::DeflateConfig;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -71,6 +72,9 @@ pub struct Options {
     /// TCP keepalive on every connection, for links where WebSocket pings are off (None by
     /// default: the kernel's, which sends no probes).
     pub tcp_keepalive: Option<TcpKeepalive>,
+    /// Where the connection's trace events go ([`crate::TraceEvent`]); None (the default):
+    /// no tracing, and every trace point costs one branch.
+    pub trace: Option<Tracer>,
 }
 
 impl Default for Options {
@@ -97,6 +101,7 @@ impl Default for Options {
             interface: None,
             resolve: Vec::new(),
             tcp_keepalive: None,
+            trace: None,
         }
     }
 }

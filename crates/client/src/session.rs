@@ -6,8 +6,11 @@
 //! its events and its exit.
 use crate::error::Cause;
 use crate::options::Options;
-use net_websocket_protocol::{Protocol, State};
+use crate::stats::{Meter, Smoothed, Stats};
+use crate::trace::{trace, TraceEvent, TraceKind, Tracer};
+use net_websocket_protocol::{Event, Protocol, State};
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -130,11 +133,24 @@ pub(crate) struct Session {
     /// Since when the handler takes no events and nothing is read (backpressure): keepalive
     /// is suspended meanwhile.
     paused_at: Option<Instant>,
+    /// The statistics this session counts, for whoever reads them.
+    meter: Arc<Meter>,
+    /// When the oldest ping not answered yet went out.
+    ping_sent_at: Option<Instant>,
+    smoothed_rtt: Smoothed,
+    /// Where trace events go, if anywhere (the protocol notes frames only then).
+    tracer: Option<Tracer>,
 }
 
 impl Session {
-    /// A session that opened at `now`.
-    pub(crate) fn new(protocol: Protocol, timing: Timing, now: Instant) -> Session {
+    /// A session that opened at `now`; `meter`'s counters start again from zero.
+    pub(crate) fn new(
+        protocol: Protocol,
+        timing: Timing,
+        now: Instant,
+        meter: Arc<Meter>,
+    ) -> Session {
+        meter.restart(now.into_std());
         Session {
             protocol,
             lifecycle: Lifecycle::Open,
@@ -143,6 +159,93 @@ impl Session {
             ping_outstanding: false,
             drained_noted: false,
             paused_at: None,
+            meter,
+            ping_sent_at: None,
+            smoothed_rtt: Smoothed::default(),
+            tracer: None,
+        }
+    }
+
+    /// Sends trace events to `tracer` (the protocol notes frames when the timing says so).
+    pub(crate) fn with_tracer(mut self, tracer: Option<Tracer>) -> Session {
+        if tracer.is_some() {
+            self.protocol.note_frames();
+        }
+        self.tracer = tracer;
+        self
+    }
+
+    // Statistics: both APIs count here, and nowhere else.
+
+    /// A data message (or a fragment of one: `ends` tells whether it is the last) of
+    /// `payload` bytes was encoded for the socket.
+    pub(crate) fn count_sent(&mut self, payload: usize, ends: bool) {
+        self.meter.add_sent(payload, u64::from(ends));
+    }
+
+    /// A ping was encoded at `now` (the caller's or keepalive's).
+    pub(crate) fn count_ping(&mut self, now: Instant) {
+        self.ping_sent_at.get_or_insert(now);
+        self.meter.add_ping();
+    }
+
+    /// The next event of the protocol, counted as handed to the application at `now`: a
+    /// data message (or the fragment that ends one) and its bytes, a pong and, when it
+    /// answers a ping of ours, its round trip.
+    pub(crate) fn poll_event(&mut self, now: Instant) -> Option<Event<'_>> {
+        let Session {
+            protocol,
+            meter,
+            ping_sent_at,
+            smoothed_rtt,
+            tracer,
+            ..
+        } = self;
+        // Parsing counts frames: published (and traced) with the event they belong to.
+        let ready = protocol.has_event();
+        meter.set_tally(protocol.tally());
+        if let Some(tracer) = tracer {
+            protocol.take_frame_notes(|sent, note| {
+                TraceEvent::of_frame(sent, note, |event| tracer.emit(event))
+            });
+        }
+        if !ready {
+            return None;
+        }
+        let event = protocol.poll_event()?;
+        match &event {
+            Event::Message { data, .. } => meter.add_received(data.len(), 1),
+            Event::Fragment { data, last, .. } => meter.add_received(data.len(), (*last).into()),
+            Event::Pong(_) => {
+                let rtt = ping_sent_at.take().map(|at| {
+                    let last = now.saturating_duration_since(at);
+                    (last, smoothed_rtt.sample(last))
+                });
+                meter.add_pong(rtt);
+            }
+            _ => {}
+        }
+        Some(event)
+    }
+
+    /// The statistics now, with `queued_bytes` from the caller's API.
+    pub(crate) fn stats(&self, queued_bytes: u64) -> Stats {
+        self.meter.snapshot(std::time::Instant::now(), queued_bytes)
+    }
+
+    /// Publishes the frame bytes and data frames the protocol counted (after I/O), and
+    /// traces the frames noted meanwhile.
+    pub(crate) fn publish_tally(&mut self) {
+        self.meter.set_tally(self.protocol.tally());
+        self.trace_frames();
+    }
+
+    /// The frames sent and received since the last call, as trace events.
+    fn trace_frames(&mut self) {
+        if let Some(tracer) = &self.tracer {
+            self.protocol.take_frame_notes(|sent, note| {
+                TraceEvent::of_frame(sent, note, |event| tracer.emit(event))
+            });
         }
     }
 
@@ -173,6 +276,7 @@ impl Session {
     pub(crate) fn on_received(&mut self, now: Instant) {
         self.last_received = now;
         self.ping_outstanding = false;
+        self.publish_tally();
     }
 
     /// Reading stops at `now` because the handler takes no more events for a while
@@ -197,6 +301,8 @@ impl Session {
     /// The server's close frame came (our reply is queued) or the connection failed (our close
     /// frame is queued): linger for the server's end of TCP until `close_timeout` from `now`.
     pub(crate) fn linger(&mut self, now: Instant) {
+        // No longer open for the application (its end is reported from here on).
+        self.meter.closed();
         if matches!(self.lifecycle, Lifecycle::Open | Lifecycle::Closing { .. }) {
             self.lifecycle = Lifecycle::Lingering {
                 deadline: now + self.timing.close_timeout,
@@ -234,17 +340,29 @@ impl Session {
         }
     }
 
-    /// The deadline for `due` has come: acts on it.
-    pub(crate) fn handle_timeout(&mut self, due: Due) -> Expired {
+    /// The deadline for `due` has come (it is `now`): acts on it.
+    pub(crate) fn handle_timeout(&mut self, due: Due, now: Instant) -> Expired {
         match due {
             Due::Ping => {
-                if self.protocol.state() == State::Open {
-                    let _ = self.protocol.send_ping(b"keepalive");
+                if self.protocol.state() == State::Open
+                    && self.protocol.send_ping(b"keepalive").is_ok()
+                {
+                    self.count_ping(now);
+                    trace(self.tracer.as_ref(), || {
+                        TraceEvent::new(TraceKind::KeepalivePing, "")
+                    });
                 }
                 self.ping_outstanding = true;
                 Expired::Nothing
             }
             Due::Dead => {
+                trace(self.tracer.as_ref(), || {
+                    let silent = format!(
+                        "nothing received for {} s",
+                        self.timing.dead_after.as_secs()
+                    );
+                    TraceEvent::new(TraceKind::KeepaliveTimeout, silent)
+                });
                 // One attempt at a close frame, when nothing else waits to be written: the
                 // peer is of no use, so it is not awaited.
                 if self.protocol.state() == State::Open && self.protocol.pending_output_len() == 0 {
@@ -290,6 +408,8 @@ impl Session {
     /// The session is over, however it ended (also when its owner gives it up).
     pub(crate) fn exit(&mut self, exit: Exit) -> Exit {
         self.lifecycle = Lifecycle::Ended;
+        self.publish_tally();
+        self.meter.closed();
         exit
     }
 
@@ -328,7 +448,8 @@ mod tests {
             dead_after: DEAD,
         };
         let start = Instant::now();
-        (Session::new(protocol, timing, start), start)
+        let meter = Arc::new(Meter::default());
+        (Session::new(protocol, timing, start, meter), start)
     }
 
     /// Takes the bytes the protocol queued.
@@ -342,7 +463,10 @@ mod tests {
     fn keepalive_pings_after_the_interval_then_gives_up_after_the_total() {
         let (mut s, start) = session(Some(PING));
         assert_eq!(s.poll_timeout(false), Some((start + PING, Due::Ping)));
-        assert!(matches!(s.handle_timeout(Due::Ping), Expired::Nothing));
+        assert!(matches!(
+            s.handle_timeout(Due::Ping, Instant::now()),
+            Expired::Nothing
+        ));
         let ping = output(&mut s);
         assert_eq!(ping[0], 0x89, "a ping frame went out");
         assert_eq!(s.poll_timeout(false), Some((start + DEAD, Due::Dead)));
@@ -350,10 +474,10 @@ mod tests {
         let later = start + Duration::from_secs(40);
         s.on_received(later);
         assert_eq!(s.poll_timeout(false), Some((later + PING, Due::Ping)));
-        s.handle_timeout(Due::Ping);
+        s.handle_timeout(Due::Ping, Instant::now());
         output(&mut s);
         let Expired::Exit(Exit::Lost(Cause::Keepalive { after, unanswered })) =
-            s.handle_timeout(Due::Dead)
+            s.handle_timeout(Due::Dead, Instant::now())
         else {
             panic!("keepalive did not give up");
         };
@@ -372,7 +496,7 @@ mod tests {
     #[test]
     fn a_reading_pause_suspends_keepalive_and_is_not_counted_as_silence() {
         let (mut s, start) = session(Some(PING));
-        s.handle_timeout(Due::Ping);
+        s.handle_timeout(Due::Ping, Instant::now());
         output(&mut s);
         assert_eq!(s.poll_timeout(false), Some((start + DEAD, Due::Dead)));
         let paused = start + Duration::from_secs(50);
@@ -412,7 +536,7 @@ mod tests {
         );
         assert_eq!(s.poll_timeout(false), Some((at + CLOSE, Due::CloseTimeout)));
         assert!(matches!(
-            s.handle_timeout(Due::CloseTimeout),
+            s.handle_timeout(Due::CloseTimeout, Instant::now()),
             Expired::Exit(Exit::CloseTimedOut)
         ));
     }
@@ -466,7 +590,7 @@ mod tests {
         let (mut s, start) = session(None);
         s.linger(start);
         assert!(matches!(
-            s.handle_timeout(Due::LingerOver),
+            s.handle_timeout(Due::LingerOver, Instant::now()),
             Expired::Exit(Exit::Closed { clean: true })
         ));
         let (mut s, start) = session(None);
@@ -516,12 +640,182 @@ mod tests {
     fn a_release_that_cannot_happen_never_hides_the_other_deadlines() {
         let (mut s, start) = session(Some(PING));
         assert_eq!(s.poll_timeout(false), Some((start + PING, Due::Ping)));
-        s.handle_timeout(Due::Ping);
+        s.handle_timeout(Due::Ping, Instant::now());
         assert_eq!(s.poll_timeout(false), Some((start + DEAD, Due::Dead)));
         s.request_close(start + Duration::from_secs(2));
         assert_eq!(
             s.poll_timeout(false),
             Some((start + Duration::from_secs(2) + CLOSE, Due::CloseTimeout))
+        );
+    }
+
+    /// A server frame (unmasked) of `payload`.
+    fn server_frame(first: u8, payload: &[u8]) -> Vec<u8> {
+        assert!(payload.len() < 126);
+        let mut out = vec![first, payload.len() as u8];
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// Statistics are counted here for both APIs: messages and their bytes as encoded and as
+    /// handed out, frame bytes as written and read, pings, pongs and their round trips, all
+    /// with the instants passed in.
+    #[test]
+    fn the_session_counts_messages_frames_bytes_and_round_trips() {
+        let (mut s, start) = session(None);
+        for len in [10, 200] {
+            s.protocol.send_binary(&vec![1; len]).unwrap();
+            s.count_sent(len, true);
+        }
+        s.protocol.send_ping(b"rtt").unwrap();
+        s.count_ping(start);
+        let written = output(&mut s).len() as u64;
+        // 10 bytes: 2-byte header + mask; 200: 4-byte header + mask; the ping: 2 + 4 + 3.
+        assert_eq!(written, (6 + 10) + (8 + 200) + (6 + 3));
+        s.publish_tally();
+        let stats = s.stats(0);
+        assert_eq!(stats.bytes_sent, written);
+        assert_eq!((stats.messages_sent, stats.payload_bytes_sent), (2, 210));
+        assert_eq!((stats.frames_sent, stats.pings_sent), (2, 1));
+        assert_eq!(stats.rtt, Duration::ZERO, "no pong yet");
+
+        // A message in two frames, the pong 7 ms after the ping, one more message.
+        let mut input = server_frame(0x01, b"hel");
+        input.extend(server_frame(0x80, b"lo"));
+        input.extend(server_frame(0x8A, b"rtt"));
+        input.extend(server_frame(0x82, &[0; 100]));
+        s.protocol.receive_data(&input);
+        s.on_received(start);
+        let at = start + Duration::from_millis(7);
+        while s.poll_event(at).is_some() {}
+        let stats = s.stats(0);
+        assert_eq!(stats.bytes_received, input.len() as u64);
+        assert_eq!(
+            (stats.messages_received, stats.payload_bytes_received),
+            (2, 105)
+        );
+        assert_eq!((stats.frames_received, stats.pongs_received), (3, 1));
+        assert_eq!(stats.rtt, Duration::from_millis(7));
+        assert_eq!(
+            stats.smoothed_rtt,
+            Duration::from_millis(7),
+            "SRTT = R at first"
+        );
+
+        // RFC 6298 (2.3): SRTT = 7/8 SRTT + 1/8 R.
+        s.protocol.send_ping(b"").unwrap();
+        s.count_ping(at);
+        s.protocol.receive_data(&server_frame(0x8A, b""));
+        while s.poll_event(at + Duration::from_millis(15)).is_some() {}
+        let stats = s.stats(0);
+        assert_eq!(stats.rtt, Duration::from_millis(15));
+        assert_eq!(
+            stats.smoothed_rtt,
+            Duration::from_micros((7 * 7000 + 15000) / 8)
+        );
+        // A pong nobody asked for is counted, without a round trip.
+        s.protocol.receive_data(&server_frame(0x8A, b""));
+        while s.poll_event(at + Duration::from_secs(1)).is_some() {}
+        let stats = s.stats(0);
+        assert_eq!(stats.pongs_received, 3);
+        assert_eq!(stats.rtt, Duration::from_millis(15));
+    }
+
+    /// Keepalive's pings count as pings, and their pongs measure the round trip.
+    #[test]
+    fn keepalive_pings_are_counted_and_timed() {
+        let (mut s, start) = session(Some(PING));
+        s.handle_timeout(Due::Ping, start + PING);
+        s.protocol.receive_data(&server_frame(0x8A, b"keepalive"));
+        while s
+            .poll_event(start + PING + Duration::from_millis(3))
+            .is_some()
+        {}
+        let stats = s.stats(0);
+        assert_eq!((stats.pings_sent, stats.pongs_received), (1, 1));
+        assert_eq!(stats.rtt, Duration::from_millis(3));
+    }
+
+    /// Each open starts the counters again, except the count of reopenings; the time since
+    /// the open is known while open, zero after the end.
+    #[test]
+    fn counters_restart_at_each_open_and_reconnects_accumulate() {
+        let (mut first, start) = session(None);
+        let meter = first.meter.clone();
+        first.count_sent(5, true);
+        assert!(first.stats(7).open_for < Duration::from_secs(60));
+        assert_eq!(first.stats(7).queued_bytes, 7);
+        first.linger(start);
+        assert_eq!(
+            first.stats(0).open_for,
+            Duration::ZERO,
+            "not open once closing ended"
+        );
+        first.exit(Exit::Closed { clean: true });
+        assert_eq!(first.stats(0).open_for, Duration::ZERO, "not open");
+        assert_eq!(first.stats(0).messages_sent, 1, "readable after the end");
+        let protocol = Protocol::new(
+            Role::Client,
+            Config::default(),
+            None,
+            Box::new(|b| b.fill(7)),
+        );
+        let timing = Timing::from(&Options::default());
+        let second = Session::new(protocol, timing, start, meter.clone());
+        let stats = second.stats(0);
+        assert_eq!((stats.messages_sent, stats.reconnects), (0, 1));
+        let protocol = Protocol::new(
+            Role::Client,
+            Config::default(),
+            None,
+            Box::new(|b| b.fill(7)),
+        );
+        let _third = Session::new(protocol, timing, start, meter.clone());
+        assert_eq!(meter.snapshot(std::time::Instant::now(), 0).reconnects, 2);
+    }
+
+    /// With a tracer, every frame encoded and parsed is an event (opcode, length, FIN/RSV1),
+    /// a close frame also its code, and keepalive says what it does.
+    #[test]
+    fn a_tracer_sees_frames_closes_and_keepalive() {
+        use crate::trace::{TraceKind, TRACE_FIN};
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let tracer = {
+            let seen = seen.clone();
+            Tracer::new(move |e| {
+                seen.lock()
+                    .unwrap()
+                    .push((e.kind, e.opcode, e.length, e.flags, e.code))
+            })
+        };
+        let (s, start) = session(Some(PING));
+        let mut s = s.with_tracer(Some(tracer));
+        s.protocol.send_text("hi").unwrap();
+        output(&mut s);
+        s.publish_tally();
+        s.handle_timeout(Due::Ping, start + PING);
+        output(&mut s);
+        s.publish_tally();
+        let mut input = server_frame(0x01, b"ab");
+        input.extend(server_frame(0x80, b"c"));
+        input.extend(server_frame(0x88, &1000u16.to_be_bytes()));
+        s.protocol.receive_data(&input);
+        while s.poll_event(start).is_some() {}
+        s.publish_tally(); // our close reply
+        let fin = TRACE_FIN;
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                (TraceKind::FrameSent, 1, 2, fin, 0),
+                (TraceKind::KeepalivePing, 0, 0, 0, 0),
+                (TraceKind::FrameSent, 9, 9, fin, 0),
+                (TraceKind::FrameReceived, 1, 2, 0, 0),
+                (TraceKind::FrameReceived, 0, 1, fin, 0),
+                (TraceKind::FrameReceived, 8, 2, fin, 0),
+                (TraceKind::CloseReceived, 0, 0, 0, 1000),
+                (TraceKind::FrameSent, 8, 2, fin, 0),
+                (TraceKind::CloseSent, 0, 0, 0, 1000),
+            ]
         );
     }
 

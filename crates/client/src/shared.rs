@@ -2,9 +2,10 @@
 //! outbox, the count of queued bytes and the options.
 use crate::options::Options;
 use crate::outbox::Outbox;
+use crate::stats::Meter;
 use net_websocket_protocol::MessageKind;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// What a queued ping counts in the send queue: its frame, a 2-byte header, the 4-byte mask
 /// and the payload (RFC 6455 §5.2).
@@ -36,6 +37,8 @@ pub(crate) struct Shared {
     /// several threads go in the order of the decisions made about them.
     pub(crate) fragmented: Mutex<Option<MessageKind>>,
     pub(crate) options: Options,
+    /// The statistics of the connection open now or last (each open restarts them).
+    pub(crate) meter: Arc<Meter>,
 }
 
 impl Shared {
@@ -46,6 +49,7 @@ impl Shared {
             queued: AtomicUsize::new(0),
             fragmented: Mutex::new(None),
             options,
+            meter: Arc::new(Meter::default()),
         }
     }
 }

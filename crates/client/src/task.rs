@@ -81,7 +81,7 @@ impl Task {
         batch: &'a mut VecDeque<Outgoing>,
     ) -> Driver<'a, Transport> {
         self.reporter.opened(&opened.accepted);
-        let session = opened.start_session(&self.shared.options);
+        let session = opened.start_session(&self.shared.options, self.shared.meter.clone());
         Driver::new(
             Wire::new(opened.stream),
             session,

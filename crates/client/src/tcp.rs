@@ -4,6 +4,7 @@
 //! keepalive, and TCP_NODELAY on every connection.
 use crate::error::{io_reason, Cause};
 use crate::options::Options;
+use crate::trace::{trace, TraceEvent, TraceKind, Tracer};
 use socket2::SockRef;
 use std::collections::VecDeque;
 use std::fmt;
@@ -167,6 +168,8 @@ pub(crate) struct Route<'a> {
     interface: Option<&'a str>,
     resolve: &'a [ResolveOverride],
     keepalive: Option<TcpKeepalive>,
+    /// Where trace events go, if anywhere.
+    pub(crate) tracer: Option<&'a Tracer>,
 }
 
 impl<'a> Route<'a> {
@@ -176,6 +179,7 @@ impl<'a> Route<'a> {
             interface: options.interface.as_deref(),
             resolve: &options.resolve,
             keepalive: options.tcp_keepalive,
+            tracer: options.trace.as_ref(),
         }
     }
 
@@ -324,6 +328,9 @@ pub(crate) async fn connect_first(
     loop {
         if let Some(addr) = queue.next() {
             log::debug!("connecting to {addr}{route}");
+            trace(route.tracer, || {
+                TraceEvent::new(TraceKind::TcpConnecting, addr.to_string())
+            });
             let socket = route.socket_for(addr)?;
             running.spawn(async move { (addr, socket.connect(addr).await) });
         }
@@ -334,10 +341,17 @@ pub(crate) async fn connect_first(
                 done = running.join_next() => match done {
                     Some(Ok((addr, Ok(stream)))) => {
                         log::debug!("TCP connected to {addr}");
+                        trace(route.tracer, || {
+                            TraceEvent::new(TraceKind::TcpConnected, addr.to_string())
+                        });
                         return Ok(stream);
                     }
                     Some(Ok((addr, Err(e)))) => {
                         log::debug!("TCP connect to {addr} failed: {}", io_reason(&e));
+                        trace(route.tracer, || {
+                            let detail = format!("{addr}: {}", io_reason(&e));
+                            TraceEvent::new(TraceKind::TcpFailed, detail)
+                        });
                         attempts.push((addr, e));
                         if running.is_empty() {
                             break; // nothing under way: the next address now

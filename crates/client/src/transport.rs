@@ -5,15 +5,18 @@
 use crate::error::{Cause, Stage};
 use crate::proxy::{self, Proxy, ProxyAuth, ProxyError, ProxyKind, Socks5Target, Tunnelled};
 use crate::socket::Socket;
+use crate::stats::Negotiated;
 use crate::target::Target;
 use crate::tcp::{connect_first, resolve, Route};
 use crate::tls::{self, Peer, TlsEnvironment, TlsError, TlsOptions};
+use crate::trace::{trace, TraceEvent, TraceKind};
 use rustls::HandshakeKind;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -123,6 +126,8 @@ pub(crate) struct Attempt<'a> {
     pub(crate) deadline: Instant,
     /// The connect timeout the deadline came from, for messages.
     pub(crate) timeout: Duration,
+    /// How long the last TCP connection to the proxy took (µs), for statistics.
+    pub(crate) proxy_tcp_us: AtomicU64,
 }
 
 impl Attempt<'_> {
@@ -140,25 +145,46 @@ impl Attempt<'_> {
             }))
     }
 
-    /// The socket (a Unix socket, or TCP through the proxy if any), then TLS for wss://.
-    pub(crate) async fn open(&self) -> Result<Transport, Cause> {
+    /// The socket (a Unix socket, or TCP through the proxy if any), then TLS for wss://; with
+    /// how long each stage took and what TLS negotiated.
+    pub(crate) async fn open(&self) -> Result<(Transport, Negotiated), Cause> {
         let (host, port) = (&self.target.host, self.target.port);
+        let mut setup = Negotiated::default();
+        let mut started = Instant::now();
         let plain = match (self.unix_socket, self.proxy) {
             (Some(path), _) => {
-                Transport::plain(self.within(Stage::Connect, connect_unix(path)).await?)
+                let socket = self.within(Stage::Connect, connect_unix(path)).await?;
+                setup.tcp = started.elapsed();
+                Transport::plain(socket)
             }
             (None, None) => {
                 let addrs = self
                     .within(Stage::Dns, resolve(host, port, &self.route))
                     .await?;
+                setup.dns = started.elapsed();
+                self.trace_answer(host, &addrs);
+                started = Instant::now();
                 let tcp = connect_first(&addrs, &self.route);
-                Transport::plain(Socket::Tcp(self.within(Stage::Connect, tcp).await?))
+                let socket = self.within(Stage::Connect, tcp).await?;
+                setup.tcp = started.elapsed();
+                Transport::plain(Socket::Tcp(socket))
             }
-            (None, Some(proxy)) => self.within(Stage::Proxy, self.tunnel(proxy)).await?,
+            (None, Some(proxy)) => {
+                let tunnel = self.within(Stage::Proxy, self.tunnel(proxy)).await?;
+                // The proxy's TCP connection is the TCP stage; the rest (resolving the
+                // proxy, its TLS, the tunnel request) the proxy stage.
+                setup.tcp = Duration::from_micros(self.proxy_tcp_us.load(Ordering::Relaxed));
+                setup.proxy = started.elapsed().saturating_sub(setup.tcp);
+                trace(self.route.tracer, || {
+                    TraceEvent::new(TraceKind::ProxyTunnel, proxy.to_string())
+                });
+                tunnel
+            }
         };
         if !self.target.secure {
-            return Ok(plain);
+            return Ok((plain, setup));
         }
+        started = Instant::now();
         let handshake = async {
             let config = tls_config(self.tls, Peer::Server, self.environment)
                 .await
@@ -174,8 +200,24 @@ impl Attempt<'_> {
                 })
         };
         let stream = self.within(Stage::Tls, handshake).await?;
+        setup.tls = started.elapsed();
         log_established(host, &stream);
-        Ok(Transport(Layer::Tls(Box::new(stream))))
+        let (_, session) = stream.get_ref();
+        if let Some(version) = session.protocol_version() {
+            setup.tls_version = format!("{version:?}");
+        }
+        if let Some(suite) = session.negotiated_cipher_suite() {
+            setup.cipher_suite = format!("{:?}", suite.suite());
+        }
+        if let Some(alpn) = session.alpn_protocol() {
+            setup.alpn = String::from_utf8_lossy(alpn).into_owned();
+        }
+        trace(self.route.tracer, || {
+            let version = session.protocol_version().map_or(0, u16::from);
+            let detail = format!("{} {}", setup.tls_version, setup.cipher_suite);
+            TraceEvent::new(TraceKind::TlsEstablished, detail).with_code(u32::from(version))
+        });
+        Ok((Transport(Layer::Tls(Box::new(stream))), setup))
     }
 
     /// A connection to the proxy that now tunnels to the target.
@@ -192,6 +234,7 @@ impl Attempt<'_> {
         let proxy_addrs = resolve(&proxy.host, proxy.port, &self.route)
             .await
             .map_err(unreachable)?;
+        self.trace_answer(&proxy.host, &proxy_addrs);
         let remote_dns = match proxy.kind {
             ProxyKind::Http | ProxyKind::Https => {
                 return self
@@ -204,9 +247,11 @@ impl Attempt<'_> {
         let credentials = proxy.credentials.as_ref();
         let mut refusal = None;
         for target in self.socks5_targets(remote_dns).await? {
+            let started = Instant::now();
             let mut tcp = connect_first(&proxy_addrs, &self.route)
                 .await
                 .map_err(unreachable)?;
+            self.note_proxy_tcp(started);
             match proxy::socks5_tunnel(&mut tcp, &target, credentials).await {
                 Ok(()) => {
                     log::debug!("proxy {proxy}: SOCKS5 tunnel open");
@@ -266,9 +311,11 @@ impl Attempt<'_> {
         proxy: &Proxy,
         addrs: &[SocketAddr],
     ) -> Result<Transport, ProxyError> {
+        let started = Instant::now();
         let tcp = connect_first(addrs, &self.route)
             .await
             .map_err(|cause| ProxyError::Unreachable(Box::new(cause)))?;
+        self.note_proxy_tcp(started);
         let plain = Transport::plain(Socket::Tcp(tcp));
         if proxy.kind != ProxyKind::Https {
             return Ok(plain);
@@ -287,6 +334,21 @@ impl Attempt<'_> {
             })?;
         log_established(&proxy.host, &stream);
         Ok(Transport(Layer::Tls(Box::new(stream))))
+    }
+
+    /// The trace event of a name resolved to `addrs`.
+    fn trace_answer(&self, host: &str, addrs: &[SocketAddr]) {
+        trace(self.route.tracer, || {
+            let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            let detail = format!("{host}: {}", list.join(", "));
+            TraceEvent::new(TraceKind::DnsAnswer, detail).with_length(addrs.len() as u64)
+        });
+    }
+
+    /// A TCP connection to the proxy begun at `started` is up.
+    fn note_proxy_tcp(&self, started: Instant) {
+        let took = started.elapsed().as_micros() as u64;
+        self.proxy_tcp_us.store(took, Ordering::Relaxed);
     }
 
     /// What to ask a SOCKS5 proxy for: the name itself for `socks5h://`; for `socks5://`
@@ -383,6 +445,7 @@ mod tests {
             route: Route::default(),
             deadline: Instant::now(),
             timeout: Duration::from_secs(3),
+            proxy_tcp_us: AtomicU64::new(0),
         };
         let never = std::future::pending::<Result<(), Cause>>();
         let error = block_on(attempt.within(Stage::Handshake, never)).unwrap_err();

@@ -8,6 +8,7 @@ use crate::establish::{establish, handshake_for, open_websocket, Opened, Request
 use crate::message::{CloseFrame, Message};
 use crate::options::Options;
 use crate::session::{Exit, Lifecycle, Session};
+use crate::stats::{Meter, Stats};
 use crate::target::Target;
 use crate::transport::Transport;
 use crate::wire::{Step, Wire, OUTPUT_HIGH_WATER};
@@ -144,7 +145,7 @@ pub struct WebSocket<S = Transport> {
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The connection whose opening handshake just succeeded.
     fn open(opened: Opened<S>, options: &Options) -> Self {
-        let session = opened.start_session(options);
+        let session = opened.start_session(options, Arc::new(Meter::default()));
         let wakers = Arc::new(Wakers::default());
         WebSocket {
             wire: Wire::new(opened.stream),
@@ -166,6 +167,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// `scheme://host:port` of the server that accepted (after redirects).
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The connection's statistics so far (see [`Stats`]; nothing is queued outside the
+    /// protocol here, so `queued_bytes` is 0). Stage durations are known when
+    /// [`connect_async`] made the connection, not [`client_async`].
+    pub fn stats(&self) -> Stats {
+        self.session.stats(0)
     }
 
     /// The next message; `None` once the connection has ended.
@@ -256,7 +264,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if self.session.lifecycle() == Lifecycle::Ended {
             return None;
         }
-        let (item, ending) = match self.session.protocol.poll_event()? {
+        let (item, ending) = match self.session.poll_event(Instant::now())? {
             Event::Message {
                 kind: MessageKind::Text,
                 data,
@@ -310,6 +318,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// the caller's).
     fn transmit(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
         let written = self.wire.poll_transmit(&mut self.session.protocol, cx);
+        self.session.publish_tally();
         while self.session.protocol.take_written_buffer().is_some() {}
         written.map(drop).map_err(|source| {
             let during = "connection lost while writing";
@@ -327,7 +336,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     fn encode(&mut self, message: Message) -> Result<(), SendError> {
         let protocol = &mut self.session.protocol;
-        match message {
+        // What a message counts in the statistics once it is encoded: data (its bytes, and
+        // whether it ends a message), or a ping.
+        let data = match &message {
+            Message::Text(text) => Some((text.len(), true)),
+            Message::Binary(data) => Some((data.len(), true)),
+            Message::Fragment { data, last, .. } => Some((data.len(), *last)),
+            _ => None,
+        };
+        let ping = matches!(message, Message::Ping(_));
+        let sent = match message {
             Message::Text(text) => protocol.send_utf8_owned(Utf8Text::from(text)),
             Message::Binary(data) => protocol.send_binary_owned(data),
             Message::Fragment {
@@ -357,7 +375,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 }
                 sent
             }
+        };
+        if sent.is_ok() {
+            if let Some((payload, ends)) = data {
+                self.session.count_sent(payload, ends);
+            } else if ping {
+                self.session.count_ping(Instant::now());
+            }
         }
+        sent
     }
 
     fn flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {

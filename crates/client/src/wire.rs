@@ -82,9 +82,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
         extra_releasable: bool,
     ) -> Poll<Step> {
         loop {
-            if let Err(source) = self.poll_transmit(&mut session.protocol, cx) {
-                let during = "connection lost while writing";
-                return Poll::Ready(Step::Exit(session.on_io_error(during, source)));
+            match self.poll_transmit(&mut session.protocol, cx) {
+                Ok(true) => session.publish_tally(),
+                Ok(false) => {}
+                Err(source) => {
+                    let during = "connection lost while writing";
+                    return Poll::Ready(Step::Exit(session.on_io_error(during, source)));
+                }
             }
             if session.note_drained(self.is_drained(&session.protocol)) {
                 return Poll::Ready(Step::Drained);
@@ -119,7 +123,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             if self.timer.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
-            match session.handle_timeout(due) {
+            match session.handle_timeout(due, Instant::now()) {
                 Expired::Nothing => {}
                 Expired::ReleaseBuffers => {
                     reclaim_read_buffer(&mut session.protocol, true);

@@ -307,3 +307,33 @@ fn keepalive_pings_an_idle_connection() {
         );
     });
 }
+
+/// `WebSocket::stats()` counts what went through the async API: messages and payload both
+/// ways, frame bytes (client frames masked), a ping and its round trip, the handshake's time.
+#[test]
+fn stats_count_the_messages_frames_and_round_trip() {
+    on_both_runtimes(|addr| async move {
+        let mut ws = open(addr, "/").await;
+        let stats = ws.stats();
+        assert_eq!((stats.messages_sent, stats.bytes_received), (0, 0));
+        assert!(stats.handshake > Duration::ZERO);
+        ws.send(Message::Text("hello".into())).await.unwrap();
+        ws.send(Message::Binary(vec![7; 300])).await.unwrap();
+        assert_eq!(next(&mut ws).await.unwrap(), Message::Text("hello".into()));
+        assert_eq!(next(&mut ws).await.unwrap(), Message::Binary(vec![7; 300]));
+        ws.send(Message::Ping(b"rtt".to_vec())).await.unwrap();
+        assert_eq!(next(&mut ws).await.unwrap(), Message::Pong(b"rtt".to_vec()));
+        let stats = ws.stats();
+        assert_eq!((stats.messages_sent, stats.messages_received), (2, 2));
+        assert_eq!((stats.frames_sent, stats.frames_received), (2, 2));
+        assert_eq!(stats.payload_bytes_sent, 305);
+        assert_eq!(stats.payload_bytes_received, 305);
+        // 2-byte header + mask + 5; 4-byte header + mask + 300; the ping 2 + 4 + 3.
+        assert_eq!(stats.bytes_sent, (6 + 5) + (8 + 300) + (6 + 3));
+        assert_eq!(stats.bytes_received, (2 + 5) + (4 + 300) + (2 + 3));
+        assert_eq!((stats.pings_sent, stats.pongs_received), (1, 1));
+        assert!(stats.rtt > Duration::ZERO && stats.rtt < Duration::from_millis(500));
+        assert!(stats.open_for > Duration::ZERO);
+        ws.close().await.unwrap();
+    });
+}

@@ -326,9 +326,15 @@ pub struct Args {
     )]
     pub ignore: Vec<JsonPointer>,
 
-    /// Print the handshake response, subprotocol, extension and close codes on stderr
+    /// Print the handshake response, subprotocol, extension, close codes and, at the end,
+    /// the connection's statistics on stderr
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// At exit, print the connection's statistics as one JSON object on stderr (counters,
+    /// round trip, stage durations, TLS)
+    #[arg(long)]
+    pub stats: bool,
 }
 
 impl Args {

@@ -16,6 +16,7 @@ mod record;
 mod redact;
 mod replay;
 mod session;
+mod stats;
 mod stream;
 mod transcript;
 

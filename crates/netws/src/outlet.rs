@@ -1,7 +1,7 @@
 //! Everything netws sends goes through the [`Outlet`]: stdin lines, console commands, a replay,
 //! the session's close. So `--record` sees each message, ping and close as it is queued.
 use crate::record::{Frame, Recorder};
-use net_websocket_client::{CloseError, Connection, MessageKind, SendError};
+use net_websocket_client::{CloseError, Connection, MessageKind, SendError, Stats};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +32,11 @@ impl Outlet {
             recorder,
             queue_limit,
         }
+    }
+
+    /// The connection's statistics so far.
+    pub fn stats(&self) -> Stats {
+        self.connection.stats()
     }
 
     /// Queues one message, waiting while the send queue is full (for as long as the

@@ -120,6 +120,7 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return fail(Exit::Usage, e),
     };
     let outlet = Arc::new(Outlet::new(connection, recorder.clone(), queue_limit));
+    let counted = outlet.clone();
     let mut session = Session::new(&args, outlet.clone(), url.target.endpoint(), recorder);
     // What sends: a replay, the console or stdin, each on a thread of its own.
     match (plan, console) {
@@ -151,7 +152,17 @@ pub fn run(args: Args) -> Exit {
             input::spawn(outlet, mode, max_message, events);
         }
     }
-    session.run(received)
+    let exit = session.run(received);
+    if args.verbose || args.stats {
+        let stats = counted.stats();
+        if args.verbose {
+            eprintln!("{}", crate::stats::line(&stats));
+        }
+        if args.stats {
+            eprintln!("{}", crate::stats::json(&stats));
+        }
+    }
+    exit
 }
 
 /// The URL and headers to connect with: the command line's, or a replay's from its transcript

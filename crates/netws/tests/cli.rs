@@ -460,9 +460,52 @@ fn verbose_prints_the_handshake_the_choice_and_the_close() {
         "{lines:?}"
     );
     assert_eq!(
-        lines[lines.len() - 2..],
+        lines[lines.len() - 3..lines.len() - 1],
         ["* closing with 1000", "* closed: 1000"]
     );
+    // Then the statistics: "hi" both ways, in one frame of 2 + 4 (mask) + 2 bytes, compressed.
+    let stats = lines[lines.len() - 1];
+    assert!(
+        stats.starts_with("* stats: sent 1 messages (2 payload bytes, 1 frames, "),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("received 1 messages (2 payload bytes, 1 frames, "),
+        "{stats}"
+    );
+}
+
+/// `--stats`: one JSON object on stderr at exit whose counters are those of the session:
+/// three messages each way (11 payload bytes), frames of 2-byte headers (and 4-byte masks on
+/// ours), and the close frames (ours 1000 with a mask, the server's echo of it).
+#[test]
+fn stats_prints_json_whose_counters_match_the_messages() {
+    let servers = Servers::new();
+    let url = ws(servers.echo(), "/");
+    let out = Netws::new(&["--stats", &url])
+        .stdin(b"hello\nworld!\n\n")
+        .run();
+    assert_eq!(
+        (out.stdout_text().as_str(), out.code),
+        ("hello\nworld!\n\n", 0)
+    );
+    let stats: serde_json::Value = serde_json::from_str(out.stderr.trim_end())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stderr));
+    let count = |name: &str| {
+        stats[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name}: {stats}"))
+    };
+    assert_eq!((count("messages_sent"), count("messages_received")), (3, 3));
+    assert_eq!((count("frames_sent"), count("frames_received")), (3, 3));
+    assert_eq!(count("payload_bytes_sent"), 11);
+    assert_eq!(count("payload_bytes_received"), 11);
+    assert_eq!(count("bytes_sent"), 3 * 6 + 11 + (6 + 2));
+    assert_eq!(count("bytes_received"), 3 * 2 + 11 + (2 + 2));
+    assert_eq!((count("pings_sent"), count("reconnects")), (0, 0));
+    assert_eq!(count("open_ms"), 0, "closed at exit");
+    assert!(count("handshake_us") > 0);
+    assert_eq!(stats["tls_version"], "");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use crate::close::{self, is_valid_wire_code, MAX_REASON_LEN};
 use crate::deflate::{Compressor, Decompressor, DeflateParams};
 use crate::error::{ProtocolError, SendError};
-use crate::frame::{Opcode, MAX_CONTROL_PAYLOAD};
+use crate::frame::{FrameNote, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::reader::{Control, Incoming, Reader};
 use crate::writer::Writer;
 use crate::{Entropy, Utf8Text};
@@ -189,6 +189,24 @@ pub struct Protocol {
     closing: Closing,
     /// What [`Protocol::has_event`] parsed ahead, returned by the next `poll_event`.
     peeked: Option<Result<Incoming, ProtocolError>>,
+    /// Frame bytes written to and read from the transport.
+    bytes_sent: u64,
+    bytes_received: u64,
+}
+
+/// What crossed the transport on one connection, as the protocol counts it: frame bytes
+/// (headers, masks, payloads; control frames included) and data frames (continuations
+/// included, control frames not). Plain counts, for the caller to publish.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    /// Bytes of frames marked written ([`Protocol::consume_output`]).
+    pub bytes_sent: u64,
+    /// Bytes of frames taken in ([`Protocol::commit_read`], [`Protocol::receive_data`]).
+    pub bytes_received: u64,
+    /// Data frames encoded.
+    pub frames_sent: u64,
+    /// Data frame headers parsed.
+    pub frames_received: u64,
 }
 
 impl std::fmt::Debug for Protocol {
@@ -237,6 +255,8 @@ impl Protocol {
             writer,
             closing: Closing::default(),
             peeked: None,
+            bytes_sent: 0,
+            bytes_received: 0,
         }
     }
 
@@ -249,6 +269,7 @@ impl Protocol {
     pub fn receive_data(&mut self, data: &[u8]) {
         if self.takes_input() {
             self.keep_peeked();
+            self.bytes_received += data.len() as u64;
             self.reader.push(data);
         }
     }
@@ -271,6 +292,7 @@ impl Protocol {
     /// `n` bytes were read into the start of [`Protocol::read_space`].
     pub fn commit_read(&mut self, n: usize) {
         if self.takes_input() {
+            self.bytes_received += n as u64;
             self.reader.commit(n);
         }
     }
@@ -326,6 +348,7 @@ impl Protocol {
             writer,
             closing,
             peeked,
+            ..
         } = self;
         if closing.stops_reading() {
             return None;
@@ -565,7 +588,43 @@ impl Protocol {
     /// Marks the next `n` bytes of the output (in the order of
     /// [`Protocol::pending_output_vectored`]) as written.
     pub fn consume_output(&mut self, n: usize) {
+        self.bytes_sent += n as u64;
         self.writer.consume(n);
+    }
+
+    /// Keeps a note of every frame encoded and parsed from now on, for a trace (see
+    /// [`Protocol::take_frame_notes`]).
+    pub fn note_frames(&mut self) {
+        self.writer.notes.get_or_insert_with(Vec::new);
+        self.reader.notes.get_or_insert_with(Vec::new);
+    }
+
+    /// Whether frames are noted ([`Protocol::note_frames`]).
+    pub fn notes_frames(&self) -> bool {
+        self.writer.notes.is_some()
+    }
+
+    /// Hands the frames noted since the last call to `each`, those encoded (`sent` true)
+    /// first, then those parsed.
+    pub fn take_frame_notes(&mut self, mut each: impl FnMut(bool, FrameNote)) {
+        for (sent, notes) in [
+            (true, &mut self.writer.notes),
+            (false, &mut self.reader.notes),
+        ] {
+            if let Some(notes) = notes {
+                notes.drain(..).for_each(|note| each(sent, note));
+            }
+        }
+    }
+
+    /// What crossed the transport so far (see [`Tally`]).
+    pub fn tally(&self) -> Tally {
+        Tally {
+            bytes_sent: self.bytes_sent,
+            bytes_received: self.bytes_received,
+            frames_sent: self.writer.data_frames,
+            frames_received: self.reader.data_frames,
+        }
     }
 
     /// Where the close handshake stands.

@@ -342,3 +342,36 @@ mod tests {
         assert!(!Opcode::Binary.is_control());
     }
 }
+
+/// What a trace says of one frame sent or received: never its payload, except a close
+/// frame's status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameNote {
+    /// Its opcode.
+    pub opcode: Opcode,
+    /// FIN: the last frame of its message.
+    pub fin: bool,
+    /// RSV1: a compressed message's first frame (RFC 7692).
+    pub rsv1: bool,
+    /// Payload length in bytes.
+    pub len: u64,
+    /// A close frame's status code (0 when it has none, and for other frames).
+    pub code: u16,
+}
+
+impl FrameNote {
+    /// The note of a frame whose payload is `payload` (read only for a close frame's code).
+    pub(crate) fn of(opcode: Opcode, rsv1: bool, fin: bool, payload: &[u8]) -> FrameNote {
+        let code = match (opcode, payload) {
+            (Opcode::Close, [high, low, ..]) => u16::from_be_bytes([*high, *low]),
+            _ => 0,
+        };
+        FrameNote {
+            opcode,
+            fin,
+            rsv1,
+            len: payload.len() as u64,
+            code,
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub mod utf8;
 mod writer;
 
 pub use close::CloseCode;
-pub use connection::{Config, Event, MessageData, MessageKind, Protocol, Role, State};
+pub use connection::{Config, Event, MessageData, MessageKind, Protocol, Role, State, Tally};
 pub use deflate::{DeflateConfig, DeflateParams};
 pub use error::{HandshakeError, ProtocolError, SendError};
 pub use text::Utf8Text;

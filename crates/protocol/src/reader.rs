@@ -19,7 +19,7 @@
 use crate::connection::{MessageKind, Role};
 use crate::deflate::Decompressor;
 use crate::error::ProtocolError;
-use crate::frame::{FrameHeader, Opcode};
+use crate::frame::{FrameHeader, FrameNote, Opcode};
 use crate::mask::{apply_mask, mask_into};
 use crate::utf8::Utf8Validator;
 use std::ops::Range;
@@ -159,6 +159,10 @@ pub(crate) struct Reader {
     carried_len: usize,
     /// Fragment mode: zlib holds more output for input it consumed.
     inflating: bool,
+    /// Data frame headers parsed (continuations included, control frames not): statistics.
+    pub(crate) data_frames: u64,
+    /// Every frame parsed, while a trace asks for them.
+    pub(crate) notes: Option<Vec<FrameNote>>,
 }
 
 impl Reader {
@@ -193,6 +197,8 @@ impl Reader {
             carried: [0; 4],
             carried_len: 0,
             inflating: false,
+            data_frames: 0,
+            notes: None,
         }
     }
 
@@ -356,6 +362,9 @@ impl Reader {
                 if let Some(key) = header.mask {
                     apply_mask(payload, key, 0);
                 }
+                if let Some(notes) = &mut self.notes {
+                    notes.push(FrameNote::of(header.opcode, false, true, payload));
+                }
                 self.start = end;
                 return Ok(Some(Incoming::Control(control, Place::Input(start..end))));
             }
@@ -365,13 +374,16 @@ impl Reader {
                 // A whole uncompressed message in one frame: delivered where it lies.
                 let frame = match self.awaiting {
                     Some(frame) => frame,
-                    None => InPlaceFrame {
-                        kind: message.kind,
-                        mask: header.mask,
-                        header_len,
-                        total: header_len + take_len(header.payload_len, usize::MAX),
-                        prepared: 0,
-                    },
+                    None => {
+                        self.note_data_frame(&header);
+                        InPlaceFrame {
+                            kind: message.kind,
+                            mask: header.mask,
+                            header_len,
+                            total: header_len + take_len(header.payload_len, usize::MAX),
+                            prepared: 0,
+                        }
+                    }
                 };
                 return self.in_place(frame);
             }
@@ -518,8 +530,23 @@ impl Reader {
         Ok(message)
     }
 
+    /// Counts a data frame whose header was parsed (and notes it for a trace).
+    fn note_data_frame(&mut self, header: &FrameHeader) {
+        self.data_frames += 1;
+        if let Some(notes) = &mut self.notes {
+            notes.push(FrameNote {
+                opcode: header.opcode,
+                fin: header.fin,
+                rsv1: header.rsv1,
+                len: header.payload_len,
+                code: 0,
+            });
+        }
+    }
+
     /// Begins a data frame whose payload goes to the assembly buffer.
     fn start_frame(&mut self, header: &FrameHeader, message: Fragmented) {
+        self.note_data_frame(header);
         self.fragmented = (!header.fin).then_some(message);
         self.frame = Some(DataFrame {
             message,

@@ -13,7 +13,7 @@
 use crate::close::CloseCode;
 use crate::connection::Role;
 use crate::deflate::Compressor;
-use crate::frame::{FrameHeader, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
+use crate::frame::{FrameHeader, FrameNote, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, mask_into};
 use crate::Entropy;
 use std::collections::VecDeque;
@@ -134,6 +134,10 @@ pub(crate) struct Writer {
     /// The message being sent in fragments, if one was begun and not ended: its opcode, and
     /// whether it is compressed (decided at its first fragment).
     fragmented: Option<(Opcode, bool)>,
+    /// Data frames encoded (continuations included, control frames not): statistics.
+    pub(crate) data_frames: u64,
+    /// Every frame encoded, while a trace asks for them.
+    pub(crate) notes: Option<Vec<FrameNote>>,
 }
 
 impl Writer {
@@ -149,6 +153,8 @@ impl Writer {
             compressed: Vec::new(),
             max_frame: DEFAULT_MAX_FRAME,
             fragmented: None,
+            data_frames: 0,
+            notes: None,
         }
     }
 
@@ -262,6 +268,9 @@ impl Writer {
     pub(crate) fn control(&mut self, opcode: Opcode, payload: &[u8]) {
         if self.spooled.is_empty() {
             return self.frames(opcode, false, true, payload);
+        }
+        if let Some(notes) = &mut self.notes {
+            notes.push(FrameNote::of(opcode, false, true, payload));
         }
         let mask = self.mask_key();
         let spooled = self.spooled.front_mut().expect("not empty");
@@ -460,6 +469,21 @@ impl Writer {
     /// nothing is before it.
     fn spool(&mut self, opcode: Opcode, rsv1: bool, fin: bool, payload: Vec<u8>) {
         self.reclaim();
+        // Its frames are made as the previous ones are written; all of them are counted now.
+        let frames = payload.len().div_ceil(self.max_frame).max(1);
+        self.data_frames += frames as u64;
+        if let Some(notes) = &mut self.notes {
+            for i in 0..frames {
+                let len = (payload.len() - i * self.max_frame).min(self.max_frame) as u64;
+                notes.push(FrameNote {
+                    opcode: if i == 0 { opcode } else { Opcode::Continuation },
+                    fin: fin && i + 1 == frames,
+                    rsv1: rsv1 && i == 0,
+                    len,
+                    code: 0,
+                });
+            }
+        }
         let mask = self.mask_key();
         let mut spooled = Spooled {
             at: self.out.len(),
@@ -490,6 +514,10 @@ impl Writer {
             let last = chunks.peek().is_none();
             let mask = self.mask_key();
             let opcode = if first { opcode } else { Opcode::Continuation };
+            self.data_frames += u64::from(!opcode.is_control());
+            if let Some(notes) = &mut self.notes {
+                notes.push(FrameNote::of(opcode, first && rsv1, fin && last, chunk));
+            }
             encode_frame(
                 &mut self.out,
                 opcode,

@@ -6,5 +6,7 @@ pub mod limits;
 pub mod messages;
 pub mod network;
 pub mod standard;
+pub mod stats;
 pub mod streaming;
 pub mod tls;
+pub mod trace;

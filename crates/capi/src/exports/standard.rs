@@ -99,8 +99,11 @@ ffi_fn! {
             entry: entry.clone(),
             end_reported: end_reported.clone(),
             route: entry.dispatching.route_for_connect(),
+            trace_ended: Arc::new(AtomicBool::new(false)),
         });
-        match connect(url, &headers, state.options.clone(), handler) {
+        let mut options = state.options.clone();
+        options.trace = handler.tracer();
+        match connect(url, &headers, options, handler) {
             Ok(connection) => {
                 state.pending.hand_to(&connection);
                 state.connection = Some(Current {

@@ -1732,3 +1732,43 @@ mod has_event {
         }
     }
 }
+
+/// The counts statistics are made of: frame bytes as written and taken in, data frames
+/// (continuations in, control frames out) as encoded and parsed.
+mod tally {
+    use super::*;
+
+    const FRAME: usize = 8192;
+
+    #[test]
+    fn frame_bytes_and_data_frames_are_counted_both_ways() {
+        let config = Config {
+            max_frame_size: FRAME,
+            ..Config::default()
+        };
+        let mut c = conn_with(Role::Client, config, None);
+        c.send_binary(&[1; 100]).unwrap();
+        // Written from its own buffer (16 KiB and more): two full frames, then the rest.
+        let large = vec![2u8; 2 * FRAME + 10];
+        c.send_binary_owned(large).unwrap();
+        c.send_ping(b"p").unwrap();
+        assert_eq!(c.tally().bytes_sent, 0, "nothing written yet");
+        let written = output(&mut c).len() as u64;
+        let header = |len: usize| 4 + if len < 126 { 2 } else { 4 };
+        let expected =
+            (header(100) + 100) + 2 * (header(FRAME) + FRAME) + (header(10) + 10) + (header(1) + 1);
+        assert_eq!(written, expected as u64);
+        let tally = c.tally();
+        assert_eq!((tally.bytes_sent, tally.frames_sent), (written, 4));
+
+        let mut input = incoming(Role::Client, 0x01, b"ab");
+        input.extend(incoming(Role::Client, 0x80, b"c"));
+        input.extend(incoming(Role::Client, 0x89, b"ping"));
+        input.extend(incoming(Role::Client, 0x82, &[0; 200]));
+        let events = receive_bytewise(&mut c, &input);
+        assert_eq!(events.len(), 3);
+        let tally = c.tally();
+        assert_eq!(tally.bytes_received, input.len() as u64);
+        assert_eq!(tally.frames_received, 3, "the ping is not a data frame");
+    }
+}

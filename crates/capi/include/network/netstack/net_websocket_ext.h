@@ -4,7 +4,8 @@
  *        user data, limits, TLS, proxies, corporate networks (proxy TLS, pinning, TLS
  *        versions, source address, resolve overrides, TCP keepalive), timeouts, keepalive,
  *        reconnection, redirects, subprotocols, the handshake response, pings, messages in
- *        pieces, and callbacks on a thread of the application's choosing (dispatchers).
+ *        pieces, callbacks on a thread of the application's choosing (dispatchers),
+ *        statistics and tracing.
  *
  * Include it as `#include <network/netstack/net_websocket_ext.h>` (it includes
  * net_websocket.h). Same handles and error codes as the standard API: a NULL client gives
@@ -1133,6 +1134,213 @@ int WebSocketEx_SetDispatcher(struct WebSocket *client, WebSocketEx_Dispatcher *
  * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
  */
 int WebSocketEx_SetDispatchLimit(struct WebSocket *client, size_t bytes);
+
+/** @} */
+
+/**
+ * @name Statistics
+ * What a connection did so far, readable from any thread at any time (a field may be a moment
+ * older than another; none is ever torn).
+ */
+/** @{ */
+
+/**
+ * @brief A connection's statistics, filled by WebSocketEx_GetStats.
+ *
+ * Append-only: later versions add fields at the end only, so a program built against this
+ * header passes `sizeof(WebSocketEx_Stats)` and gets the fields it knows. The counters are
+ * those of the client's current connection, or of its last one after it ended; they restart
+ * from 0 at each open (reconnections included), except `reconnects`. Before the first open
+ * every field is 0 or "" (but `queuedBytes`).
+ */
+typedef struct WebSocketEx_Stats {
+    /** The bytes WebSocketEx_GetStats filled: min(its `size` argument, sizeof). */
+    uint64_t size;
+    /** WebSocket frame bytes written to the socket: headers, masking keys and payloads,
+     *  control frames included; not the HTTP handshake, not TLS overhead. */
+    uint64_t bytesSent;
+    /** WebSocket frame bytes received, as bytesSent. */
+    uint64_t bytesReceived;
+    /** Application bytes of the data messages sent, before compression. */
+    uint64_t payloadBytesSent;
+    /** Application bytes of the data messages received, after decompression. */
+    uint64_t payloadBytesReceived;
+    /** Messages encoded for the socket (one sent in pieces counts at its last piece). */
+    uint64_t messagesSent;
+    /** Messages handed to their callback (in pieces: counted at the last one). */
+    uint64_t messagesReceived;
+    /** Data frames sent, continuation frames included; control frames are not counted. */
+    uint64_t framesSent;
+    /** Data frames received, as framesSent. */
+    uint64_t framesReceived;
+    /** Pings sent: WebSocketEx_SendPing's and keepalive's. */
+    uint64_t pingsSent;
+    /** Pongs received (answers to our pings or not). */
+    uint64_t pongsReceived;
+    /** The last ping→pong round trip in microseconds; 0 before any. */
+    uint64_t rttUs;
+    /** The smoothed round trip (RFC 6298 §2 SRTT: 7/8 of the last value plus 1/8 of each new
+     *  round trip) in microseconds; 0 before any. */
+    uint64_t smoothedRttUs;
+    /** The stages of the connection attempt that opened the current connection, in
+     *  microseconds. DNS: resolving the server's name; 0 through a proxy (which resolves it)
+     *  and for IP addresses resolved at once. */
+    uint64_t dnsUs;
+    /** TCP: connecting to the server, or to the proxy (a Unix socket's connect). */
+    uint64_t tcpUs;
+    /** The proxy: resolving it, TLS to an https:// proxy, the tunnel request; 0 without. */
+    uint64_t proxyUs;
+    /** TLS with the server; 0 for ws://. */
+    uint64_t tlsUs;
+    /** The opening handshake: from the HTTP Upgrade request to the 101 response. */
+    uint64_t handshakeUs;
+    /** Milliseconds since onOpen of the current connection; 0 before it, and from the end of
+     *  its close handshake (or its failure) on. */
+    uint64_t openMs;
+    /** Successful reopenings by automatic reconnection since Connect. */
+    uint64_t reconnects;
+    /** The same as WebSocketEx_GetBufferedAmount. */
+    uint64_t queuedBytes;
+    /** The negotiated TLS version, e.g. "TLSv1_3"; "" for ws://. NUL-terminated. */
+    char tlsVersion[16];
+    /** The negotiated cipher suite, e.g. "TLS13_AES_256_GCM_SHA384"; "" for ws://. */
+    char cipherSuite[64];
+    /** The ALPN protocol agreed with the server; "" when none. */
+    char alpn[32];
+    /** The subprotocol the server selected; "" when none (cut to 127 bytes). */
+    char subprotocol[128];
+    /** The Sec-WebSocket-Extensions the server accepted, as it sent them; "" when none (cut
+     *  to 127 bytes). */
+    char extensions[128];
+} WebSocketEx_Stats;
+
+/**
+ * @brief Copies the client's statistics into `out`.
+ *
+ * Fills the first min(`size`, sizeof(WebSocketEx_Stats)) bytes of `out` and sets
+ * `out->size` to that number; the bytes of `out` after them are left as they were. Pass
+ * `sizeof(WebSocketEx_Stats)` (a program built against an older header passes its smaller
+ * size and gets the fields it knows). Never waits for the connection: any thread, any time,
+ * also inside a callback.
+ *
+ * @param client The client.
+ * @param out Where to write.
+ * @param size The size of `out` in bytes: at least 8 (the `size` field).
+ * @return WEBSOCKET_OK;
+ *         WEBSOCKET_CLIENT_NULL for a NULL client;
+ *         WEBSOCKET_CLIENT_NOT_CREATED for a pointer that is not a live client;
+ *         WEBSOCKET_SEND_DATA_NULL (1011) when `out` is NULL or `size` is under 8 (nothing
+ *         is written).
+ */
+int WebSocketEx_GetStats(struct WebSocket *client, WebSocketEx_Stats *out, size_t size);
+
+/** @} */
+
+/**
+ * @name Tracing
+ * Typed events of a connection's life, each with a CLOCK_MONOTONIC timestamp: the data the
+ * library's log lines carry, as fields a program can forward to its own tracing (e.g.
+ * OpenTelemetry spans).
+ */
+/** @{ */
+
+/** @brief What a trace event is about (WebSocketEx_TraceEvent.kind). */
+typedef enum {
+    /** A name was resolved: `detail` "host: address, address...", `length` how many. */
+    WEBSOCKET_EX_TRACE_DNS_ANSWER = 1,
+    /** A TCP connection attempt begins: `detail` the address ("127.0.0.1:443"). */
+    WEBSOCKET_EX_TRACE_TCP_CONNECTING = 2,
+    /** A TCP attempt succeeded: `detail` the address. */
+    WEBSOCKET_EX_TRACE_TCP_CONNECTED = 3,
+    /** A TCP attempt failed: `detail` "address: reason" (the next address may follow). */
+    WEBSOCKET_EX_TRACE_TCP_FAILED = 4,
+    /** The proxy's tunnel to the server is open: `detail` the proxy, without credentials. */
+    WEBSOCKET_EX_TRACE_PROXY_TUNNEL = 5,
+    /** TLS with the server is up: `detail` "version suite" ("TLSv1_3
+     *  TLS13_AES_256_GCM_SHA384"), `code` the version (0x0304 for TLS 1.3, 0x0303 for 1.2). */
+    WEBSOCKET_EX_TRACE_TLS = 6,
+    /** The handshake response arrived: `code` its HTTP status, `detail` its reason phrase. */
+    WEBSOCKET_EX_TRACE_HANDSHAKE = 7,
+    /** The connection is open (just before onOpen): `detail` the subprotocol, "" if none. */
+    WEBSOCKET_EX_TRACE_OPEN = 8,
+    /** A frame was queued for the socket: `opcode`, `length` (payload bytes), `flags`. */
+    WEBSOCKET_EX_TRACE_FRAME_SENT = 9,
+    /** A frame was received: `opcode`, `length` (payload bytes), `flags`. */
+    WEBSOCKET_EX_TRACE_FRAME_RECEIVED = 10,
+    /** Our close frame was queued (after its FRAME_SENT): `code` its status code, 0 if none. */
+    WEBSOCKET_EX_TRACE_CLOSE_SENT = 11,
+    /** The server's close frame arrived (after its FRAME_RECEIVED): `code` its status code,
+     *  0 if none. */
+    WEBSOCKET_EX_TRACE_CLOSE_RECEIVED = 12,
+    /** Keepalive sent a ping: nothing was received for the ping interval. */
+    WEBSOCKET_EX_TRACE_KEEPALIVE_PING = 13,
+    /** Keepalive gave up: nothing received within the dead time (`detail` says how long). */
+    WEBSOCKET_EX_TRACE_KEEPALIVE_TIMEOUT = 14,
+    /** A reconnection is scheduled: `code` the delay in ms, `length` the attempt number,
+     *  `detail` why the connection ended. */
+    WEBSOCKET_EX_TRACE_RECONNECT = 15
+} WebSocketEx_TraceKind;
+
+/** @brief WebSocketEx_TraceEvent.flags of a frame: FIN, the last frame of its message. */
+#define WEBSOCKET_EX_TRACE_FIN 1u
+/** @brief WebSocketEx_TraceEvent.flags of a frame: RSV1, a compressed message's first frame
+ *  (permessage-deflate). */
+#define WEBSOCKET_EX_TRACE_RSV1 2u
+
+/**
+ * @brief One trace event. Append-only: later versions add fields at the end only; read
+ *        `size` before a field a newer header added. Fields that do not apply to the kind
+ *        are 0 (or "" for `detail`).
+ */
+typedef struct WebSocketEx_TraceEvent {
+    /** sizeof the struct as the library filled it. */
+    uint64_t size;
+    /** A WebSocketEx_TraceKind. */
+    int kind;
+    /** When it happened: CLOCK_MONOTONIC, in microseconds (it may be a moment before the
+     *  call, which a dispatcher may delay further). */
+    uint64_t timestampUs;
+    /** Words for it, never NULL, never credentials nor message payloads; owned by the
+     *  library and valid only during the call. */
+    const char *detail;
+    /** A frame's payload length, or a count (see the kinds). */
+    uint64_t length;
+    /** A frame's opcode (0 continuation, 1 text, 2 binary, 8 close, 9 ping, 10 pong). */
+    uint32_t opcode;
+    /** A frame's WEBSOCKET_EX_TRACE_FIN and WEBSOCKET_EX_TRACE_RSV1 bits. */
+    uint32_t flags;
+    /** A close code, HTTP status, TLS version or reconnection delay (see the kinds). */
+    uint32_t code;
+} WebSocketEx_TraceEvent;
+
+/**
+ * @brief Receives each trace event of the client's connections, in the order they
+ *        happened.
+ *
+ * Runs like the other callbacks (on a library thread, or inside WebSocketEx_DispatcherRun
+ * for a client attached to a dispatcher), in order with them, and the connection waits while
+ * it runs: keep it short (copy what you need and return).
+ *
+ * @param client The client.
+ * @param event The event; owned by the library, valid only during the call.
+ * @param userData The pointer given to WebSocketEx_SetUserData (NULL if none).
+ */
+typedef void (*WebSocketEx_OnTraceCallback)(struct WebSocket *client,
+    const WebSocketEx_TraceEvent *event, void *userData);
+
+/**
+ * @brief Sets or removes the trace callback.
+ *
+ * Tracing is off by default and costs nothing then (one branch per trace point). It is on for
+ * the connections started by an OH_WebSocketClient_Connect made while a callback is set (and
+ * their reconnections); removing the callback (NULL) stops the calls at once, though the
+ * connection keeps noting its frames until it ends.
+ *
+ * @param client The client.
+ * @param cb The callback, or NULL to remove it.
+ * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
+ */
+int WebSocketEx_SetTraceCallback(struct WebSocket *client, WebSocketEx_OnTraceCallback cb);
 
 /** @} */
 
