@@ -69,6 +69,8 @@ screen() { in_tmux capture-pane -p -t "$1"; }
 # The screen's lines without the empty ones below the text.
 lines() { screen "$1" | sed '/^$/d'; }
 shows() { screen "$1" | grep -qE -- "$2"; }
+# The same with lines the window wrapped joined back (long lines such as /stats').
+shows_joined() { in_tmux capture-pane -p -J -t "$1" | grep -qE -- "$2"; }
 # Waits until window NAME shows a line matching the extended regex.
 wait_for() { eventually shows "$1" "$2"; }
 # Types TEXT key by key, as a person does (with a pause, so messages come in between).
@@ -170,6 +172,14 @@ check_history_ping_and_close() {
         pass "ping_prints_the_round_trip_time"
     else
         fail "ping_prints_the_round_trip_time" "no pong line" "$second"
+    fi
+
+    # The pong above is counted; the line recalled from history was one message sent.
+    enter "$second" "/stats"
+    if eventually shows_joined "$second" '^\* stats: sent [1-9][0-9]* messages .* 1 pings, 1 pongs, rtt [1-9]'; then
+        pass "stats_prints_the_connection_s_counters"
+    else
+        fail "stats_prints_the_connection_s_counters" "no stats line with the ping" "$second"
     fi
 
     enter "$second" "/close 4000 bye"

@@ -312,6 +312,7 @@ impl Loop {
                 });
             }
             Ok(Action::Help) => self.display.line(HELP),
+            Ok(Action::Stats) => self.display.line(crate::stats::line(&self.outlet.stats())),
             Ok(Action::Quit) => self.tell(Event::InputEnd),
             Err(why) => self.display.line(format!("netws: {why}")),
         }

@@ -21,6 +21,8 @@ pub enum Action {
     /// Send plain lines this way from now on.
     Switch(Mode),
     Help,
+    /// Print the connection's statistics.
+    Stats,
     /// Close with 1000 and exit once answered.
     Quit,
 }
@@ -32,6 +34,7 @@ pub const HELP: &str = "\
 /binary HEX             send one binary message (hex digits, spaces allowed)
 /text TEXT              send one text message (one that starts with / too)
 /binary, /text          send the lines that follow as binary (hex) or as text
+/stats                  the connection's statistics: messages, frames and bytes each way, RTT
 /help                   this list
 /quit                   close with 1000 and exit (so does Ctrl-D; Ctrl-C twice leaves at once)";
 
@@ -60,8 +63,9 @@ pub fn parse(line: &str, mode: Mode) -> Result<Action, String> {
         ("text", Some(text)) => message(text, Mode::Text),
         ("text", None) => Ok(Action::Switch(Mode::Text)),
         ("help", None) => Ok(Action::Help),
+        ("stats", None) => Ok(Action::Stats),
         ("quit", None) => Ok(Action::Quit),
-        ("help" | "quit", Some(_)) => Err(format!("/{name} takes nothing after it")),
+        ("help" | "stats" | "quit", Some(_)) => Err(format!("/{name} takes nothing after it")),
         _ => Err(format!("no command /{name} (/help lists them)")),
     }
 }
@@ -178,16 +182,21 @@ mod tests {
             text("/quit now"),
             Err("/quit takes nothing after it".into())
         );
+        assert_eq!(text("/stats"), Ok(Action::Stats));
         assert_eq!(
-            text("/stats"),
-            Err("no command /stats (/help lists them)".into())
+            text("/stats now"),
+            Err("/stats takes nothing after it".into())
+        );
+        assert_eq!(
+            text("/status"),
+            Err("no command /status (/help lists them)".into())
         );
         assert_eq!(text("/"), Err("no command / (/help lists them)".into()));
     }
 
     #[test]
     fn help_names_every_command() {
-        for name in ["/ping", "/close", "/binary", "/text", "/help", "/quit"] {
+        for name in ["/ping", "/close", "/binary", "/text", "/stats", "/help", "/quit"] {
             assert!(HELP.contains(name), "{name} missing from /help");
         }
     }
