@@ -24,6 +24,7 @@ mod task_panic_tests;
 mod types;
 
 pub use codes::*;
+pub use exports::compression::*;
 pub use exports::dispatcher::*;
 pub use exports::errors::*;
 pub use exports::lifecycle::*;

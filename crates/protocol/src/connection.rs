@@ -384,6 +384,13 @@ impl Protocol {
         self.peeked.is_some()
     }
 
+    /// Whether the message (or piece) [`Protocol::poll_event`] returned last arrived
+    /// compressed: RSV1 on its first frame (RFC 7692 §6.1). For servers and tests that check
+    /// what a peer compressed.
+    pub fn message_was_compressed(&self) -> bool {
+        self.reader.last_compressed()
+    }
+
     /// Queues a text message.
     pub fn send_text(&mut self, data: &str) -> Result<(), SendError> {
         self.check_message()?;

@@ -200,13 +200,18 @@ impl Params {
 }
 
 impl DeflateConfig {
-    /// The `Sec-WebSocket-Extensions` value of the offer, e.g. the default
-    /// `permessage-deflate; client_max_window_bits`.
-    pub fn offer(&self) -> Result<String, HandshakeError> {
+    /// Checks the ranges: window bits 8..=15, level 0..=9, memLevel 1..=9.
+    pub fn validate(&self) -> Result<(), HandshakeError> {
         check_window_bits("client_max_window_bits", self.client_max_window_bits)?;
         check_window_bits("server_max_window_bits", self.server_max_window_bits)?;
         check_range("level", self.level, 0..=9)?;
-        check_range("mem_level", self.mem_level, 1..=9)?;
+        check_range("mem_level", self.mem_level, 1..=9)
+    }
+
+    /// The `Sec-WebSocket-Extensions` value of the offer, e.g. the default
+    /// `permessage-deflate; client_max_window_bits`.
+    pub fn offer(&self) -> Result<String, HandshakeError> {
+        self.validate()?;
         let mut s = String::from(EXTENSION_NAME);
         if self.client_no_context_takeover {
             s.push_str("; client_no_context_takeover");

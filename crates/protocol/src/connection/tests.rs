@@ -1359,6 +1359,14 @@ mod deflate {
             // Shorter than the first: it refers to the first message through the window.
             assert!(third.len() < 20, "{}", third.len());
             wire_all.extend(third);
+            s.receive_data(&wire_all);
+            let mut compressed = Vec::new();
+            while let Some(event) = s.poll_event() {
+                assert!(matches!(event, Event::Message { .. }));
+                compressed.push(s.message_was_compressed());
+            }
+            assert_eq!(compressed, [true, false, true]);
+            let mut s = deflating(Role::Server, p);
             assert_eq!(
                 receive(&mut s, &wire_all),
                 vec![text(&first), text(secret), text(&first)]

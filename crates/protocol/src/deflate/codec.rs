@@ -96,7 +96,16 @@ impl Compressor {
             return false;
         }
         out.clear();
-        let compressed = Self::deflate_sync(c, data, out) && Self::strip_tail(out);
+        let compressed = if Self::deflate_sync(c, data, out) {
+            Self::strip_tail(out)
+        } else if data.is_empty() && out.is_empty() {
+            // An empty message after others: zlib writes nothing for a flush with nothing
+            // new; the peer needs the empty stored block's header (as in `compress_piece`).
+            out.push(0x00);
+            true
+        } else {
+            false
+        };
         if !compressed || self.reset_per_message {
             // After a failure our window may hold data the peer never saw: a fresh compressor
             // never refers back to it, so resetting keeps the two sides consistent.
@@ -413,6 +422,12 @@ mod tests {
         let mut d = Decompressor::new(false);
         assert_eq!(inflate_message(&mut d, &[&out]).unwrap(), b"");
         assert_eq!(inflate_message(&mut d, &[]).unwrap(), b"");
+        // After another message, with context kept: still compressed, still one stream.
+        let mut d = Decompressor::new(false);
+        for message in [&b"Hello"[..], b"", b"Hello"] {
+            assert!(c.compress(message, &mut out), "{message:?}");
+            assert_eq!(inflate_message(&mut d, &[&out]).unwrap(), message);
+        }
     }
 
     #[test]
