@@ -82,7 +82,7 @@ impl Default for DeflateConfig {
 /// measurement (small messages save a few bytes for a fixed cost per message).
 pub const DEFAULT_MIN_COMPRESS_SIZE: usize = 1024;
 /// The default compression level, chosen by the measurement in README "Compression".
-pub const DEFAULT_LEVEL: u8 = 6;
+pub const DEFAULT_LEVEL: u8 = 2;
 /// zlib's default memLevel.
 pub const DEFAULT_MEM_LEVEL: u8 = 8;
 

@@ -338,7 +338,7 @@ mod client_response {
                 client_no_context_takeover: false,
                 server_no_context_takeover: true,
                 min_compress_size: crate::DEFAULT_MIN_COMPRESS_SIZE,
-                level: 6,
+                level: crate::DEFAULT_DEFLATE_LEVEL,
                 mem_level: 8,
             })
         );
