@@ -487,10 +487,11 @@ mod server_side {
         );
         assert_eq!(
             server_params,
+            // The server's own sending policy: no threshold, the default effort.
             DeflateParams {
                 min_compress_size: 0,
-                level: 6,
-                mem_level: 8,
+                level: crate::DEFAULT_DEFLATE_LEVEL,
+                mem_level: crate::DEFAULT_DEFLATE_MEM_LEVEL,
                 ..client_params
             }
         );
