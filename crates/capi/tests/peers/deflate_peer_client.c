@@ -15,9 +15,14 @@
 #include <string.h>
 #include <time.h>
 
-enum { COUNT = 30, SIZE = 4096 };
+enum { COUNT = 30, SIZE = 16384, LENGTH = 1500 };
 
+/* Words picked at random: compressible, and no two messages alike, so a back-reference that
+ * the server resolves in the wrong window gives wrong bytes (a periodic text would not). */
 static char text[SIZE + 1];
+
+static const char *message(int i) { return text + 211 * i; }
+static uint32_t message_length(int i) { return (uint32_t)(LENGTH + 13 * i); }
 static atomic_int opened, messages, bad, ended;
 static char extensions[128];
 
@@ -34,7 +39,7 @@ static void on_message(struct WebSocket *c, char *data, uint32_t length)
     (void)c;
     if (n == 0)
         snprintf(extensions, sizeof extensions, "%s", data);
-    else if (length != (uint32_t)(SIZE - n) || memcmp(data, text + n, length) != 0)
+    else if (length != message_length(n) || memcmp(data, message(n), length) != 0)
         bad++;
     messages = n + 1;
 }
@@ -74,7 +79,8 @@ static int run(const char *url, int level)
     wait_until(&opened, 1);
     for (i = 1; i <= COUNT; i++) {
         uint32_t flags = i % 3 == 2 ? WEBSOCKET_EX_NO_COMPRESS : 0;
-        if (WebSocketEx_SendTextEx(c, text + i, SIZE - i, flags) != WEBSOCKET_OK) bad++;
+        if (WebSocketEx_SendTextEx(c, message(i), message_length(i), flags) != WEBSOCKET_OK)
+            bad++;
     }
     wait_until(&messages, COUNT + 1);
     ok = opened && messages == COUNT + 1 && bad == 0 && !ended &&
@@ -87,11 +93,19 @@ static int run(const char *url, int level)
 
 int main(int argc, char **argv)
 {
-    int i;
+    static const char *words[] = {"alpha ", "beta ", "gamma ", "delta ", "epsilon ", "zeta ",
+                                  "eta ", "theta ", "iota ", "kappa ", "lambda ", "mu "};
+    uint32_t seed = 12345;
+    size_t at = 0;
     if (argc != 2) {
         fprintf(stderr, "usage: %s ws://HOST:PORT/\n", argv[0]);
         return 2;
     }
-    for (i = 0; i < SIZE; i++) text[i] = "a compressible line of text\n"[i % 28];
+    while (at < SIZE) {
+        const char *w;
+        seed = seed * 1103515245u + 12345u;
+        w = words[(seed >> 16) % 12];
+        while (*w && at < SIZE) text[at++] = *w++;
+    }
     return run(argv[1], 2) && run(argv[1], 9) ? 0 : 1;
 }
