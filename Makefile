@@ -20,7 +20,7 @@ HEADERS := net_websocket.h net_websocket_type.h net_websocket_ext.h
 # A directory under $(PREFIX) is written as ${prefix}/... in the pkg-config file.
 pc_path = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}/$(patsubst $(PREFIX)/%,%,$(1)),$(1))
 
-.PHONY: all build demo test test-rust test-console test-c test-examples test-napi test-install \
+.PHONY: all build demo test test-rust test-console test-c test-peers test-examples test-napi test-install \
 	test-docs test-valgrind \
 	test-autobahn test-fuzz lint clean install uninstall
 
@@ -32,7 +32,7 @@ build:
 demo: build
 	scripts/demo.sh
 
-test: build lint test-docs test-rust test-console test-c test-examples test-napi test-install \
+test: build lint test-docs test-rust test-console test-c test-peers test-examples test-napi test-install \
 	test-valgrind \
 	test-autobahn \
 	test-fuzz
@@ -52,6 +52,10 @@ test-console: build
 
 test-c:
 	scripts/c-tests.sh
+
+# The per-message compression opt-out against python websockets' and Node ws' servers.
+test-peers: build
+	scripts/deflate-peers.sh
 
 # The dispatcher examples (callbacks on the application's thread): a poll() loop, a GLib main
 # loop and a libuv loop, built with pkg-config and run against the echo server; a SKIP line for

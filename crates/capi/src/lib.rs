@@ -26,6 +26,7 @@ mod trace;
 mod types;
 
 pub use codes::*;
+pub use exports::compression::*;
 pub use exports::dispatcher::*;
 pub use exports::errors::*;
 pub use exports::lifecycle::*;

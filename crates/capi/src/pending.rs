@@ -4,14 +4,14 @@
 //! started it, in the order they were sent, ahead of anything sent later. The reference does
 //! the same: its queue belongs to the client and is emptied after the next open.
 use crate::codes::*;
-use net_websocket_client::{Connection, MessageKind};
+use net_websocket_client::{Compress, Connection, MessageKind};
 use std::collections::VecDeque;
 
 /// The client's messages waiting for a connection, and what the reference's Close answers
 /// depend on.
 #[derive(Default)]
 pub(crate) struct Pending {
-    messages: VecDeque<(MessageKind, Vec<u8>)>,
+    messages: VecDeque<(MessageKind, Compress, Vec<u8>)>,
     /// The bytes of `messages`, for the send-queue limit and GetBufferedAmount.
     bytes: usize,
     /// A connection of this client opened once (recorded under the OpenHarmony switch only).
@@ -21,7 +21,13 @@ pub(crate) struct Pending {
 impl Pending {
     /// Keeps a copy of `data` for the next connection as a message of `kind` (chosen by the
     /// send function's rules); `data` passed the size check already.
-    pub(crate) fn queue(&mut self, kind: MessageKind, data: &[u8], queue_limit: usize) -> i32 {
+    pub(crate) fn queue(
+        &mut self,
+        kind: MessageKind,
+        compress: Compress,
+        data: &[u8],
+        queue_limit: usize,
+    ) -> i32 {
         if self.bytes.saturating_add(data.len()) > queue_limit {
             return WEBSOCKET_QUEUE_LENGTH_EXCEEDED;
         }
@@ -31,7 +37,7 @@ impl Pending {
         }
         copy.extend_from_slice(data);
         self.bytes += data.len();
-        self.messages.push_back((kind, copy));
+        self.messages.push_back((kind, compress, copy));
         WEBSOCKET_OK
     }
 
@@ -44,8 +50,8 @@ impl Pending {
     /// queue: it is empty and they were counted against the same limit, unless a setter
     /// lowered a limit since; a message the connection then refuses is dropped.
     pub(crate) fn hand_to(&mut self, connection: &Connection) {
-        for (kind, data) in self.messages.drain(..) {
-            let _ = connection.send(kind, &data);
+        for (kind, compress, data) in self.messages.drain(..) {
+            let _ = connection.send_with(kind, &data, compress);
         }
         self.bytes = 0;
     }
@@ -59,19 +65,26 @@ mod tests {
     fn messages_wait_in_order_within_the_limit() {
         let mut pending = Pending::default();
         assert_eq!(
-            pending.queue(MessageKind::Text, b"123456", 10),
+            pending.queue(MessageKind::Text, Compress::Auto, b"123456", 10),
             WEBSOCKET_OK
         );
         assert_eq!(
-            pending.queue(MessageKind::Binary, b"12345", 10),
+            pending.queue(MessageKind::Binary, Compress::Never, b"12345", 10),
             WEBSOCKET_QUEUE_LENGTH_EXCEEDED
         );
         assert_eq!(
-            pending.queue(MessageKind::Binary, b"1234", 10),
+            pending.queue(MessageKind::Binary, Compress::Never, b"1234", 10),
             WEBSOCKET_OK
         );
         assert_eq!(pending.bytes(), 10);
-        let kinds: Vec<MessageKind> = pending.messages.iter().map(|(k, _)| *k).collect();
-        assert_eq!(kinds, [MessageKind::Text, MessageKind::Binary]);
+        let kinds: Vec<(MessageKind, Compress)> =
+            pending.messages.iter().map(|(k, c, _)| (*k, *c)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (MessageKind::Text, Compress::Auto),
+                (MessageKind::Binary, Compress::Never)
+            ]
+        );
     }
 }

@@ -6,17 +6,17 @@ use crate::compat;
 use crate::entry::Current;
 use crate::registry;
 use crate::types::*;
-use net_websocket_client::{MessageKind, SendError};
+use net_websocket_client::{Compress, MessageKind, SendError};
 use std::os::raw::c_char;
 
 /// How a send call chooses the message type.
 pub(crate) enum SendAs {
     /// OH_WebSocketClient_Send: by content; an empty message is not sent.
     Standard,
-    /// WebSocketEx_SendText: must be UTF-8 (1009 otherwise).
-    Text,
-    /// WebSocketEx_SendBinary.
-    Binary,
+    /// WebSocketEx_SendText(Ex): must be UTF-8 (1009 otherwise).
+    Text(Compress),
+    /// WebSocketEx_SendBinary(Ex).
+    Binary(Compress),
     /// WebSocketEx_SendPing: a ping with up to 125 bytes.
     Ping,
     /// WebSocketEx_SendFragment: the next piece of a message sent in fragments.
@@ -32,9 +32,9 @@ impl SendAs {
         match self {
             // Pings and fragments need a connection.
             SendAs::Ping | SendAs::Fragment { .. } => Err(WEBSOCKET_NO_CONNECTION),
-            SendAs::Binary => Ok(MessageKind::Binary),
-            SendAs::Text if utf8() => Ok(MessageKind::Text),
-            SendAs::Text => Err(WEBSOCKET_PROTOCOL_ERROR),
+            SendAs::Binary(_) => Ok(MessageKind::Binary),
+            SendAs::Text(_) if utf8() => Ok(MessageKind::Text),
+            SendAs::Text(_) => Err(WEBSOCKET_PROTOCOL_ERROR),
             SendAs::Standard if !data.contains(&0) && utf8() => Ok(MessageKind::Text),
             SendAs::Standard => Ok(MessageKind::Binary),
         }
@@ -44,6 +44,14 @@ impl SendAs {
 impl SendAs {
     fn is_standard(&self) -> bool {
         matches!(self, SendAs::Standard)
+    }
+
+    /// The caller's choice of compression for a whole message.
+    fn compress(&self) -> Compress {
+        match self {
+            SendAs::Text(compress) | SendAs::Binary(compress) => *compress,
+            _ => Compress::Auto,
+        }
     }
 }
 
@@ -77,14 +85,14 @@ pub(crate) unsafe fn send(
     let Some(Current { connection, .. }) = state.connection.as_ref() else {
         // Never connected: kept for the first connection (SPEC §3).
         let kind = try_code!(send_as.kind_of(data));
-        return state.pending.queue(kind, data, limit);
+        return state.pending.queue(kind, send_as.compress(), data, limit);
     };
     let sent = match send_as {
         // SPEC §3: text when the bytes are valid UTF-8 without NUL, binary otherwise.
         SendAs::Standard if data.contains(&0) => connection.send(MessageKind::Binary, data),
         SendAs::Standard => connection.send_text_or_binary(data),
-        SendAs::Text => connection.send(MessageKind::Text, data),
-        SendAs::Binary => connection.send(MessageKind::Binary, data),
+        SendAs::Text(compress) => connection.send_with(MessageKind::Text, data, compress),
+        SendAs::Binary(compress) => connection.send_with(MessageKind::Binary, data, compress),
         SendAs::Ping => connection.ping(data),
         SendAs::Fragment { kind, last } => connection.send_fragment(kind, data, last),
     };
@@ -94,7 +102,7 @@ pub(crate) unsafe fn send(
         Err(SendError::QueueFull) => WEBSOCKET_QUEUE_LENGTH_EXCEEDED,
         Err(SendError::NotConnected) if compat::queues_after_end(send_as.is_standard()) => {
             let kind = try_code!(send_as.kind_of(data));
-            state.pending.queue(kind, data, limit)
+            state.pending.queue(kind, send_as.compress(), data, limit)
         }
         Err(SendError::NotConnected) => WEBSOCKET_NO_CONNECTION,
         Err(SendError::InvalidUtf8 | SendError::FragmentKindMismatch) => WEBSOCKET_PROTOCOL_ERROR,
@@ -112,9 +120,13 @@ mod tests {
         assert_eq!(kind(SendAs::Standard, b"text"), Ok(MessageKind::Text));
         assert_eq!(kind(SendAs::Standard, b"a\0b"), Ok(MessageKind::Binary));
         assert_eq!(kind(SendAs::Standard, b"\xff"), Ok(MessageKind::Binary));
-        assert_eq!(kind(SendAs::Binary, b"bin"), Ok(MessageKind::Binary));
-        assert_eq!(kind(SendAs::Text, b""), Ok(MessageKind::Text));
-        assert_eq!(kind(SendAs::Text, b"\xff"), Err(WEBSOCKET_PROTOCOL_ERROR));
+        let auto = Compress::Auto;
+        assert_eq!(kind(SendAs::Binary(auto), b"bin"), Ok(MessageKind::Binary));
+        assert_eq!(kind(SendAs::Text(auto), b""), Ok(MessageKind::Text));
+        assert_eq!(
+            kind(SendAs::Text(auto), b"\xff"),
+            Err(WEBSOCKET_PROTOCOL_ERROR)
+        );
         assert_eq!(kind(SendAs::Ping, b"ping"), Err(WEBSOCKET_NO_CONNECTION));
         let fragment = SendAs::Fragment {
             kind: MessageKind::Binary,

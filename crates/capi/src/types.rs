@@ -70,6 +70,9 @@ pub struct WebSocket {
 pub const WEBSOCKET_EX_TEXT: i32 = 1;
 pub const WEBSOCKET_EX_BINARY: i32 = 2;
 
+/// The flags of `WebSocketEx_SendTextEx` and `WebSocketEx_SendBinaryEx`.
+pub const WEBSOCKET_EX_NO_COMPRESS: u32 = 1;
+
 /// `WebSocketEx_OnMessageCallback`.
 pub type WebSocketEx_OnMessageCallback = Option<
     unsafe extern "C" fn(

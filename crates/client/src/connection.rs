@@ -9,7 +9,7 @@ use crate::stats::Stats;
 use crate::target::{Target, UrlError};
 use crate::task::Task;
 use net_websocket_protocol::close::is_valid_wire_code;
-use net_websocket_protocol::{HandshakeError, MessageKind, Utf8Text};
+use net_websocket_protocol::{Compress, HandshakeError, MessageKind, Utf8Text};
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -131,11 +131,23 @@ impl Connection {
     /// Queues a copy of `data` as one message; sent after open when still connecting. A text
     /// message must be UTF-8 ([`SendError::InvalidUtf8`] otherwise); its check is the only one.
     pub fn send(&self, kind: MessageKind, data: &[u8]) -> Result<(), SendError> {
+        self.send_with(kind, data, Compress::Auto)
+    }
+
+    /// [`Connection::send`] with a choice of compression: [`Compress::Never`] sends the
+    /// message uncompressed even when permessage-deflate was negotiated, and keeps it out of
+    /// the compressor's window (for secrets next to attacker-controlled data).
+    pub fn send_with(
+        &self,
+        kind: MessageKind,
+        data: &[u8],
+        compress: Compress,
+    ) -> Result<(), SendError> {
         self.queue_message(data, |buffer| match kind {
             MessageKind::Text => Utf8Text::new(buffer)
-                .map(Outgoing::Text)
+                .map(|text| Outgoing::Text(text, compress))
                 .map_err(|buffer| (SendError::InvalidUtf8, buffer)),
-            MessageKind::Binary => Ok(Outgoing::Binary(buffer)),
+            MessageKind::Binary => Ok(Outgoing::Binary(buffer, compress)),
         })
     }
 
@@ -143,7 +155,10 @@ impl Connection {
     /// rule of OpenHarmony's Send), checking it once.
     pub fn send_text_or_binary(&self, data: &[u8]) -> Result<(), SendError> {
         self.queue_message(data, |buffer| {
-            Ok(Utf8Text::new(buffer).map_or_else(Outgoing::Binary, Outgoing::Text))
+            Ok(Utf8Text::new(buffer).map_or_else(
+                |data| Outgoing::Binary(data, Compress::Auto),
+                |text| Outgoing::Text(text, Compress::Auto),
+            ))
         })
     }
 

@@ -187,15 +187,19 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         // after a close frame went out (ours or in reply): the message is dropped, as SPEC §3
         // allows until the end is reported.
         let sent = match item {
-            Outgoing::Text(text) => {
+            Outgoing::Text(text, compress) => {
                 let len = text.len();
                 self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                protocol.send_utf8_owned(text).map(|()| Some((len, true)))
+                protocol
+                    .send_utf8_owned_with(text, compress)
+                    .map(|()| Some((len, true)))
             }
-            Outgoing::Binary(data) => {
+            Outgoing::Binary(data, compress) => {
                 let len = data.len();
                 self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                protocol.send_binary_owned(data).map(|()| Some((len, true)))
+                protocol
+                    .send_binary_owned_with(data, compress)
+                    .map(|()| Some((len, true)))
             }
             // Refused when the connection is not where the caller's message is: its first
             // fragment went out on a connection since lost.
@@ -385,7 +389,7 @@ mod tests {
     use crate::options::Options;
     use crate::session::Timing;
     use net_websocket_protocol::handshake::Accepted;
-    use net_websocket_protocol::{Config, MessageData, MessageKind, Protocol, Role};
+    use net_websocket_protocol::{Compress, Config, MessageData, MessageKind, Protocol, Role};
     use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, DuplexStream};
 
@@ -668,7 +672,7 @@ mod tests {
             for i in 0..COUNT {
                 let data = shared.outbox.copy(&vec![i as u8; 64 << 10]).unwrap();
                 shared.queued.fetch_add(data.len(), Ordering::AcqRel);
-                shared.outbox.push(Outgoing::Binary(data));
+                shared.outbox.push(Outgoing::Binary(data, Compress::Auto));
             }
         };
         let exchange = run(options(None), queue, |mut server| async move {
@@ -792,7 +796,7 @@ mod tests {
             for _ in 0..4 {
                 let data = shared.outbox.copy(&vec![7u8; 1 << 20]).unwrap();
                 shared.queued.fetch_add(data.len(), Ordering::AcqRel);
-                shared.outbox.push(Outgoing::Binary(data));
+                shared.outbox.push(Outgoing::Binary(data, Compress::Auto));
             }
             assert!(shared.begin_close().is_ok());
             shared.outbox.push(Outgoing::Close(1000, "bye".into()));

@@ -74,7 +74,7 @@ pub use message::{CloseFrame, Message};
 pub use net_websocket_protocol as protocol;
 pub use net_websocket_protocol::handshake::{Accepted, ResponseHead};
 pub use net_websocket_protocol::{
-    DeflateConfig, DeflateParams, HandshakeError, MessageData, MessageKind, ProtocolError,
+    Compress, DeflateConfig, DeflateParams, HandshakeError, MessageData, MessageKind, ProtocolError,
 };
 pub use options::Options;
 pub use proxy::{Proxy, ProxyError, ProxySetting};

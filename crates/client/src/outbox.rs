@@ -3,7 +3,7 @@
 //! queues are swapped, not copied) and gives emptied payload buffers back, which the next sends
 //! fill: in steady state a message costs one copy (the caller's bytes, copied at Send) and no
 //! allocation.
-use net_websocket_protocol::Utf8Text;
+use net_websocket_protocol::{Compress, Utf8Text};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -21,8 +21,8 @@ const MAX_LARGE_SPARE: usize = 2;
 /// Something a caller asked the connection to send.
 #[derive(Debug)]
 pub(crate) enum Outgoing {
-    Text(Utf8Text),
-    Binary(Vec<u8>),
+    Text(Utf8Text, Compress),
+    Binary(Vec<u8>, Compress),
     /// One piece of a message sent in fragments.
     TextFragment(Utf8Text, Ends),
     BinaryFragment(Vec<u8>, Ends),
@@ -48,24 +48,24 @@ impl Outgoing {
     /// The length of a message or fragment (None for pings and the close).
     pub(crate) fn message_len(&self) -> Option<usize> {
         match self {
-            Outgoing::Text(text) | Outgoing::TextFragment(text, _) => Some(text.len()),
-            Outgoing::Binary(data) | Outgoing::BinaryFragment(data, _) => Some(data.len()),
+            Outgoing::Text(text, _) | Outgoing::TextFragment(text, _) => Some(text.len()),
+            Outgoing::Binary(data, _) | Outgoing::BinaryFragment(data, _) => Some(data.len()),
             _ => None,
         }
     }
 
     /// A whole message (not a fragment, ping or close).
     pub(crate) fn is_whole_message(&self) -> bool {
-        matches!(self, Outgoing::Text(_) | Outgoing::Binary(_))
+        matches!(self, Outgoing::Text(..) | Outgoing::Binary(..))
     }
 
     /// The buffer to recycle once the item is encoded.
     pub(crate) fn into_buffer(self) -> Option<Vec<u8>> {
         match self {
-            Outgoing::Text(text) | Outgoing::TextFragment(text, _) => Some(text.into_bytes()),
-            Outgoing::Binary(data) | Outgoing::BinaryFragment(data, _) | Outgoing::Ping(data) => {
-                Some(data)
-            }
+            Outgoing::Text(text, _) | Outgoing::TextFragment(text, _) => Some(text.into_bytes()),
+            Outgoing::Binary(data, _)
+            | Outgoing::BinaryFragment(data, _)
+            | Outgoing::Ping(data) => Some(data),
             Outgoing::Close(..) => None,
             #[cfg(test)]
             Outgoing::Panic => None,
@@ -275,11 +275,11 @@ mod tests {
         let outbox = Outbox::default();
         let first = outbox.copy(b"one").unwrap();
         let address = first.as_ptr();
-        outbox.push(Outgoing::Binary(first));
+        outbox.push(Outgoing::Binary(first, Compress::Auto));
         outbox.push(Outgoing::Close(1000, String::new()));
         let (mut batch, mut used) = (VecDeque::new(), Vec::new());
         outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
-        assert!(matches!(&batch[0], Outgoing::Binary(b) if b == b"one"));
+        assert!(matches!(&batch[0], Outgoing::Binary(b, _) if b == b"one"));
         assert!(matches!(batch[1], Outgoing::Close(1000, _)));
         used.extend(batch.pop_front().unwrap().into_buffer());
         outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
@@ -327,7 +327,7 @@ mod tests {
         let waker = Waker::from(counter.clone());
         let mut cx = Context::from_waker(&waker);
         let (mut batch, mut used) = (VecDeque::new(), Vec::new());
-        outbox.push(Outgoing::Binary(vec![1]));
+        outbox.push(Outgoing::Binary(vec![1], Compress::Auto));
         // The task takes the message and cannot write it yet (it stays in the batch).
         assert_eq!(outbox.take(&mut batch, &mut used, &mut cx), Ok(None));
         assert_eq!(batch.len(), 1);
@@ -348,7 +348,7 @@ mod tests {
     fn close_interrupts_connecting_and_abort_wins() {
         let outbox = Outbox::default();
         assert!(outbox.poll_interrupt(&mut cx()).is_pending());
-        outbox.push(Outgoing::Binary(Vec::new()));
+        outbox.push(Outgoing::Binary(Vec::new(), Compress::Auto));
         assert!(outbox.poll_interrupt(&mut cx()).is_pending());
         outbox.push(Outgoing::Close(1000, String::new()));
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The connection state machine after the opening handshake: bytes in → events out,
 //! calls in → bytes out (RFC 6455 §5–§8, RFC 7692 §6).
 use crate::close::{self, is_valid_wire_code, MAX_REASON_LEN};
-use crate::deflate::{Compressor, Decompressor, DeflateParams};
+use crate::deflate::{Compress, Compressor, Decompressor, DeflateParams, Effort};
 use crate::error::{ProtocolError, SendError};
 use crate::frame::{FrameNote, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::reader::{Control, Incoming, Reader};
@@ -244,7 +244,15 @@ impl Protocol {
                 };
                 (
                     Some(Decompressor::new(theirs_no_context)),
-                    Some(Compressor::new(ours.0, ours.1, p.min_compress_size)),
+                    Some(Compressor::new(
+                        ours.0,
+                        ours.1,
+                        p.min_compress_size,
+                        Effort {
+                            level: p.level,
+                            mem_level: p.mem_level,
+                        },
+                    )),
                 )
             }
         };
@@ -399,24 +407,33 @@ impl Protocol {
         self.peeked.is_some()
     }
 
+    /// Whether the message (or piece) [`Protocol::poll_event`] returned last arrived
+    /// compressed: RSV1 on its first frame (RFC 7692 §6.1). For servers and tests that check
+    /// what a peer compressed.
+    pub fn message_was_compressed(&self) -> bool {
+        self.reader.last_compressed()
+    }
+
     /// Queues a text message.
     pub fn send_text(&mut self, data: &str) -> Result<(), SendError> {
         self.check_message()?;
-        self.writer.message(Opcode::Text, data.as_bytes());
+        self.writer
+            .message(Opcode::Text, data.as_bytes(), Compress::Auto);
         Ok(())
     }
 
     /// Queues a text message checked when it was made.
     pub fn send_utf8(&mut self, text: &Utf8Text) -> Result<(), SendError> {
         self.check_message()?;
-        self.writer.message(Opcode::Text, text.as_bytes());
+        self.writer
+            .message(Opcode::Text, text.as_bytes(), Compress::Auto);
         Ok(())
     }
 
     /// Queues a binary message.
     pub fn send_binary(&mut self, data: &[u8]) -> Result<(), SendError> {
         self.check_message()?;
-        self.writer.message(Opcode::Binary, data);
+        self.writer.message(Opcode::Binary, data, Compress::Auto);
         Ok(())
     }
 
@@ -424,15 +441,39 @@ impl Protocol {
     /// without compression) it is masked and written where it lies, not copied. The buffer
     /// comes back through [`Protocol::take_written_buffer`].
     pub fn send_binary_owned(&mut self, data: Vec<u8>) -> Result<(), SendError> {
-        self.send_owned(Opcode::Binary, data)
+        self.send_owned(Opcode::Binary, data, Compress::Auto)
     }
 
     /// Queues a checked text message from its own buffer, as [`Protocol::send_binary_owned`].
     pub fn send_utf8_owned(&mut self, text: Utf8Text) -> Result<(), SendError> {
-        self.send_owned(Opcode::Text, text.into_bytes())
+        self.send_owned(Opcode::Text, text.into_bytes(), Compress::Auto)
     }
 
-    fn send_owned(&mut self, opcode: Opcode, data: Vec<u8>) -> Result<(), SendError> {
+    /// [`Protocol::send_binary_owned`] with a choice of compression: [`Compress::Never`]
+    /// sends it uncompressed even when permessage-deflate was negotiated.
+    pub fn send_binary_owned_with(
+        &mut self,
+        data: Vec<u8>,
+        compress: Compress,
+    ) -> Result<(), SendError> {
+        self.send_owned(Opcode::Binary, data, compress)
+    }
+
+    /// [`Protocol::send_utf8_owned`] with a choice of compression.
+    pub fn send_utf8_owned_with(
+        &mut self,
+        text: Utf8Text,
+        compress: Compress,
+    ) -> Result<(), SendError> {
+        self.send_owned(Opcode::Text, text.into_bytes(), compress)
+    }
+
+    fn send_owned(
+        &mut self,
+        opcode: Opcode,
+        data: Vec<u8>,
+        compress: Compress,
+    ) -> Result<(), SendError> {
         let refused = self.closing.check_send().err().or_else(|| {
             // §5.4: no message may begin inside another.
             self.writer
@@ -443,7 +484,7 @@ impl Protocol {
             self.writer.give_back(data);
             return Err(error);
         }
-        self.writer.message_owned(opcode, data);
+        self.writer.message_owned(opcode, data, compress);
         Ok(())
     }
 

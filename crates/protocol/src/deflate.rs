@@ -7,7 +7,20 @@ use crate::fields::Extension;
 use std::fmt::Write as _;
 
 mod codec;
-pub(crate) use codec::{Compressor, Decompressor};
+pub(crate) use codec::{Compressor, Decompressor, Effort};
+
+/// Whether a message may be compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Compress {
+    /// Compressed when permessage-deflate was negotiated and the message reaches
+    /// [`DeflateConfig::min_compress_size`].
+    #[default]
+    Auto,
+    /// Sent uncompressed (RSV1 clear), for secrets next to attacker-controlled data (the
+    /// CRIME/BREACH advice). It never enters the compressor's window, so later compressed
+    /// messages refer only to what the peer inflated (RFC 7692 §6.1).
+    Never,
+}
 
 /// The extension name (RFC 7692 §7).
 pub const EXTENSION_NAME: &str = "permessage-deflate";
@@ -32,8 +45,15 @@ pub struct DeflateConfig {
     /// Offer `server_no_context_takeover`: ask the server to reset its compressor after each
     /// message.
     pub server_no_context_takeover: bool,
-    /// Messages shorter than this are sent uncompressed (RSV1 clear).
+    /// Messages shorter than this are sent uncompressed (RSV1 clear) and stay out of the
+    /// compressor's window (default [`DEFAULT_MIN_COMPRESS_SIZE`]; 0 compresses every message).
     pub min_compress_size: usize,
+    /// zlib's compression level, 0 (stored blocks, still flagged RSV1) to 9 (default
+    /// [`DEFAULT_LEVEL`]).
+    pub level: u8,
+    /// zlib's memLevel, 1 to 9 (default 8, zlib's): the compressor's hash table and symbol
+    /// buffer, so its memory and, a little, its ratio.
+    pub mem_level: u8,
     /// When `client_no_context_takeover` is not set, also send a second, fallback offer that
     /// has it (RFC 7692 §5 allows several offers, in order of preference). Some servers,
     /// Autobahn's fuzzing server among them, only ask a client for no context takeover when
@@ -49,11 +69,22 @@ impl Default for DeflateConfig {
             server_max_window_bits: None,
             client_no_context_takeover: false,
             server_no_context_takeover: false,
-            min_compress_size: 0,
+            min_compress_size: DEFAULT_MIN_COMPRESS_SIZE,
+            level: DEFAULT_LEVEL,
+            mem_level: DEFAULT_MEM_LEVEL,
             fallback_no_context_takeover: true,
         }
     }
 }
+
+/// Below this many bytes a message goes out uncompressed by default: what Node ws
+/// (`threshold`) and okhttp (`minimumDeflateSize`) chose; README "Compression" shows the
+/// measurement (small messages save a few bytes for a fixed cost per message).
+pub const DEFAULT_MIN_COMPRESS_SIZE: usize = 1024;
+/// The default compression level, chosen by the measurement in README "Compression".
+pub const DEFAULT_LEVEL: u8 = 2;
+/// zlib's default memLevel.
+pub const DEFAULT_MEM_LEVEL: u8 = 8;
 
 /// The parameters both sides agreed on (from the server's response, or the server's choice).
 ///
@@ -72,6 +103,10 @@ pub struct DeflateParams {
     /// [`DeflateConfig::min_compress_size`] by the client handshake (0 on the server side).
     /// Messages shorter than this are sent uncompressed (RSV1 clear).
     pub min_compress_size: usize,
+    /// Not negotiated: our compression level, from [`DeflateConfig::level`].
+    pub level: u8,
+    /// Not negotiated: our memLevel, from [`DeflateConfig::mem_level`].
+    pub mem_level: u8,
 }
 
 const WINDOW_BITS: std::ops::RangeInclusive<u8> = 8..=15;
@@ -83,6 +118,21 @@ fn parse_window_bits(value: &str) -> Option<u8> {
         return None;
     }
     value.parse().ok().filter(|b| WINDOW_BITS.contains(b))
+}
+
+fn check_range(
+    name: &str,
+    value: u8,
+    range: std::ops::RangeInclusive<u8>,
+) -> Result<(), HandshakeError> {
+    if range.contains(&value) {
+        return Ok(());
+    }
+    Err(HandshakeError::BadExtension(format!(
+        "{name}={value} is outside {}..={}",
+        range.start(),
+        range.end()
+    )))
 }
 
 fn check_window_bits(name: &str, bits: Option<u8>) -> Result<(), HandshakeError> {
@@ -150,11 +200,18 @@ impl Params {
 }
 
 impl DeflateConfig {
+    /// Checks the ranges: window bits 8..=15, level 0..=9, memLevel 1..=9.
+    pub fn validate(&self) -> Result<(), HandshakeError> {
+        check_window_bits("client_max_window_bits", self.client_max_window_bits)?;
+        check_window_bits("server_max_window_bits", self.server_max_window_bits)?;
+        check_range("level", self.level, 0..=9)?;
+        check_range("mem_level", self.mem_level, 1..=9)
+    }
+
     /// The `Sec-WebSocket-Extensions` value of the offer, e.g. the default
     /// `permessage-deflate; client_max_window_bits`.
     pub fn offer(&self) -> Result<String, HandshakeError> {
-        check_window_bits("client_max_window_bits", self.client_max_window_bits)?;
-        check_window_bits("server_max_window_bits", self.server_max_window_bits)?;
+        self.validate()?;
         let mut s = String::from(EXTENSION_NAME);
         if self.client_no_context_takeover {
             s.push_str("; client_no_context_takeover");
@@ -224,6 +281,8 @@ impl DeflateConfig {
             client_no_context_takeover: p.client_no_context_takeover,
             server_no_context_takeover: p.server_no_context_takeover,
             min_compress_size: self.min_compress_size,
+            level: self.level,
+            mem_level: self.mem_level,
         })
     }
 }
@@ -255,6 +314,8 @@ impl DeflateParams {
             client_no_context_takeover: p.client_no_context_takeover,
             server_no_context_takeover: p.server_no_context_takeover,
             min_compress_size: 0,
+            level: DEFAULT_LEVEL,
+            mem_level: DEFAULT_MEM_LEVEL,
         };
         Some((params, response))
     }
@@ -269,6 +330,7 @@ mod tests {
         parse_extensions(value).unwrap().remove(0)
     }
 
+    /// What the server's choice gives (its own threshold is 0).
     fn params(cb: u8, sb: u8, cn: bool, sn: bool) -> DeflateParams {
         DeflateParams {
             client_max_window_bits: cb,
@@ -276,6 +338,8 @@ mod tests {
             client_no_context_takeover: cn,
             server_no_context_takeover: sn,
             min_compress_size: 0,
+            level: DEFAULT_LEVEL,
+            mem_level: DEFAULT_MEM_LEVEL,
         }
     }
 
@@ -299,8 +363,8 @@ mod tests {
             server_max_window_bits: Some(12),
             client_no_context_takeover: true,
             server_no_context_takeover: true,
-            min_compress_size: 0,
             fallback_no_context_takeover: true,
+            ..DeflateConfig::default()
         };
         assert_eq!(
             all.offer().unwrap(),
@@ -325,13 +389,27 @@ mod tests {
             };
             assert!(matches!(c.offer(), Err(HandshakeError::BadExtension(_))));
         }
+        for (level, mem_level) in [(10, 8), (6, 0), (6, 10)] {
+            let c = DeflateConfig {
+                level,
+                mem_level,
+                ..DeflateConfig::default()
+            };
+            assert!(matches!(c.offer(), Err(HandshakeError::BadExtension(_))));
+        }
     }
 
     // RFC 7692 §7.1: the client's checks of the response.
     #[test]
     fn response_validation() {
         let default = DeflateConfig::default();
-        let ok = |c: &DeflateConfig, r: &str| c.accept_response(&element(r));
+        // The client's threshold is its own, not negotiated: compare without it.
+        let ok = |c: &DeflateConfig, r: &str| {
+            c.accept_response(&element(r)).map(|p| DeflateParams {
+                min_compress_size: 0,
+                ..p
+            })
+        };
         assert_eq!(
             ok(&default, "permessage-deflate"),
             Ok(params(15, 15, false, false))
@@ -418,7 +496,9 @@ mod tests {
             ..DeflateConfig::default()
         };
         assert_eq!(
-            ok(&with_min, "permessage-deflate").map(|p| p.min_compress_size),
+            with_min
+                .accept_response(&element("permessage-deflate"))
+                .map(|p| p.min_compress_size),
             Ok(64)
         );
     }

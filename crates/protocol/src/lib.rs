@@ -29,7 +29,10 @@ mod writer;
 
 pub use close::CloseCode;
 pub use connection::{Config, Event, MessageData, MessageKind, Protocol, Role, State, Tally};
-pub use deflate::{DeflateConfig, DeflateParams};
+pub use deflate::{
+    Compress, DeflateConfig, DeflateParams, DEFAULT_LEVEL as DEFAULT_DEFLATE_LEVEL,
+    DEFAULT_MEM_LEVEL as DEFAULT_DEFLATE_MEM_LEVEL, DEFAULT_MIN_COMPRESS_SIZE,
+};
 pub use error::{HandshakeError, ProtocolError, SendError};
 pub use text::Utf8Text;
 pub use writer::{DEFAULT_MAX_FRAME as DEFAULT_MAX_FRAME_SIZE, MIN_FRAME as MIN_FRAME_SIZE};

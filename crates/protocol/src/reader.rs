@@ -154,6 +154,8 @@ pub(crate) struct Reader {
     pieces: bool,
     /// Fragment mode: a piece of the current message was delivered already.
     message_started: bool,
+    /// The data message begun last had RSV1 set (RFC 7692 §6.1: it was compressed).
+    last_compressed: bool,
     /// Fragment mode: the start of a character cut at the end of the last piece.
     carried: [u8; 4],
     carried_len: usize,
@@ -194,6 +196,7 @@ impl Reader {
             utf8_checked: 0,
             pieces,
             message_started: false,
+            last_compressed: false,
             carried: [0; 4],
             carried_len: 0,
             inflating: false,
@@ -369,6 +372,7 @@ impl Reader {
                 return Ok(Some(Incoming::Control(control, Place::Input(start..end))));
             }
             let message = self.message_for(&header)?;
+            self.last_compressed = message.compressed;
             let whole = header.fin && self.fragmented.is_none() && !message.compressed;
             if whole && !self.pieces {
                 // A whole uncompressed message in one frame: delivered where it lies.
@@ -499,6 +503,11 @@ impl Reader {
     }
 
     /// The message a data frame belongs to: fragmentation rules (§5.4) and the size limit.
+    /// Whether the data message begun last arrived compressed.
+    pub(crate) fn last_compressed(&self) -> bool {
+        self.last_compressed
+    }
+
     fn message_for(&self, header: &FrameHeader) -> Result<Fragmented, ProtocolError> {
         let kind = match header.opcode {
             Opcode::Text => Some(MessageKind::Text),

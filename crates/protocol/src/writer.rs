@@ -12,7 +12,7 @@
 //! nothing more of the data queued before it is written.
 use crate::close::CloseCode;
 use crate::connection::Role;
-use crate::deflate::Compressor;
+use crate::deflate::{Compress, Compressor};
 use crate::frame::{FrameHeader, FrameNote, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, mask_into};
 use crate::Entropy;
@@ -170,8 +170,8 @@ impl Writer {
 
     /// Queues a whole message, compressed when negotiated (RFC 7692 §6.1: RSV1 set on the
     /// first frame of a compressed message), in frames of at most `max_frame` bytes.
-    pub(crate) fn message(&mut self, opcode: Opcode, data: &[u8]) {
-        if self.compress_message(data) {
+    pub(crate) fn message(&mut self, opcode: Opcode, data: &[u8], compress: Compress) {
+        if compress == Compress::Auto && self.compress_message(data) {
             self.queue_compressed(opcode, true);
             return;
         }
@@ -182,9 +182,10 @@ impl Writer {
     /// Queues a whole message from a buffer the writer takes: a large uncompressed one goes
     /// out from that buffer (masked in place, frame by frame), anything else is encoded like
     /// [`Writer::message`]. The buffer comes back through [`Writer::take_done`].
-    pub(crate) fn message_owned(&mut self, opcode: Opcode, data: Vec<u8>) {
-        if self.compressor.is_some() || data.len() < IN_PLACE_MIN {
-            self.message(opcode, &data);
+    pub(crate) fn message_owned(&mut self, opcode: Opcode, data: Vec<u8>, compress: Compress) {
+        let may_compress = compress == Compress::Auto && self.compressor.is_some();
+        if may_compress || data.len() < IN_PLACE_MIN {
+            self.message(opcode, &data, compress);
             self.give_back(data);
             return;
         }

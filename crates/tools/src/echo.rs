@@ -43,6 +43,9 @@
 //!   joined with `\n`, request line left out), then echoes;
 //! - `/peer`: sends one text message, the client's address and port as the server sees them
 //!   (`127.0.0.2:41234`; `unknown` on a Unix domain socket), then echoes;
+//! - `/rsv1`: answers each message, instead of echoing it, with a text message `rsv1=1 len=N`
+//!   or `rsv1=0 len=N`: whether its first frame had RSV1 set (it arrived compressed, RFC 7692
+//!   §6.1) and its length after decompression;
 //! - `/stream`: echoes each message in pieces as they arrive, each piece a fragment of the
 //!   echo (type kept, compressed as one stream when deflate was negotiated), so a message of
 //!   any size passes in constant memory;
@@ -272,7 +275,7 @@ async fn handle<S: Stream>(stream: &mut S, peer: Option<SocketAddr>) -> std::io:
         Script::Ticks(n) => n,
         _ => 0,
     };
-    echo(stream, connection, ticks).await
+    echo(stream, connection, ticks, script == Script::Rsv1).await
 }
 
 /// `/push/COUNT/SIZE`: the messages one at a time, each written before the next is made.
@@ -383,12 +386,13 @@ async fn send<S: Stream>(stream: &mut S, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// Echoes messages until the close handshake completes, sending `ticks` tick messages on the
-/// way (see `/ticks/N`); the caller then shuts the stream down (the server closes the transport
-/// first, RFC 6455 §7.1.1).
+/// way (see `/ticks/N`), or with `report_rsv1` answers each with its report (see `/rsv1`); the
+/// caller then shuts the stream down (the server closes the transport first, RFC 6455 §7.1.1).
 async fn echo<S: Stream>(
     stream: &mut S,
     mut connection: Protocol,
     ticks: usize,
+    report_rsv1: bool,
 ) -> std::io::Result<()> {
     let mut echoed = Vec::new();
     let mut ticked = 0;
@@ -396,6 +400,11 @@ async fn echo<S: Stream>(
     loop {
         while let Some(event) = connection.poll_event() {
             match event {
+                Event::Message { data, .. } if report_rsv1 => {
+                    let len = data.len();
+                    let rsv1 = u8::from(connection.message_was_compressed());
+                    let _ = connection.send_text(&format!("rsv1={rsv1} len={len}"));
+                }
                 Event::Message { kind, data } => {
                     echoed.clear();
                     echoed.extend_from_slice(&data);

@@ -1,18 +1,11 @@
-//! The extension's limits: compression, message sizes, the send queue (net_websocket_ext.h).
+//! The extension's limits: message sizes, the send queue (net_websocket_ext.h).
 use crate::options::set_option;
 use crate::registry;
 use crate::types::WebSocket;
-use net_websocket_client::{DeflateConfig, Options};
+use net_websocket_client::Options;
 
 /// Largest receive limit: the standard onMessage reports lengths as uint32_t.
 const MAX_RECEIVE_LIMIT: usize = u32::MAX as usize;
-
-ffi_fn! {
-    /// Offers permessage-deflate from the next Connect.
-    fn WebSocketEx_SetCompression(client: *mut WebSocket, enable: i32) -> i32 {
-        set_option(client, |o| o.deflate = (enable != 0).then(DeflateConfig::default))
-    }
-}
 
 ffi_fn! {
     /// Largest message the send functions accept (0: default).

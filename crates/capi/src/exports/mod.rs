@@ -1,4 +1,5 @@
 //! Every exported function, grouped by what it is about; each is written with `ffi_fn!`.
+pub mod compression;
 pub mod dispatcher;
 pub mod errors;
 pub mod lifecycle;

@@ -196,7 +196,9 @@ mod tests {
 
     #[test]
     fn help_names_every_command() {
-        for name in ["/ping", "/close", "/binary", "/text", "/stats", "/help", "/quit"] {
+        for name in [
+            "/ping", "/close", "/binary", "/text", "/stats", "/help", "/quit",
+        ] {
             assert!(HELP.contains(name), "{name} missing from /help");
         }
     }

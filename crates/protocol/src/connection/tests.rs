@@ -26,6 +26,8 @@ fn deflate_params() -> DeflateParams {
         client_no_context_takeover: false,
         server_no_context_takeover: false,
         min_compress_size: 0,
+        level: 6,
+        mem_level: 8,
     }
 }
 
@@ -1308,6 +1310,8 @@ mod deflate {
         assert_eq!(output(&mut c), outgoing(Role::Client, 0x81, b"Hello"));
         let p = DeflateParams {
             min_compress_size: 6,
+            level: 6,
+            mem_level: 8,
             ..params()
         };
         let mut c = deflating(Role::Client, p);
@@ -1320,6 +1324,85 @@ mod deflate {
             &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0x04, 0x00],
         ));
         assert_eq!(output(&mut c), want);
+    }
+
+    /// The opt-out (and the threshold) mid-stream with context takeover on: the plain
+    /// message goes out with RSV1 clear and stays out of our window, so the next compressed
+    /// message, which refers back past it, still inflates at the peer (RFC 7692 §6.1).
+    #[test]
+    fn uncompressed_message_mid_stream_keeps_the_peer_in_step() {
+        let secret = "token=0123456789abcdef0123456789abcdef";
+        for threshold in [0, secret.len() + 1] {
+            let p = DeflateParams {
+                min_compress_size: threshold,
+                ..params()
+            };
+            let mut c = deflating(Role::Client, p);
+            let mut s = deflating(Role::Server, p);
+            let first = format!("{secret} {secret} {secret} {secret}");
+            c.send_text(&first).unwrap();
+            let plain = Utf8Text::new(secret.as_bytes().to_vec()).unwrap();
+            let compress = if threshold == 0 {
+                Compress::Never
+            } else {
+                Compress::Auto
+            };
+            c.send_utf8_owned_with(plain, compress).unwrap();
+            let wire = output(&mut c);
+            // Its frame follows the first message's, with FIN and RSV1 clear: 0x81.
+            let tail = outgoing(Role::Client, 0x81, secret.as_bytes());
+            assert!(wire.ends_with(&tail), "threshold {threshold}");
+            c.send_text(&first).unwrap();
+            let mut wire_all = wire;
+            let third = output(&mut c);
+            assert_eq!(third[0], 0xC1, "the next message is compressed");
+            // Shorter than the first: it refers to the first message through the window.
+            assert!(third.len() < 20, "{}", third.len());
+            wire_all.extend(third);
+            s.receive_data(&wire_all);
+            let mut compressed = Vec::new();
+            while let Some(event) = s.poll_event() {
+                assert!(matches!(event, Event::Message { .. }));
+                compressed.push(s.message_was_compressed());
+            }
+            assert_eq!(compressed, [true, false, true]);
+            let mut s = deflating(Role::Server, p);
+            assert_eq!(
+                receive(&mut s, &wire_all),
+                vec![text(&first), text(secret), text(&first)]
+            );
+        }
+    }
+
+    /// Every level (0: stored blocks, still RSV1) and memLevel round-trips, message after
+    /// message in one stream, for each window size.
+    #[test]
+    fn every_level_and_mem_level_round_trips() {
+        let json = r#"{"id":12345,"name":"sensor-7","values":[1.5,2.25,3.125],"ok":true}"#;
+        let message = json.repeat(40);
+        for level in 0..=9 {
+            for (mem_level, bits) in [(1, 9), (8, 15), (9, 12), (level.max(1), 10)] {
+                let p = DeflateParams {
+                    client_max_window_bits: bits,
+                    level,
+                    mem_level,
+                    ..params()
+                };
+                let mut c = deflating(Role::Client, p);
+                let mut s = deflating(Role::Server, p);
+                for _ in 0..3 {
+                    c.send_text(&message).unwrap();
+                }
+                let wire = output(&mut c);
+                assert_eq!(wire[0], 0xC1, "level {level}: RSV1 set");
+                if level > 0 {
+                    assert!(wire.len() < message.len(), "level {level}");
+                } else {
+                    assert!(wire.len() > 3 * message.len(), "level 0: stored blocks");
+                }
+                assert_eq!(receive(&mut s, &wire), vec![text(&message); 3]);
+            }
+        }
     }
 
     #[test]
@@ -1597,6 +1680,8 @@ mod property {
                 client_no_context_takeover: cn,
                 server_no_context_takeover: sn,
                 min_compress_size: seed * 20,
+                level: 6,
+                mem_level: 8,
             };
             run(100 + seed as u64, Some(p));
         }

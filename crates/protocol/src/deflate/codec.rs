@@ -1,6 +1,7 @@
 //! Per-message compression and decompression (RFC 7692 §7.2) with raw deflate streams.
 use crate::error::ProtocolError;
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush};
 
 /// §7.2.1: the tail a sync flush leaves, removed by the sender and restored by the receiver.
 const FLUSH_TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
@@ -9,21 +10,42 @@ const FLUSH_TAIL: [u8; 4] = [0x00, 0x00, 0xFF, 0xFF];
 /// larger), so memory grows with output actually produced, never past the limit.
 const INFLATE_STEP: usize = 32 * 1024;
 
-/// Our sending side.
+/// How our side compresses: zlib's level and memLevel (RFC 7692 leaves both to the sender).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Effort {
+    /// 0 (stored blocks) to 9.
+    pub(crate) level: u8,
+    /// 1 to 9: the size of the hash table and of the pending-symbol buffer.
+    pub(crate) mem_level: u8,
+}
+
+/// Our sending side. zlib-rs directly, not through flate2, which has no memLevel.
 pub(crate) struct Compressor {
     /// None when the agreed window is 8 bits: zlib cannot produce raw deflate with a 256-byte
-    /// window, so we send every message uncompressed, which §7.2.1 permits ("An endpoint MAY
-    /// send a message without compression").
-    inner: Option<Compress>,
+    /// window (it refuses windowBits 8 without the zlib wrapper), so we send every message
+    /// uncompressed, which §7.2.1 permits ("An endpoint MAY send a message without
+    /// compression").
+    inner: Option<Deflate>,
     /// Our side's `*_no_context_takeover`: start every message with an empty window (§7.1.1).
     reset_per_message: bool,
     min_size: usize,
 }
 
 impl Compressor {
-    pub(crate) fn new(window_bits: u8, no_context_takeover: bool, min_size: usize) -> Self {
+    pub(crate) fn new(
+        window_bits: u8,
+        no_context_takeover: bool,
+        min_size: usize,
+        effort: Effort,
+    ) -> Self {
         let inner = (window_bits > 8).then(|| {
-            Compress::new_with_window_bits(Compression::default(), false, window_bits.min(15))
+            Deflate::new_with_config(DeflateConfig {
+                level: i32::from(effort.level.min(9)),
+                // Negative: raw deflate, no zlib header (§7.2.1).
+                window_bits: -i32::from(window_bits.min(15)),
+                mem_level: i32::from(effort.mem_level.clamp(1, 9)),
+                ..DeflateConfig::default()
+            })
         });
         Compressor {
             inner,
@@ -63,7 +85,9 @@ impl Compressor {
     }
 
     /// Compresses one message into `out` (cleared first) per §7.2.1: deflate, sync flush, drop
-    /// the trailing `00 00 FF FF`. False: send this message uncompressed (RSV1 clear).
+    /// the trailing `00 00 FF FF`. False: send this message uncompressed (RSV1 clear). A
+    /// message under the threshold never reaches zlib, so it stays out of the window the next
+    /// compressed message refers to, as it stays out of the peer's (§6.1).
     pub(crate) fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) -> bool {
         let Some(c) = &mut self.inner else {
             return false;
@@ -72,7 +96,16 @@ impl Compressor {
             return false;
         }
         out.clear();
-        let compressed = Self::deflate_sync(c, data, out) && Self::strip_tail(out);
+        let compressed = if Self::deflate_sync(c, data, out) {
+            Self::strip_tail(out)
+        } else if data.is_empty() && out.is_empty() {
+            // An empty message after others: zlib writes nothing for a flush with nothing
+            // new; the peer needs the empty stored block's header (as in `compress_piece`).
+            out.push(0x00);
+            true
+        } else {
+            false
+        };
         if !compressed || self.reset_per_message {
             // After a failure our window may hold data the peer never saw: a fresh compressor
             // never refers back to it, so resetting keeps the two sides consistent.
@@ -81,7 +114,7 @@ impl Compressor {
         compressed
     }
 
-    fn deflate_sync(c: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> bool {
+    fn deflate_sync(c: &mut Deflate, data: &[u8], out: &mut Vec<u8>) -> bool {
         // Enough for incompressible input (stored blocks add 5 bytes per 16 KiB) in one call.
         out.reserve(data.len() + data.len() / 1024 * 5 + 64);
         let mut input = data;
@@ -89,11 +122,18 @@ impl Compressor {
             if out.len() == out.capacity() {
                 out.reserve(out.len() / 2 + 64);
             }
-            let before = c.total_in();
-            if c.compress_vec(input, out, FlushCompress::Sync).is_err() {
+            let (before_in, before_out) = (c.total_in(), c.total_out());
+            // Into the spare room, zeroed (the core has no unsafe; memset costs far less
+            // than deflate).
+            let start = out.len();
+            out.resize(out.capacity(), 0);
+            let result = c.compress(input, &mut out[start..], DeflateFlush::SyncFlush);
+            let produced = usize::try_from(c.total_out() - before_out).unwrap_or(0);
+            out.truncate(start + produced);
+            if result.is_err() {
                 return false;
             }
-            let consumed = usize::try_from(c.total_in() - before).unwrap_or(usize::MAX);
+            let consumed = usize::try_from(c.total_in() - before_in).unwrap_or(usize::MAX);
             input = input.get(consumed..).unwrap_or_default();
             // zlib: the flush is complete once input is used up and output space is left.
             if input.is_empty() && out.len() < out.capacity() {
@@ -261,6 +301,11 @@ impl Decompressor {
 mod tests {
     use super::*;
 
+    const EFFORT: Effort = Effort {
+        level: 6,
+        mem_level: 8,
+    };
+
     /// A message sent in pieces, empty pieces included, inflates like the whole message, and
     /// the stream goes on for the next ones (§7.2.3.6: an empty message is `00` on the wire).
     #[test]
@@ -272,7 +317,7 @@ mod tests {
             &[b"", b""],
             &[b"hello hello", b"", b"!"],
         ];
-        let mut c = Compressor::new(15, false, 0);
+        let mut c = Compressor::new(15, false, 0, EFFORT);
         let mut d = Decompress::new(false);
         for pieces in messages {
             let mut wire = Vec::new();
@@ -305,7 +350,7 @@ mod tests {
 
     #[test]
     fn rfc_7692_7_2_3_1_hello() {
-        let mut c = Compressor::new(15, false, 0);
+        let mut c = Compressor::new(15, false, 0, EFFORT);
         let mut out = Vec::new();
         assert!(c.compress(b"Hello", &mut out));
         assert_eq!(out, HELLO);
@@ -323,7 +368,7 @@ mod tests {
     #[test]
     fn rfc_7692_7_2_3_2_shared_window() {
         let second: &[u8] = &[0xf2, 0x00, 0x11, 0x00, 0x00];
-        let mut c = Compressor::new(15, false, 0);
+        let mut c = Compressor::new(15, false, 0, EFFORT);
         let mut out = Vec::new();
         assert!(c.compress(b"Hello", &mut out));
         assert!(c.compress(b"Hello", &mut out));
@@ -333,7 +378,7 @@ mod tests {
         assert_eq!(inflate_message(&mut d, &[second]).unwrap(), b"Hello");
 
         // With no context takeover the second message repeats the first.
-        let mut c = Compressor::new(15, true, 0);
+        let mut c = Compressor::new(15, true, 0, EFFORT);
         assert!(c.compress(b"Hello", &mut out));
         assert!(c.compress(b"Hello", &mut out));
         assert_eq!(out, HELLO);
@@ -370,27 +415,33 @@ mod tests {
 
     #[test]
     fn empty_message() {
-        let mut c = Compressor::new(15, false, 0);
+        let mut c = Compressor::new(15, false, 0, EFFORT);
         let mut out = Vec::new();
         assert!(c.compress(b"", &mut out));
         assert_eq!(out, [0x00]);
         let mut d = Decompressor::new(false);
         assert_eq!(inflate_message(&mut d, &[&out]).unwrap(), b"");
         assert_eq!(inflate_message(&mut d, &[]).unwrap(), b"");
+        // After another message, with context kept: still compressed, still one stream.
+        let mut d = Decompressor::new(false);
+        for message in [&b"Hello"[..], b"", b"Hello"] {
+            assert!(c.compress(message, &mut out), "{message:?}");
+            assert_eq!(inflate_message(&mut d, &[&out]).unwrap(), message);
+        }
     }
 
     #[test]
     fn window_8_and_min_size_send_uncompressed() {
         let mut out = Vec::new();
-        assert!(!Compressor::new(8, false, 0).compress(b"Hello", &mut out));
-        assert!(!Compressor::new(15, false, 6).compress(b"Hello", &mut out));
-        assert!(Compressor::new(15, false, 5).compress(b"Hello", &mut out));
-        assert!(Compressor::new(9, false, 0).compress(b"Hello", &mut out));
+        assert!(!Compressor::new(8, false, 0, EFFORT).compress(b"Hello", &mut out));
+        assert!(!Compressor::new(15, false, 6, EFFORT).compress(b"Hello", &mut out));
+        assert!(Compressor::new(15, false, 5, EFFORT).compress(b"Hello", &mut out));
+        assert!(Compressor::new(9, false, 0, EFFORT).compress(b"Hello", &mut out));
     }
 
     #[test]
     fn round_trip_large_and_varied() {
-        let mut c = Compressor::new(15, false, 0);
+        let mut c = Compressor::new(15, false, 0, EFFORT);
         let mut d = Decompressor::new(false);
         let mut out = Vec::new();
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
@@ -425,7 +476,7 @@ mod tests {
 
     #[test]
     fn deflate_bomb_fails_fast_without_allocating() {
-        let mut c = Compressor::new(15, false, 0);
+        let mut c = Compressor::new(15, false, 0, EFFORT);
         let mut bomb = Vec::new();
         assert!(c.compress(&vec![0u8; 50 << 20], &mut bomb));
         assert!(bomb.len() < 100_000, "{}", bomb.len());

@@ -337,7 +337,9 @@ mod client_response {
                 server_max_window_bits: 15,
                 client_no_context_takeover: false,
                 server_no_context_takeover: true,
-                min_compress_size: 0,
+                min_compress_size: crate::DEFAULT_MIN_COMPRESS_SIZE,
+                level: crate::DEFAULT_DEFLATE_LEVEL,
+                mem_level: 8,
             })
         );
         for bad in [
@@ -458,6 +460,8 @@ mod server_side {
             client_no_context_takeover: true,
             server_no_context_takeover: true,
             min_compress_size: 16,
+            level: 6,
+            mem_level: 8,
             fallback_no_context_takeover: true,
         };
         let c = client(&[], Some(&offer));
@@ -477,12 +481,17 @@ mod server_side {
                 client_no_context_takeover: true,
                 server_no_context_takeover: true,
                 min_compress_size: 16,
+                level: 6,
+                mem_level: 8,
             }
         );
         assert_eq!(
             server_params,
+            // The server's own sending policy: no threshold, the default effort.
             DeflateParams {
                 min_compress_size: 0,
+                level: crate::DEFAULT_DEFLATE_LEVEL,
+                mem_level: crate::DEFAULT_DEFLATE_MEM_LEVEL,
                 ..client_params
             }
         );

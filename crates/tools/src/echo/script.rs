@@ -42,6 +42,8 @@ pub(super) enum Script<'a> {
     Headers,
     /// Send the client's address as the server sees it.
     Peer,
+    /// Answer each message with whether it arrived compressed (RSV1) and its length.
+    Rsv1,
     Subprotocol(Subprotocol<'a>),
     /// Send a generated message and its report, then echo.
     Generate(Generated),
@@ -127,6 +129,7 @@ pub(super) fn script(resource: &str) -> Script<'_> {
         "/bad-extension" => Script::BadExtension,
         "/headers" => Script::Headers,
         "/peer" => Script::Peer,
+        "/rsv1" => Script::Rsv1,
         "/redirect-loop" => Script::Redirect {
             code: 302,
             reason: "Found",
@@ -219,6 +222,7 @@ mod tests {
         assert_eq!(script("/headers?q"), Script::Headers);
         assert_eq!(script("/stream"), Script::Stream);
         assert_eq!(script("/peer"), Script::Peer);
+        assert_eq!(script("/rsv1"), Script::Rsv1);
         assert_eq!(script("/close/x"), Script::Echo);
     }
 

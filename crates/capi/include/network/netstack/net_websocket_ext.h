@@ -151,6 +151,47 @@ int WebSocketEx_SendText(struct WebSocket *client, const char *data, size_t leng
  */
 int WebSocketEx_SendBinary(struct WebSocket *client, const char *data, size_t length);
 
+/** @brief Flag of WebSocketEx_SendTextEx and WebSocketEx_SendBinaryEx: send this message
+ *         uncompressed. */
+#define WEBSOCKET_EX_NO_COMPRESS 1u
+
+/**
+ * @brief Queues a text message, as WebSocketEx_SendText, with flags.
+ *
+ * WEBSOCKET_EX_NO_COMPRESS sends the message uncompressed (RSV1 clear) even when
+ * permessage-deflate was negotiated: for a secret sent on a connection that also carries
+ * attacker-controlled data, where compression would let the attacker guess the secret from
+ * sizes (the CRIME/BREACH advice). Such a message never enters the compressor's window (RFC
+ * 7692 §6.1), so no later message refers back to it, and later compressed messages stay
+ * decodable by the server. Without compression negotiated the flag changes nothing. A message
+ * sent before the first Connect keeps its flag until the connection takes it.
+ *
+ * @param client The client.
+ * @param data The text, copied before the call returns. Must not be NULL.
+ * @param length The number of bytes.
+ * @param flags 0 or WEBSOCKET_EX_NO_COMPRESS.
+ * @return The codes of WebSocketEx_SendText (the client is checked first: WEBSOCKET_CLIENT_NULL
+ *         or WEBSOCKET_CLIENT_NOT_CREATED), and WEBSOCKET_PROTOCOL_ERROR (1009, as
+ *         WebSocketEx_SendFragment gives for an unknown type) for flags with unknown bits:
+ *         nothing is queued and WebSocketEx_GetLastErrorMessage names the bits.
+ */
+int WebSocketEx_SendTextEx(struct WebSocket *client, const char *data, size_t length,
+                           uint32_t flags);
+
+/**
+ * @brief Queues a binary message, as WebSocketEx_SendBinary, with flags (see
+ *        WebSocketEx_SendTextEx).
+ *
+ * @param client The client.
+ * @param data The bytes, copied before the call returns. Must not be NULL.
+ * @param length The number of bytes.
+ * @param flags 0 or WEBSOCKET_EX_NO_COMPRESS.
+ * @return The codes of WebSocketEx_SendBinary, and WEBSOCKET_PROTOCOL_ERROR (1009) for flags
+ *         with unknown bits (nothing is queued).
+ */
+int WebSocketEx_SendBinaryEx(struct WebSocket *client, const char *data, size_t length,
+                             uint32_t flags);
+
 /** @} */
 
 /**
@@ -167,11 +208,86 @@ int WebSocketEx_SendBinary(struct WebSocket *client, const char *data, size_t le
  * messages the client sends are compressed and compressed messages from the server are
  * decompressed (the receive limit applies to their decompressed size).
  *
+ * The settings below need compression on. Turning it on again keeps them; turning it off
+ * forgets them (the next enable starts from the defaults).
+ *
  * @param client The client.
  * @param enable Non-zero to offer compression, 0 not to.
  * @return WEBSOCKET_OK, WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED.
  */
 int WebSocketEx_SetCompression(struct WebSocket *client, int enable);
+
+/**
+ * @brief The compression level of the messages the client sends (default 2).
+ *
+ * zlib's levels: 1 is fastest, 9 compresses most, 0 sends stored (uncompressed) deflate
+ * blocks, still flagged RSV1 (for testing a server's inflater). README "Compression" has the
+ * measured ratio and time per message of each level and the reason for the default.
+ *
+ * @param client The client; compression must be on (WebSocketEx_SetCompression).
+ * @param level 0 to 9.
+ * @return WEBSOCKET_OK; WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad
+ *         client; WEBSOCKET_CONNECTION_ERROR (1003) for a level outside 0..9 or when
+ *         compression is off (nothing changes; WebSocketEx_GetLastErrorMessage says why).
+ */
+int WebSocketEx_SetCompressionLevel(struct WebSocket *client, int level);
+
+/**
+ * @brief Messages shorter than this go out uncompressed (default 1024 bytes).
+ *
+ * A message under the threshold is sent with RSV1 clear and does not enter the compressor's
+ * window. 1 KiB is what Node ws and okhttp chose; README "Compression" has the measurement
+ * (below it a message saves at most a few hundred bytes, for 3 to 13 µs of CPU each).
+ *
+ * @param client The client; compression must be on (WebSocketEx_SetCompression).
+ * @param bytes The threshold; 0 compresses every message, empty ones included.
+ * @return WEBSOCKET_OK; WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad
+ *         client; WEBSOCKET_CONNECTION_ERROR (1003) when compression is off.
+ */
+int WebSocketEx_SetCompressionThreshold(struct WebSocket *client, size_t bytes);
+
+/**
+ * @brief The LZ77 windows offered: client_max_window_bits and server_max_window_bits (RFC
+ *        7692 §7.1.2).
+ *
+ * clientMaxWindowBits bounds the window the client compresses with: 0 (the default) offers
+ * `client_max_window_bits` without a value (the server may choose; 15 unless it does),
+ * 9..15 offers that value. 8 is accepted and honoured by sending every message uncompressed:
+ * zlib (zlib-rs here) cannot produce raw deflate with a 256-byte window. serverMaxWindowBits
+ * asks the server to compress with at most 2^n bytes of window: 0 (the default) does not ask,
+ * 8..15 asks, and a server that does not accept it declines compression altogether (RFC 7692
+ * §7.1.2.1). The client always inflates with a 32 KiB window, whatever the server uses.
+ *
+ * Memory per connection, measured (ws-deflate-table, heap bytes a connection holds after one
+ * 16 KiB message each way, beyond an uncompressed connection; at memLevel 8): window 15: 440
+ * KiB; 13: 344 KiB; 11: 320 KiB; 9: 316 KiB; 8: 46 KiB (no compressor, the inflater alone).
+ * zlib-rs keeps a 64 Ki-entry hash table (128 KiB) whatever the window and memLevel.
+ *
+ * @param client The client; compression must be on (WebSocketEx_SetCompression).
+ * @param clientMaxWindowBits 0, or 8 to 15.
+ * @param serverMaxWindowBits 0, or 8 to 15.
+ * @return WEBSOCKET_OK; WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad
+ *         client; WEBSOCKET_CONNECTION_ERROR (1003) for a value outside those ranges or when
+ *         compression is off (nothing changes; WebSocketEx_GetLastErrorMessage says why).
+ */
+int WebSocketEx_SetCompressionWindow(struct WebSocket *client, int clientMaxWindowBits,
+                                     int serverMaxWindowBits);
+
+/**
+ * @brief zlib's memLevel for the messages the client sends (default 8).
+ *
+ * It sizes the compressor's buffer of pending symbols (and in zlib, not zlib-rs, its hash
+ * table): less memory, slightly larger output. Measured at window 15 (ws-deflate-table, as
+ * above): memLevel 9: 552 KiB per connection; 8: 440 KiB; 4: 335 KiB; 1: 330 KiB (at level
+ * 2 the JSON ratio goes from 19.6% at 8 to 21.9% at 1). At window 9, memLevel 1: 207 KiB.
+ *
+ * @param client The client; compression must be on (WebSocketEx_SetCompression).
+ * @param memLevel 1 to 9.
+ * @return WEBSOCKET_OK; WEBSOCKET_CLIENT_NULL or WEBSOCKET_CLIENT_NOT_CREATED for a bad
+ *         client; WEBSOCKET_CONNECTION_ERROR (1003) for a value outside 1..9 or when
+ *         compression is off (nothing changes; WebSocketEx_GetLastErrorMessage says why).
+ */
+int WebSocketEx_SetCompressionMemLevel(struct WebSocket *client, int memLevel);
 
 /**
  * @brief The largest message the send functions accept (default 4 MiB).
