@@ -31,7 +31,7 @@ use crate::reference::{self, Expected};
 use crate::rng::Rng;
 use net_websocket_protocol::{
     Config, DeflateParams, Entropy, Event, MessageKind, Protocol, ProtocolError, Role, SendError,
-    State,
+    State, DEFAULT_DEFLATE_LEVEL, DEFAULT_DEFLATE_MEM_LEVEL,
 };
 
 /// The message limits bits 1-2 choose: small, so that the limit is reached often.
@@ -122,6 +122,8 @@ pub fn frame_decoder_deflate(data: &[u8]) {
         client_no_context_takeover: params & 0x40 != 0,
         server_no_context_takeover: params & 0x80 != 0,
         min_compress_size: usize::from(flags >> 5) * 8,
+        level: DEFAULT_DEFLATE_LEVEL,
+        mem_level: DEFAULT_DEFLATE_MEM_LEVEL,
     };
     let setup = Setup::new(*flags, Some(deflate), *seed);
     let got = setup.run_chunked(wire);

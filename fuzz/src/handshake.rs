@@ -53,6 +53,7 @@ pub fn handshake_response(data: &[u8]) {
         server_no_context_takeover: a & 8 != 0,
         min_compress_size: 0,
         fallback_no_context_takeover: a & 16 != 0,
+        ..DeflateConfig::default()
     });
     let mut headers = vec![("X-Fuzz".to_string(), "1".to_string())];
     if a & 2 != 0 {

@@ -20,6 +20,7 @@ use crate::alloc;
 use crate::rng::Rng;
 use net_websocket_protocol::{
     Config, DeflateParams, Entropy, Event, MessageKind, Protocol, ProtocolError, Role,
+    DEFAULT_DEFLATE_LEVEL, DEFAULT_DEFLATE_MEM_LEVEL,
 };
 use std::hash::Hasher;
 
@@ -59,6 +60,8 @@ pub fn frame_decoder_pieces(data: &[u8]) {
         client_no_context_takeover: params & 0x40 != 0,
         server_no_context_takeover: params & 0x80 != 0,
         min_compress_size: 0,
+        level: DEFAULT_DEFLATE_LEVEL,
+        mem_level: DEFAULT_DEFLATE_MEM_LEVEL,
     });
     let base = alloc::start();
     let (pieces, pieces_output) = run_pieces(role, deflate, *seed, wire);

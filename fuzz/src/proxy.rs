@@ -38,7 +38,10 @@ fn check_connect(answer: &[u8]) {
         Ok(Some(parsed)) => {
             let n = parsed.head_length;
             assert!(n <= answer.len() && n > 0);
-            assert_eq!(parse_connect_response(&answer[..n]).unwrap(), Some(parsed.clone()));
+            assert_eq!(
+                parse_connect_response(&answer[..n]).unwrap(),
+                Some(parsed.clone())
+            );
             for cut in [n - 1, n / 2, 1, 0] {
                 let prefix = parse_connect_response(&answer[..cut]);
                 assert!(
@@ -49,7 +52,10 @@ fn check_connect(answer: &[u8]) {
         }
         Ok(None) => assert!(answer.len() < MAX_RESPONSE_HEAD),
         Err(e) => {
-            assert!(matches!(e, ProxyError::Malformed(_)), "unexpected error {e:?}");
+            assert!(
+                matches!(e, ProxyError::Malformed(_)),
+                "unexpected error {e:?}"
+            );
             let mut longer = answer.to_vec();
             longer.extend_from_slice(b"\r\n\r\nmore");
             assert!(parse_connect_response(&longer).is_err());
