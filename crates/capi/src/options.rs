@@ -1,6 +1,7 @@
 //! How the setters change a client's options (from its next Connect), and the conversions of
 //! their C arguments.
 use crate::codes::*;
+use crate::entry::ClientEntry;
 use crate::last_error;
 use crate::registry;
 use crate::types::WebSocket;
@@ -9,6 +10,7 @@ use std::ffi::{CStr, OsStr};
 use std::os::raw::c_char;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Changes the options used from the next Connect.
@@ -19,22 +21,27 @@ pub(crate) fn set_option(client: *mut WebSocket, change: impl FnOnce(&mut Option
     })
 }
 
+/// The client's entry for a setter; a bad handle's code, with its reason recorded for
+/// WebSocketEx_GetLastErrorMessage.
+pub(crate) fn lookup_for_setter(client: *mut WebSocket) -> Result<Arc<ClientEntry>, i32> {
+    registry::lookup(client).inspect_err(|&code| {
+        last_error::set(Some(if code == WEBSOCKET_CLIENT_NULL {
+            "the client is NULL"
+        } else {
+            "not a live client (never created, or destroyed)"
+        }));
+    })
+}
+
 /// Changes the options used from the next Connect, unless `change` refuses with a code and a
 /// message (then nothing changes); records the outcome for WebSocketEx_GetLastErrorMessage.
 pub(crate) fn set_option_checked(
     client: *mut WebSocket,
     change: impl FnOnce(&mut Options) -> Result<(), (i32, String)>,
 ) -> i32 {
-    let entry = match registry::lookup(client) {
+    let entry = match lookup_for_setter(client) {
         Ok(entry) => entry,
-        Err(code) => {
-            last_error::set(Some(if code == WEBSOCKET_CLIENT_NULL {
-                "the client is NULL"
-            } else {
-                "not a live client (never created, or destroyed)"
-            }));
-            return code;
-        }
+        Err(code) => return code,
     };
     match entry.change_options(change) {
         Ok(Ok(())) => {

@@ -4,6 +4,7 @@
 use crate::codes::*;
 use crate::dispatcher::{Dispatcher, Refusal};
 use crate::last_error;
+use crate::options::lookup_for_setter;
 use crate::registry;
 use crate::types::*;
 use std::sync::Arc;
@@ -86,16 +87,9 @@ ffi_fn! {
 ffi_fn! {
     /// The dispatcher of the client's callbacks from its next Connect (NULL: library threads).
     fn WebSocketEx_SetDispatcher(client: *mut WebSocket, d: *mut WebSocketEx_Dispatcher) -> i32 {
-        let entry = match registry::lookup(client) {
+        let entry = match lookup_for_setter(client) {
             Ok(entry) => entry,
-            Err(code) => {
-                last_error::set(Some(if code == WEBSOCKET_CLIENT_NULL {
-                    "the client is NULL"
-                } else {
-                    "not a live client (never created, or destroyed)"
-                }));
-                return code;
-            }
+            Err(code) => return code,
         };
         let dispatcher = if d.is_null() {
             None

@@ -644,6 +644,17 @@ void connect_open(struct WebSocket *client, const char *url, const char *file, i
                   (unsigned)ev->code, ev->text);
 }
 
+void clear_proxy_environment(void)
+{
+    static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                                        "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY",
+                                        "ws_proxy",   "WS_PROXY",   "wss_proxy",   "WSS_PROXY"};
+    size_t i;
+    for (i = 0; i < sizeof names / sizeof names[0]; i++) CHECK_EQ(unsetenv(names[i]), 0);
+}
+
+void set_env(const char *name, const char *value) { CHECK_EQ(setenv(name, value, 1), 0); }
+
 void open_echo_close(struct WebSocket *client, const char *url, const char *text,
                      const char *file, int line)
 {

@@ -241,6 +241,26 @@ void open_echo_close(struct WebSocket *client, const char *url, const char *text
 #define CONNECT_FAILS(client, url) \
     (rec_forget(client), CONNECT_FAIL((client), (url), WEBSOCKET_CONNECTION_ERROR))
 
+/* Calls a setter expecting code, then checks WebSocketEx_GetLastErrorMessage(): empty after
+ * a success, containing needle after a refusal. */
+#define EXPECT(call, code, needle)                                                         \
+    do {                                                                                  \
+        int got_ = (call);                                                                \
+        const char *why_ = WebSocketEx_GetLastErrorMessage();                             \
+        CHECK_MSG(got_ == (code), "%s returned %d, expected %d (%s)", #call, got_, (code), \
+                  why_);                                                                  \
+        if ((code) == WEBSOCKET_OK)                                                       \
+            CHECK_MSG(why_[0] == '\0', "%s left the message \"%s\"", #call, why_);        \
+        else                                                                              \
+            CHECK_CONTAINS(why_, (needle));                                               \
+    } while (0)
+
+/* Unsets every proxy variable the library reads (curl's, and ws_proxy/wss_proxy), so a
+ * test's proxies are only those it sets. */
+void clear_proxy_environment(void);
+/* setenv(name, value, 1), checked. */
+void set_env(const char *name, const char *value);
+
 /* Convenience: a CloseOption / Header built in one expression. */
 WebSocket_CloseOption close_option(uint32_t code, const char *reason);
 struct WebSocket_Header header(const char *name, const char *value);

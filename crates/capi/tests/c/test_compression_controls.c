@@ -14,19 +14,6 @@
 enum { BIG = 4096 };
 static char big[BIG + 1];
 
-/* Calls a function expecting code; a refusal must say why (needle), a success leaves "". */
-#define EXPECT(call, code, needle)                                                         \
-    do {                                                                                  \
-        int got_ = (call);                                                                \
-        const char *why_ = WebSocketEx_GetLastErrorMessage();                             \
-        CHECK_MSG(got_ == (code), "%s returned %d, expected %d (%s)", #call, got_, (code), \
-                  why_);                                                                  \
-        if ((code) == WEBSOCKET_OK)                                                       \
-            CHECK_MSG(why_[0] == '\0', "%s left the message \"%s\"", #call, why_);        \
-        else                                                                              \
-            CHECK_CONTAINS(why_, (needle));                                               \
-    } while (0)
-
 static void every_function_returns(struct WebSocket *c, int code)
 {
     CHECK_EQ(WebSocketEx_SetCompressionLevel(c, 1), code);

@@ -81,17 +81,6 @@ static void test_https_proxy_by_setter(void)
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
-static void clear_environment(void)
-{
-    static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-                                        "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY",
-                                        "ws_proxy",   "WS_PROXY",   "wss_proxy",   "WSS_PROXY"};
-    size_t i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) CHECK_EQ(unsetenv(names[i]), 0);
-}
-
-static void set(const char *name, const char *value) { CHECK_EQ(setenv(name, value, 1), 0); }
-
 /* The environment is read at each Connect on the calling thread; no attempt is in flight
  * while this test changes it. */
 static void test_https_proxy_by_environment(void)
@@ -104,15 +93,15 @@ static void test_https_proxy_by_environment(void)
     struct WebSocket *c = rec_client();
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
 
-    clear_environment();
-    set("https_proxy", https);
+    clear_proxy_environment();
+    set_env("https_proxy", https);
     OPEN_ECHO_CLOSE(c, wss, "https_proxy names an https proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(tls_authority, "ok"), ++secure);
 
     /* wss_proxy comes before https_proxy (curl 8, python-websockets), lower case first. */
-    set("https_proxy", deny);
-    set("wss_proxy", https);
-    set("WSS_PROXY", deny);
+    set_env("https_proxy", deny);
+    set_env("wss_proxy", https);
+    set_env("WSS_PROXY", deny);
     OPEN_ECHO_CLOSE(c, wss, "wss_proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(tls_authority, "ok"), ++secure);
     CHECK_EQ(unsetenv("wss_proxy"), 0);
@@ -120,15 +109,15 @@ static void test_https_proxy_by_environment(void)
     CHECK_EQ(unsetenv("WSS_PROXY"), 0);
 
     /* ws_proxy comes before http_proxy; no_proxy applies to it. */
-    set("http_proxy", deny);
-    set("ws_proxy", https);
+    set_env("http_proxy", deny);
+    set_env("ws_proxy", https);
     OPEN_ECHO_CLOSE(c, ws, "ws_proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(echo_authority, "ok"), ++plain);
-    set("no_proxy", "127.0.0.1");
+    set_env("no_proxy", "127.0.0.1");
     OPEN_ECHO_CLOSE(c, ws, "no_proxy bypasses ws_proxy");
     CHECK_LOGGED("WS_HTTPS_PROXY", line_of(echo_authority, "ok"), plain);
 
-    clear_environment();
+    clear_proxy_environment();
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 

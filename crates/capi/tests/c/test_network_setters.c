@@ -12,20 +12,6 @@
 
 static char ca[SIZE], missing[SIZE], not_a_key[SIZE];
 
-/* Calls a setter expecting code, then checks the last error message contains needle ("" for
- * success: the message is then empty). */
-#define EXPECT(call, code, needle)                                                         \
-    do {                                                                                  \
-        int got_ = (call);                                                                \
-        const char *why_ = WebSocketEx_GetLastErrorMessage();                             \
-        CHECK_MSG(got_ == (code), "%s returned %d, expected %d (%s)", #call, got_, (code), \
-                  why_);                                                                  \
-        if ((code) == WEBSOCKET_OK)                                                       \
-            CHECK_MSG(why_[0] == '\0', "%s left the message \"%s\"", #call, why_);        \
-        else                                                                              \
-            CHECK_CONTAINS(why_, (needle));                                               \
-    } while (0)
-
 /* Every setter with the same handle, expecting code (a bad handle's). */
 static void every_setter_returns(struct WebSocket *c, int code)
 {

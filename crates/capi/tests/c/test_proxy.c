@@ -156,16 +156,6 @@ static void test_refusals(void)
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
-static void clear_environment(void)
-{
-    static const char *const names[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
-                                        "all_proxy",  "ALL_PROXY",  "no_proxy",    "NO_PROXY"};
-    size_t i;
-    for (i = 0; i < sizeof names / sizeof names[0]; i++) CHECK_EQ(unsetenv(names[i]), 0);
-}
-
-static void set(const char *name, const char *value) { CHECK_EQ(setenv(name, value, 1), 0); }
-
 /* The environment is read at each Connect on the calling thread; no connection attempt is in
  * flight while this test changes it. */
 static void test_environment(void)
@@ -180,51 +170,51 @@ static void test_environment(void)
     struct WebSocket *c = rec_client();
     CHECK_EQ(WebSocketEx_SetCAFile(c, ca), WEBSOCKET_OK);
 
-    clear_environment();
-    set("http_proxy", good);
+    clear_proxy_environment();
+    set_env("http_proxy", good);
     OPEN_ECHO_CLOSE(c, ws, "http_proxy");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
     /* wss:// does not use http_proxy. */
     OPEN_ECHO_CLOSE(c, wss, "wss ignores http_proxy");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", tls_authority, "ok", secure_via_good);
 
-    clear_environment();
-    set("HTTP_PROXY", good);
+    clear_proxy_environment();
+    set_env("HTTP_PROXY", good);
     OPEN_ECHO_CLOSE(c, ws, "HTTP_PROXY");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
-    set("http_proxy", deny); /* lower case wins */
+    set_env("http_proxy", deny); /* lower case wins */
     CHECK_CONTAINS(CONNECT_FAILS(c, ws), "answered 403");
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", ++denied);
 
-    clear_environment();
-    set("https_proxy", proxy("socks5h", "WS_SOCKS_PROXY", NULL));
-    set("http_proxy", deny);
+    clear_proxy_environment();
+    set_env("https_proxy", proxy("socks5h", "WS_SOCKS_PROXY", NULL));
+    set_env("http_proxy", deny);
     OPEN_ECHO_CLOSE(c, wss, "https_proxy");
     CHECK_TUNNELS("WS_SOCKS_PROXY", "socks5-domain", tls_authority, "ok", by_name + 1);
 
-    clear_environment();
-    set("ALL_PROXY", good);
+    clear_proxy_environment();
+    set_env("ALL_PROXY", good);
     OPEN_ECHO_CLOSE(c, ws, "ALL_PROXY");
     CHECK_TUNNELS("WS_HTTP_PROXY", "http", echo_authority, "ok", ++via_good);
 
     /* no_proxy: exact IP, CIDR, names with and without the leading dot, upper case; a port
      * that does not match leaves the proxy in place. */
-    clear_environment();
-    set("http_proxy", deny);
-    set("https_proxy", deny);
-    set("no_proxy", "example.com, 127.0.0.1");
+    clear_proxy_environment();
+    set_env("http_proxy", deny);
+    set_env("https_proxy", deny);
+    set_env("no_proxy", "example.com, 127.0.0.1");
     OPEN_ECHO_CLOSE(c, ws, "no_proxy IP");
-    set("no_proxy", "10.0.0.0/8,127.0.0.0/8");
+    set_env("no_proxy", "10.0.0.0/8,127.0.0.0/8");
     OPEN_ECHO_CLOSE(c, ws, "no_proxy CIDR");
-    set("no_proxy", "localhost");
+    set_env("no_proxy", "localhost");
     OPEN_ECHO_CLOSE(c, wss, "no_proxy name");
-    set("no_proxy", ".localhost");
+    set_env("no_proxy", ".localhost");
     OPEN_ECHO_CLOSE(c, wss, "no_proxy .name");
     CHECK_EQ(unsetenv("no_proxy"), 0);
-    set("NO_PROXY", "*");
+    set_env("NO_PROXY", "*");
     OPEN_ECHO_CLOSE(c, ws, "NO_PROXY *");
     CHECK_EQ(unsetenv("NO_PROXY"), 0);
-    set("no_proxy", "127.0.0.1:1");
+    set_env("no_proxy", "127.0.0.1:1");
     CHECK_CONTAINS(CONNECT_FAILS(c, ws), "answered 403");
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", ++denied);
 
@@ -240,10 +230,10 @@ static void test_environment(void)
     CHECK_TUNNELS("WS_HTTP_DENY_PROXY", "http", echo_authority, "denied 403", ++denied);
 
     /* A proxy variable that is not a proxy URL fails the attempt and says which one. */
-    set("http_proxy", "ftp://127.0.0.1:21");
+    set_env("http_proxy", "ftp://127.0.0.1:21");
     CHECK_CONTAINS(CONNECT_FAILS(c, ws), "proxy $http_proxy is not usable");
 
-    clear_environment();
+    clear_proxy_environment();
     CHECK_EQ(OH_WebSocketClient_Destroy(c), WEBSOCKET_OK);
 }
 
