@@ -6,15 +6,19 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-usage: ws-bench [--quick] [--rounds N] [--only NAME[,NAME...]] [--connections N[,N...]] [--idle-seconds S]
+usage: ws-bench [--quick] [--rounds N] [--only NAME[,NAME...]] [--clients NAME[,NAME...]]
+                [--connections N[,N...]] [--idle-seconds S]
   --quick          1 round, a tenth of the messages, 1,000 idle connections idle for 2 s (a smoke run)
   --rounds N       rounds to take the median of (default 5)
-  --only NAMES     workloads by name (throughput-64) or family (throughput, latency, idle, deflate, wss,
-                   handshake)
+  --only NAMES     workloads by name (throughput-64) or family (throughput, busy, latency, idle, deflate,
+                   wss, handshake)
+  --clients NAMES  only these clients (ours, ours-app, ours-async, ours-deflate, fastwebsockets,
+                   tokio-tungstenite, raw, raw-batched), e.g. to profile one with perf
   --connections N  idle-connection counts (default 1000,10000)
   --idle-seconds S how long idle connections sit while their CPU is measured (default 10)
 internal: ws-bench --serve ws|raw|tls|tls-full --addr ADDR [--pki DIR] [--cpu N]
-          ws-bench --idle-client ours|fastwebsockets --addr ADDR --connections N --idle-seconds S";
+          ws-bench --idle-client ours|fastwebsockets|raw|tokio-tungstenite --addr ADDR [--ca FILE]
+                   --connections N --idle-seconds S   (--ca: over wss://, trusting FILE)";
 
 /// What the bench runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +26,7 @@ pub struct BenchOptions {
     pub quick: bool,
     pub rounds: usize,
     pub only: Vec<String>,
+    pub clients: Vec<String>,
     pub connections: Vec<u64>,
     pub idle: Duration,
 }
@@ -33,6 +38,7 @@ pub enum Command {
     IdleWorker {
         client: String,
         addr: SocketAddr,
+        ca_file: Option<PathBuf>,
         connections: u64,
         idle: Duration,
     },
@@ -59,6 +65,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut args = args.into_iter();
     let (mut quick, mut rounds, mut only, mut connections, mut idle) =
         (false, None, Vec::new(), None, None);
+    let (mut clients, mut ca_file) = (Vec::new(), None);
     let (mut serve, mut idle_client, mut addr, mut pki, mut cpu) = (None, None, None, None, None);
     while let Some(flag) = args.next() {
         if flag == "--quick" {
@@ -74,6 +81,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         match flag.as_str() {
             "--rounds" => rounds = Some(number::<usize>(&flag, &value)?.max(1)),
             "--only" => only.extend(value.split(',').map(|s| s.trim().to_string())),
+            "--clients" => clients.extend(value.split(',').map(|s| s.trim().to_string())),
             "--connections" => connections = Some(list(&flag, &value)?),
             "--idle-seconds" => idle = Some(seconds(&flag, &value)?),
             "--serve" => serve = Some(ServerKind::parse(&value)?),
@@ -86,6 +94,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 )
             }
             "--pki" => pki = Some(PathBuf::from(value)),
+            "--ca" => ca_file = Some(PathBuf::from(value)),
             "--cpu" => cpu = Some(number(&flag, &value)?),
             _ => return Err(format!("unknown flag {flag}")),
         }
@@ -103,6 +112,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         return Ok(Command::IdleWorker {
             client,
             addr: addr.ok_or("--idle-client needs --addr")?,
+            ca_file,
             connections: match connections.as_deref() {
                 Some([n]) => *n,
                 _ => return Err("--idle-client needs one --connections count".to_string()),
@@ -120,6 +130,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         quick,
         rounds: rounds.unwrap_or(if quick { 1 } else { 5 }),
         only,
+        clients,
         connections: connections.unwrap_or(default_connections),
         idle: idle.unwrap_or(default_idle),
     }))

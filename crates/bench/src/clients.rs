@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod busy;
 pub mod capi;
 mod fastws;
 mod handshake;
@@ -21,6 +22,9 @@ mod tungstenite;
 mod window;
 
 pub use fastws::open_idle as fastws_open_idle;
+pub use tungstenite::{
+    open_idle_tls as tungstenite_open_idle_tls, tls_connector as tungstenite_tls_connector,
+};
 
 /// Longest wait for a connection (TCP, TLS and the opening handshake).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,6 +58,9 @@ pub struct ThroughputRun<'a> {
     pub payload: &'a Payload,
     /// Messages in flight: W are sent at once, then one more per echo received.
     pub window: u64,
+    /// Connections, each with its own window (all the messages' counts are over all of
+    /// them).
+    pub connections: u64,
     /// Messages in the warm-up run; its pace sizes the measured run.
     pub warmup: u64,
     /// About how long the measured run should take.
@@ -62,11 +69,11 @@ pub struct ThroughputRun<'a> {
 
 impl ThroughputRun<'_> {
     /// Messages for the measured run, given how long the warm-up took: enough for about
-    /// `duration` at the warm-up's pace, and at least two windows.
+    /// `duration` at the warm-up's pace, and at least two windows (of every connection).
     pub fn messages_after(&self, warmup: Duration) -> u64 {
         let per_second = self.warmup as f64 / warmup.as_secs_f64().max(1e-6);
         let messages = (per_second * self.duration.as_secs_f64()) as u64;
-        messages.clamp(2 * self.window, MAX_MESSAGES)
+        messages.clamp(2 * self.window * self.connections, MAX_MESSAGES)
     }
 }
 
@@ -118,12 +125,32 @@ impl Client {
         }
     }
 
+    /// The name `--clients` knows it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Client::Ours(mode) => match (mode.sender, mode.compression) {
+                (ours::Sender::Callback, false) => "ours",
+                (ours::Sender::AppThread, false) => "ours-app",
+                (ours::Sender::Callback, true) => "ours-deflate",
+                (ours::Sender::AppThread, true) => "ours-deflate-app",
+            },
+            Client::OursAsync => "ours-async",
+            Client::FastWebSockets => "fastwebsockets",
+            Client::TokioTungstenite => "tokio-tungstenite",
+            Client::RawTcp => "raw",
+            Client::RawTcpBatched => "raw-batched",
+        }
+    }
+
     /// The raw clients talk to the raw TCP echo server, the others to a WebSocket one.
     pub fn is_raw(self) -> bool {
         matches!(self, Client::RawTcp | Client::RawTcpBatched)
     }
 
     pub fn throughput(self, target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+        if run.connections > 1 {
+            return self.busy(target, run);
+        }
         match self {
             Client::Ours(mode) => ours::throughput(target, run, mode),
             Client::OursAsync => ours_async::throughput(target, run),
@@ -131,6 +158,18 @@ impl Client {
             Client::TokioTungstenite => tungstenite::throughput(target, run),
             Client::RawTcp => raw::throughput(target, run, false),
             Client::RawTcpBatched => raw::throughput(target, run, true),
+        }
+    }
+
+    /// A throughput run over many connections, a task (or, for the C API, a connection) each.
+    fn busy(self, target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+        match self {
+            Client::Ours(mode) => ours::busy(target, run, mode),
+            Client::OursAsync => ours_async::busy(target, run),
+            Client::FastWebSockets => fastws::busy(target, run),
+            Client::TokioTungstenite => tungstenite::busy(target, run),
+            Client::RawTcp => raw::busy(target, run),
+            Client::RawTcpBatched => Err("raw TCP batched does not run busy workloads".into()),
         }
     }
 

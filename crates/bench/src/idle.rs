@@ -10,11 +10,15 @@ use crate::clients::{Client, Target};
 use crate::measure::Idle;
 use std::io::Read;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod fastws;
 mod ours;
+mod raw;
+mod tasks;
+mod tungstenite;
 
 /// Longest wait for all N connections to open.
 pub const OPEN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -111,6 +115,8 @@ fn worker_name(client: Client) -> Result<&'static str, String> {
     match client {
         Client::Ours(_) => Ok("ours"),
         Client::FastWebSockets => Ok("fastwebsockets"),
+        Client::TokioTungstenite => Ok("tokio-tungstenite"),
+        Client::RawTcp => Ok("raw"),
         other => Err(format!("no idle-connections worker for {}", other.label())),
     }
 }
@@ -123,11 +129,16 @@ pub fn measure(
     idle: Duration,
 ) -> Result<Idle, String> {
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args(["--idle-client", worker_name(client)?])
         .args(["--addr", &target.addr.to_string()])
         .args(["--connections", &connections.to_string()])
-        .args(["--idle-seconds", &idle.as_secs_f64().to_string()])
+        .args(["--idle-seconds", &idle.as_secs_f64().to_string()]);
+    if let Some(ca_file) = &target.ca_file {
+        command.arg("--ca").arg(ca_file);
+    }
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -163,10 +174,12 @@ pub fn measure(
     Ok(Report::parse(line)?.summary(connections))
 }
 
-/// The worker: measures `connections` idle connections of `client` and prints the report.
+/// The worker: measures `connections` idle connections of `client` (over wss:// trusting
+/// `ca_file` when given) and prints the report.
 pub fn worker(
     client: &str,
     addr: SocketAddr,
+    ca_file: Option<&Path>,
     connections: u64,
     idle: Duration,
 ) -> Result<(), String> {
@@ -177,10 +190,13 @@ pub fn worker(
     if !addr.ip().is_loopback() {
         return Err(format!("--addr {addr}: only loopback addresses"));
     }
-    let report = match client {
-        "ours" => ours::run(addr, connections, idle)?,
-        "fastwebsockets" => fastws::run(addr, connections, idle)?,
-        other => return Err(format!("unknown idle client {other:?}")),
+    let report = match (client, ca_file) {
+        ("ours", _) => ours::run(addr, ca_file, connections, idle)?,
+        ("fastwebsockets", None) => fastws::run(addr, connections, idle)?,
+        ("raw", None) => raw::run(addr, connections, idle)?,
+        ("tokio-tungstenite", Some(ca_file)) => tungstenite::run(addr, ca_file, connections, idle)?,
+        (other, Some(_)) => return Err(format!("no wss:// idle worker for {other:?}")),
+        (other, None) => return Err(format!("no ws:// idle worker for {other:?}")),
     };
     println!("{}", report.line());
     Ok(())

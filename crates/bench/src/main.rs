@@ -40,9 +40,10 @@ fn main() {
         Command::IdleWorker {
             client,
             addr,
+            ca_file,
             connections,
             idle,
-        } => idle::worker(&client, addr, connections, idle),
+        } => idle::worker(&client, addr, ca_file.as_deref(), connections, idle),
         Command::Bench(options) => bench(options),
     };
     if let Err(problem) = result {
@@ -69,7 +70,7 @@ fn bench(options: BenchOptions) -> Result<(), String> {
         .iter()
         .partition(|&&n| n + FD_MARGIN <= fd_limit);
     let catalogue = workloads::catalogue(options.quick, &connections);
-    let workloads = workloads::select(catalogue, &options.only)?;
+    let workloads = workloads::select(catalogue, &options.only, &options.clients)?;
     let servers = Servers::start(server_cpu)?;
     let plan = runner::Plan {
         rounds: options.rounds,

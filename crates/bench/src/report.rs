@@ -158,7 +158,7 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 fn is_ours(client: Client) -> bool {
-    matches!(client, Client::Ours(_))
+    matches!(client, Client::Ours(_) | Client::OursAsync)
 }
 
 /// The table and ratio lines of one workload.
@@ -187,7 +187,7 @@ pub fn workload(outcome: &Outcome) -> String {
     match &w.kind {
         Kind::Throughput { .. } => out.push_str(&throughput_section(outcome)),
         Kind::Latency { .. } => out.push_str(&latency_section(outcome)),
-        Kind::Idle { connections } => out.push_str(&idle_section(outcome, *connections)),
+        Kind::Idle { connections, .. } => out.push_str(&idle_section(outcome, *connections)),
         Kind::Handshakes { .. } => out.push_str(&handshake_section(outcome)),
     }
     if outcome.repeated + outcome.still_noisy > 0 {
@@ -523,7 +523,7 @@ pub fn targets(outcomes: &[Outcome]) -> String {
     let largest = outcomes
         .iter()
         .filter_map(|o| match o.workload.kind {
-            Kind::Idle { connections } => Some((connections, o)),
+            Kind::Idle { connections, .. } => Some((connections, o)),
             _ => None,
         })
         .max_by_key(|(n, _)| *n);

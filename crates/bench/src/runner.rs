@@ -145,16 +145,21 @@ fn run_one(
             window,
             warmup,
             tls,
+            connections,
         } => {
             let run = ThroughputRun {
                 payload,
                 window: *window,
+                connections: *connections,
                 warmup: *warmup,
                 duration: plan.run_time,
             };
-            client
-                .throughput(&servers.target(client, *tls), &run)
-                .map(Sample::Throughput)
+            let sample = client.throughput(&servers.target(client, *tls), &run);
+            if *connections > 1 {
+                // Let the server finish closing them before anyone measures again.
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            sample.map(Sample::Throughput)
         }
         Kind::Latency {
             size,
@@ -163,8 +168,8 @@ fn run_one(
         } => client
             .latency(&servers.target(client, false), *size, *round_trips, *warmup)
             .map(Sample::Latency),
-        Kind::Idle { connections } => {
-            let target = servers.target(client, false);
+        Kind::Idle { connections, tls } => {
+            let target = servers.target(client, *tls);
             let sample = idle::measure(client, &target, *connections, plan.idle);
             // Let the server finish closing the last batch before anyone measures again.
             std::thread::sleep(Duration::from_millis(500));

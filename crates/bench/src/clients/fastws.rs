@@ -2,6 +2,7 @@
 //! `WebSocket::after_handshake(stream, Role::Client)`. Throughput runs split the socket into a
 //! read and a write half (two futures of one task), so a window of large messages keeps both
 //! directions moving; ping-pong runs use the whole `WebSocket`.
+use super::busy;
 use super::handshake;
 use super::window::Credits;
 use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
@@ -9,6 +10,7 @@ use crate::measure::{Meter, Throughput};
 use crate::payload::Payload;
 use fastwebsockets::{Frame, OpCode, Role, WebSocket, WebSocketRead, WebSocketWrite};
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::time::Instant;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
@@ -75,6 +77,23 @@ pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, St
             usage,
         })
     })
+}
+
+/// Many connections, a task each (the split halves go into the task and come back).
+pub fn busy(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+    let payload = Rc::new(run.payload.clone());
+    let open = || async {
+        let ws = connect(target, run.payload).await?;
+        Ok(ws.split(TcpStream::into_split))
+    };
+    let each = |(mut reader, mut writer), total| {
+        let (payload, in_flight) = (payload.clone(), run.window);
+        async move {
+            window(&mut reader, &mut writer, &payload, total, in_flight).await?;
+            Ok((reader, writer))
+        }
+    };
+    busy::throughput(target, run, open, each)
 }
 
 /// Sends `total` messages with `window` in flight and reads their echoes.

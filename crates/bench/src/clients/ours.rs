@@ -3,6 +3,7 @@
 //! `WebSocketEx_SendBinary`/`SendText` for every message (the library copies it), keepalive
 //! off. Either the callback sends the next message itself ([`Sender::Callback`]), or it only
 //! counts the echo and wakes the application's thread, which sends ([`Sender::AppThread`]).
+use super::busy::per_connection;
 use super::capi::{self, check, Settings};
 use super::{Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{Meter, Throughput};
@@ -260,6 +261,20 @@ impl Connection {
     /// Creates, sets up and connects a client, and waits for onOpen. `window` messages of
     /// `payload` will be in flight at most.
     fn open(target: &Target, payload: &Payload, mode: Mode, window: u64) -> Result<Self, String> {
+        let connection = Connection::start(target, payload, mode, window)?;
+        connection.opened()?;
+        Ok(connection)
+    }
+
+    /// Waits for onOpen.
+    fn opened(&self) -> Result<(), String> {
+        let deadline = Instant::now() + CONNECT_TIMEOUT;
+        self.shared
+            .wait(deadline, "connect", |e| e.opened.then_some(()))
+    }
+
+    /// Creates, sets up and connects a client (see [`Connection::open`]); onOpen comes later.
+    fn start(target: &Target, payload: &Payload, mode: Mode, window: u64) -> Result<Self, String> {
         let size = payload.size;
         let in_flight = size.saturating_mul(window as usize);
         let settings = Settings {
@@ -309,21 +324,23 @@ impl Connection {
             capi::configure(client, &settings)?;
             capi::connect(client, &target.url())?;
         }
-        let deadline = Instant::now() + CONNECT_TIMEOUT;
-        connection
-            .shared
-            .wait(deadline, "connect", |e| e.opened.then_some(()))?;
         Ok(connection)
+    }
+
+    /// Starts a run of `total` messages: the first `window` go out.
+    fn begin(&self, total: u64, window: u64) -> Result<(), String> {
+        self.shared.reset(total, false);
+        for _ in 0..window.min(total) {
+            self.shared.send_next(self.client)?;
+        }
+        Ok(())
     }
 
     /// Sends `total` messages with `window` in flight; returns when the last echo arrived.
     fn run(&self, total: u64, window: u64) -> Result<Instant, String> {
         let shared = &*self.shared;
-        shared.reset(total, false);
         let deadline = Instant::now() + RUN_TIMEOUT;
-        for _ in 0..window.min(total) {
-            shared.send_next(self.client)?;
-        }
+        self.begin(total, window)?;
         if shared.mode.sender == Sender::AppThread {
             while shared.sent.load(SeqCst) < total {
                 let credits = shared.wait(deadline, "run", take_credits)?;
@@ -406,6 +423,55 @@ pub fn throughput(target: &Target, run: &ThroughputRun, mode: Mode) -> Result<Th
         size: run.payload.size,
         usage,
     })
+}
+
+/// Connections opened before their onOpen is waited for.
+const OPENING_AT_ONCE: usize = 100;
+
+/// Many connections, the message callback of each sending its next message: the library's
+/// threads serve them all.
+pub fn busy(target: &Target, run: &ThroughputRun, mode: Mode) -> Result<Throughput, String> {
+    if mode.sender != Sender::Callback {
+        return Err("busy workloads run with the callback sending".to_string());
+    }
+    let count = run.connections as usize;
+    let mut connections = Vec::with_capacity(count);
+    while connections.len() < count {
+        let batch = (count - connections.len()).min(OPENING_AT_ONCE);
+        let opening = (0..batch)
+            .map(|_| Connection::start(target, run.payload, mode, run.window))
+            .collect::<Result<Vec<_>, _>>()?;
+        for connection in &opening {
+            connection.opened()?;
+        }
+        connections.extend(opening);
+    }
+    let started = Instant::now();
+    run_all(&connections, per_connection(run.warmup, run), run.window)?;
+    let each = per_connection(run.messages_after(started.elapsed()), run);
+    let meter = Meter::start(target.server_pid)?;
+    let end = run_all(&connections, each, run.window)?;
+    let usage = meter.stop(end)?;
+    drop(connections);
+    Ok(Throughput {
+        messages: each * run.connections,
+        size: run.payload.size,
+        usage,
+    })
+}
+
+/// Runs `each` messages on every connection at once; when the last echo of all arrived.
+fn run_all(connections: &[Connection], each: u64, window: u64) -> Result<Instant, String> {
+    let mut last = Instant::now();
+    let deadline = last + RUN_TIMEOUT;
+    for connection in connections {
+        connection.begin(each, window)?;
+    }
+    for connection in connections {
+        let done = connection.shared.wait(deadline, "run", |e| e.done_at)?;
+        last = last.max(done);
+    }
+    Ok(last)
 }
 
 pub fn round_trips(

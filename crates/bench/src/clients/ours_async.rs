@@ -1,12 +1,13 @@
 //! Our async Rust API (`connect_async`, `WebSocket` as Sink + Stream) on a current-thread tokio
 //! runtime, as tokio-tungstenite runs beside it: the same window and ping-pong code, our own
 //! connect (TCP, TLS trusting the test CA for wss://).
-use super::{current_thread_runtime, streams, within, Target, ThroughputRun};
+use super::{busy, current_thread_runtime, streams, within, Target, ThroughputRun};
 use super::{CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{HandshakeRate, Meter, Throughput};
 use crate::payload::Payload;
 use futures_util::{SinkExt, StreamExt};
 use net_websocket_client::{connect_async, Message, Options, ProxySetting, WebSocket};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// A message carrying a copy of message `i`.
@@ -125,6 +126,22 @@ pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, St
             usage,
         })
     })
+}
+
+/// Many connections, a task each.
+pub fn busy(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+    let payload = Rc::new(run.payload.clone());
+    let open = || async { Ok(open(target, run.payload).await?.split()) };
+    let each = |(mut sink, mut stream), total| {
+        let (payload, in_flight) = (payload.clone(), run.window);
+        async move {
+            let make = |i| message(&payload, i);
+            let is_echo = |m| check_echo(m, &payload);
+            streams::window(&mut sink, &mut stream, make, is_echo, total, in_flight).await?;
+            Ok((sink, stream))
+        }
+    };
+    busy::throughput(target, run, open, each)
 }
 
 pub fn round_trips(

@@ -2,16 +2,19 @@
 //! `write_all` per message, or (batched) every message the window allows in one write; the
 //! reader counts bytes until N × size came back. The bytes of the first window's messages are
 //! sent over and over: a byte echo does not care what they are.
+use super::busy;
 use super::window::Credits;
 use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{Meter, Throughput};
 use crate::payload::Payload;
+use std::rc::Rc;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-/// The reader's buffer.
+/// The reader's buffer at most (it need not hold more than a window of echoes: with many
+/// connections, a megabyte each would measure page faults).
 const READ_CHUNK: usize = 1 << 20;
 
 async fn connect(target: &Target) -> Result<TcpStream, String> {
@@ -64,6 +67,21 @@ pub fn throughput(
     })
 }
 
+/// Many connections, a task each, one write per message.
+pub fn busy(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+    let size = run.payload.size;
+    let message: Rc<[u8]> = run.payload.message(0).into();
+    let open = || async { Ok(connect(target).await?.into_split()) };
+    let each = |(mut reader, mut writer), total| {
+        let (message, in_flight) = (message.clone(), run.window);
+        async move {
+            window(&mut reader, &mut writer, &message, size, total, in_flight).await?;
+            Ok((reader, writer))
+        }
+    };
+    busy::throughput(target, run, open, each)
+}
+
 /// Sends `total` messages of `size` bytes with `window` in flight, in writes of up to
 /// `batch.len() / size` messages, and reads back exactly `total × size` bytes.
 async fn window(
@@ -91,7 +109,7 @@ async fn window(
     };
     let receive = async {
         let expected = total as usize * size;
-        let mut buf = vec![0; READ_CHUNK];
+        let mut buf = vec![0; READ_CHUNK.min(window as usize * size)];
         let (mut got, mut echoed) = (0, 0);
         while got < expected {
             let want = buf.len().min(expected - got);

@@ -2,14 +2,16 @@
 //! TcpStream, or over a tokio-rustls stream (ring provider, trusting the test CA) for wss://.
 //! Throughput runs split the stream into a sink and a stream (futures' `split`), driven as
 //! two futures of one task; each message goes out with `SinkExt::send` (which flushes).
-use super::streams;
+use super::{busy, streams};
 use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{Meter, Throughput};
 use crate::payload::Payload;
 use futures_util::{SinkExt, StreamExt};
 use rustls::ClientConfig;
 use rustls_pki_types::ServerName;
+use std::net::SocketAddr;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -44,17 +46,22 @@ fn check_echo(message: Message, payload: &Payload) -> Result<bool, String> {
 }
 
 async fn tcp(target: &Target) -> Result<TcpStream, String> {
-    let stream = TcpStream::connect(target.addr)
+    tcp_to(target.addr).await
+}
+
+async fn tcp_to(addr: SocketAddr) -> Result<TcpStream, String> {
+    let stream = TcpStream::connect(addr)
         .await
-        .map_err(|e| format!("{}: TCP connect: {e}", target.addr))?;
+        .map_err(|e| format!("{addr}: TCP connect: {e}"))?;
     stream
         .set_nodelay(true)
         .map_err(|e| format!("TCP_NODELAY: {e}"))?;
     Ok(stream)
 }
 
-/// TLS to the target, verified against `ca_file` (its certificate names 127.0.0.1).
-async fn tls(target: &Target, ca_file: &Path) -> Result<TlsStream<TcpStream>, String> {
+/// A TLS connector trusting `ca_file` (ring provider, safe defaults): one per client, as an
+/// application has, so connections share its session cache.
+pub fn tls_connector(ca_file: &Path) -> Result<TlsConnector, String> {
     let roots = net_websocket_tools::tls::root_store(ca_file).map_err(|e| e.to_string())?;
     let config =
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -62,11 +69,40 @@ async fn tls(target: &Target, ca_file: &Path) -> Result<TlsStream<TcpStream>, St
             .map_err(|e| format!("TLS versions: {e}"))?
             .with_root_certificates(roots)
             .with_no_client_auth();
-    let name = ServerName::IpAddress(target.addr.ip().into());
-    TlsConnector::from(Arc::new(config))
-        .connect(name, tcp(target).await?)
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// TLS to `addr` (its certificate names the IP address).
+async fn tls_to(
+    addr: SocketAddr,
+    connector: &TlsConnector,
+) -> Result<TlsStream<TcpStream>, String> {
+    let name = ServerName::IpAddress(addr.ip().into());
+    connector
+        .connect(name, tcp_to(addr).await?)
         .await
-        .map_err(|e| format!("{}: TLS handshake: {e}", target.addr))
+        .map_err(|e| format!("{addr}: TLS handshake: {e}"))
+}
+
+/// TLS to the target, verified against `ca_file` (its certificate names 127.0.0.1).
+async fn tls(target: &Target, ca_file: &Path) -> Result<TlsStream<TcpStream>, String> {
+    tls_to(target.addr, &tls_connector(ca_file)?).await
+}
+
+/// A wss:// connection to `addr` with default settings, for the idle-connections workload.
+pub async fn open_idle_tls(
+    addr: SocketAddr,
+    connector: TlsConnector,
+) -> Result<WebSocketStream<TlsStream<TcpStream>>, String> {
+    let open = async {
+        let stream = tls_to(addr, &connector).await?;
+        let url = format!("wss://{addr}/");
+        let (ws, _response) = tokio_tungstenite::client_async(url.as_str(), stream)
+            .await
+            .map_err(|e| format!("{url}: handshake: {e}"))?;
+        Ok(ws)
+    };
+    within(CONNECT_TIMEOUT, "connect", open).await
 }
 
 async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
@@ -108,6 +144,28 @@ macro_rules! over_connection {
 
 pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
     over_connection!(target, run.payload, |ws| throughput_over(ws, target, run))
+}
+
+/// Many ws:// connections, a task each.
+pub fn busy(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+    if target.ca_file.is_some() {
+        return Err("busy workloads run over ws:// only".to_string());
+    }
+    let payload = Rc::new(run.payload.clone());
+    let open = || async {
+        let connect = async { handshake(target, tcp(target).await?, run.payload).await };
+        Ok(within(CONNECT_TIMEOUT, "connect", connect).await?.split())
+    };
+    let each = |(mut sink, mut stream), total| {
+        let (payload, in_flight) = (payload.clone(), run.window);
+        async move {
+            let make = |i| message(&payload, i);
+            let is_echo = |m| check_echo(m, &payload);
+            streams::window(&mut sink, &mut stream, make, is_echo, total, in_flight).await?;
+            Ok((sink, stream))
+        }
+    };
+    busy::throughput(target, run, open, each)
 }
 
 async fn throughput_over<S: AsyncRead + AsyncWrite + Unpin>(

@@ -1,5 +1,5 @@
 //! The idle worker for ours: N clients of the C API (keepalive off, no message callback),
-//! all connecting at once; onOpen counts them.
+//! all connecting at once (over wss:// when given a CA to trust); onOpen counts them.
 use super::{Report, OPEN_TIMEOUT};
 use crate::clients::capi::{self, check, Settings};
 use crate::system;
@@ -9,6 +9,7 @@ use net_websocket::{
 };
 use std::ffi::{c_void, CStr};
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -73,8 +74,14 @@ unsafe extern "C" fn on_error(client: *mut WebSocket, error: WebSocket_ErrorResu
     }
 }
 
+/// Where to connect, trusting what.
+struct Peer<'a> {
+    url: String,
+    ca_file: Option<&'a Path>,
+}
+
 /// Creates a client and starts connecting it.
-fn start(url: &str, opened: &Opened, clients: &mut Vec<*mut WebSocket>) -> Result<(), String> {
+fn start(peer: &Peer, opened: &Opened, clients: &mut Vec<*mut WebSocket>) -> Result<(), String> {
     // SAFETY: plain function pointers; the events not needed here are NULL.
     let client =
         unsafe { capi::OH_WebSocketClient_Constructor(Some(on_open), None, Some(on_error), None) };
@@ -86,27 +93,31 @@ fn start(url: &str, opened: &Opened, clients: &mut Vec<*mut WebSocket>) -> Resul
         max_message: 0,
         send_queue: 0,
         compression: false,
-        ca_file: None,
+        ca_file: peer.ca_file,
     };
     let user_data = opened as *const Opened as *mut c_void;
     // SAFETY: a live client; `opened` outlives it (the caller destroys every client first).
     unsafe {
         check("SetUserData", WebSocketEx_SetUserData(client, user_data))?;
         capi::configure(client, &defaults)?;
-        capi::connect(client, url)
+        capi::connect(client, &peer.url)
     }
 }
 
-pub fn run(addr: SocketAddr, connections: u64, idle: Duration) -> Result<Report, String> {
+pub fn run(
+    addr: SocketAddr,
+    ca_file: Option<&Path>,
+    connections: u64,
+    idle: Duration,
+) -> Result<Report, String> {
     let opened = Opened::default();
     let mut clients = Vec::with_capacity(connections as usize);
-    let report = measure(
-        &format!("ws://{addr}/"),
-        connections,
-        idle,
-        &opened,
-        &mut clients,
-    );
+    let scheme = if ca_file.is_some() { "wss" } else { "ws" };
+    let peer = Peer {
+        url: format!("{scheme}://{addr}/"),
+        ca_file,
+    };
+    let report = measure(&peer, connections, idle, &opened, &mut clients);
     for client in clients {
         // SAFETY: each a live client, destroyed once, before `opened` goes.
         unsafe { capi::OH_WebSocketClient_Destroy(client) };
@@ -115,18 +126,18 @@ pub fn run(addr: SocketAddr, connections: u64, idle: Duration) -> Result<Report,
 }
 
 fn measure(
-    url: &str,
+    peer: &Peer,
     connections: u64,
     idle: Duration,
     opened: &Opened,
     clients: &mut Vec<*mut WebSocket>,
 ) -> Result<Report, String> {
-    start(url, opened, clients)?;
+    start(peer, opened, clients)?;
     opened.wait_for(1)?;
     let (threads_one, rss_one_kib) = (system::thread_count(), system::rss_kib());
     let started = Instant::now();
     for _ in 1..connections {
-        start(url, opened, clients)?;
+        start(peer, opened, clients)?;
     }
     opened.wait_for(connections)?;
     let connect = started.elapsed();
