@@ -82,8 +82,10 @@ impl ThroughputRun<'_> {
 pub enum Client {
     /// The C API of this project.
     Ours(ours::Mode),
-    /// The async Rust API of this project (`connect_async`).
+    /// The async Rust API of this project (`connect_async`) as `Sink` + `Stream`.
     OursAsync,
+    /// The async Rust API, borrowed: `feed_ref` and `recv_ref`.
+    OursAsyncRef,
     FastWebSockets,
     TokioTungstenite,
     /// Plain TCP to the raw echo server, one write per message.
@@ -118,6 +120,7 @@ impl Client {
                 (ours::Sender::AppThread, true) => "ours + deflate (app thread)",
             },
             Client::OursAsync => "ours (async Rust)",
+            Client::OursAsyncRef => "ours (async, borrowed)",
             Client::FastWebSockets => "fastwebsockets",
             Client::TokioTungstenite => "tokio-tungstenite",
             Client::RawTcp => "raw TCP",
@@ -135,6 +138,7 @@ impl Client {
                 (ours::Sender::AppThread, true) => "ours-deflate-app",
             },
             Client::OursAsync => "ours-async",
+            Client::OursAsyncRef => "ours-async-ref",
             Client::FastWebSockets => "fastwebsockets",
             Client::TokioTungstenite => "tokio-tungstenite",
             Client::RawTcp => "raw",
@@ -153,7 +157,8 @@ impl Client {
         }
         match self {
             Client::Ours(mode) => ours::throughput(target, run, mode),
-            Client::OursAsync => ours_async::throughput(target, run),
+            Client::OursAsync => ours_async::throughput(target, run, ours_async::Api::SinkStream),
+            Client::OursAsyncRef => ours_async::throughput(target, run, ours_async::Api::Borrowed),
             Client::FastWebSockets => fastws::throughput(target, run),
             Client::TokioTungstenite => tungstenite::throughput(target, run),
             Client::RawTcp => raw::throughput(target, run, false),
@@ -165,7 +170,8 @@ impl Client {
     fn busy(self, target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
         match self {
             Client::Ours(mode) => ours::busy(target, run, mode),
-            Client::OursAsync => ours_async::busy(target, run),
+            Client::OursAsync => ours_async::busy(target, run, ours_async::Api::SinkStream),
+            Client::OursAsyncRef => ours_async::busy(target, run, ours_async::Api::Borrowed),
             Client::FastWebSockets => fastws::busy(target, run),
             Client::TokioTungstenite => tungstenite::busy(target, run),
             Client::RawTcp => raw::busy(target, run),
@@ -185,7 +191,20 @@ impl Client {
         let payload = crate::payload::pattern(size);
         let nanos = match self {
             Client::Ours(mode) => ours::round_trips(target, &payload, mode, round_trips, warmup),
-            Client::OursAsync => ours_async::round_trips(target, &payload, round_trips, warmup),
+            Client::OursAsync => ours_async::round_trips(
+                target,
+                &payload,
+                round_trips,
+                warmup,
+                ours_async::Api::SinkStream,
+            ),
+            Client::OursAsyncRef => ours_async::round_trips(
+                target,
+                &payload,
+                round_trips,
+                warmup,
+                ours_async::Api::Borrowed,
+            ),
             Client::FastWebSockets => fastws::round_trips(target, &payload, round_trips, warmup),
             Client::TokioTungstenite => {
                 tungstenite::round_trips(target, &payload, round_trips, warmup)

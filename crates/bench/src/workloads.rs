@@ -88,6 +88,7 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
         OURS_CALLBACK,
         OURS_APP_THREAD,
         Client::OursAsync,
+        Client::OursAsyncRef,
         Client::FastWebSockets,
         Client::TokioTungstenite,
         Client::RawTcp,
@@ -144,6 +145,7 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
             clients: vec![
                 OURS_CALLBACK,
                 Client::OursAsync,
+                Client::OursAsyncRef,
                 Client::FastWebSockets,
                 Client::TokioTungstenite,
                 Client::RawTcp,
@@ -164,6 +166,7 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
             OURS_CALLBACK,
             OURS_APP_THREAD,
             Client::OursAsync,
+            Client::OursAsyncRef,
             Client::FastWebSockets,
             Client::TokioTungstenite,
             Client::RawTcp,
@@ -226,7 +229,12 @@ pub fn catalogue(quick: bool, connections: &[u64]) -> Vec<Workload> {
                 size_label(size)
             ),
             kind: throughput(payload::pattern(size), window, warmup, true, quick),
-            clients: vec![OURS_CALLBACK, Client::OursAsync, Client::TokioTungstenite],
+            clients: vec![
+                OURS_CALLBACK,
+                Client::OursAsync,
+                Client::OursAsyncRef,
+                Client::TokioTungstenite,
+            ],
         });
     }
     all.push(Workload {

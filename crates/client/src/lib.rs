@@ -69,7 +69,7 @@ pub use connection::{connect, CloseError, ConnectError, Connection, SendError};
 pub use error::{Cause, Error, Stage};
 pub use establish::MAX_REDIRECTS;
 pub use handler::{End, Handler, Lost};
-pub use message::{CloseFrame, Message};
+pub use message::{CloseFrame, Message, MessageRef};
 /// The sans-I/O protocol layer, for its types (e.g. the `SendError` in [`Cause::Send`]).
 pub use net_websocket_protocol as protocol;
 pub use net_websocket_protocol::handshake::{Accepted, ResponseHead};

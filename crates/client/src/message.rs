@@ -95,3 +95,100 @@ impl fmt::Display for CloseFrame {
         }
     }
 }
+
+/// A message or control frame borrowed, not owned: what [`crate::WebSocket::recv_ref`]
+/// returns (a message that arrived in one frame lies where it was read: no copy, no
+/// allocation) and what [`crate::WebSocket::feed_ref`] sends (copied once, into the output).
+///
+/// ```
+/// use net_websocket_client::{Message, MessageRef};
+///
+/// let bytes = [1, 2, 3];
+/// assert_eq!(MessageRef::Binary(&bytes).to_message(), Message::binary(vec![1, 2, 3]));
+/// assert_eq!(Message::text("hi").as_message_ref(), MessageRef::Text("hi"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageRef<'a> {
+    /// A text message.
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
+    /// A piece of a message in fragments (see [`Message::Fragment`]).
+    Fragment {
+        /// Text or binary: the message's type.
+        kind: MessageKind,
+        /// The piece (UTF-8 on its own for text).
+        data: &'a [u8],
+        /// It begins the message.
+        first: bool,
+        /// It ends the message.
+        last: bool,
+    },
+    /// A ping (up to 125 bytes).
+    Ping(&'a [u8]),
+    /// A pong (up to 125 bytes).
+    Pong(&'a [u8]),
+    /// A close frame: the status code and reason, if it had them.
+    Close(Option<(u16, &'a str)>),
+}
+
+impl MessageRef<'_> {
+    /// An owned copy.
+    pub fn to_message(&self) -> Message {
+        match *self {
+            MessageRef::Text(text) => Message::Text(text.to_owned()),
+            MessageRef::Binary(data) => Message::Binary(data.to_vec()),
+            MessageRef::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            } => Message::Fragment {
+                kind,
+                data: data.to_vec(),
+                first,
+                last,
+            },
+            MessageRef::Ping(data) => Message::Ping(data.to_vec()),
+            MessageRef::Pong(data) => Message::Pong(data.to_vec()),
+            MessageRef::Close(frame) => Message::Close(frame.map(|(code, reason)| CloseFrame {
+                code,
+                reason: reason.to_owned(),
+            })),
+        }
+    }
+
+    /// True for text and binary messages and their fragments (not control frames).
+    pub fn is_data(&self) -> bool {
+        matches!(
+            self,
+            MessageRef::Text(_) | MessageRef::Binary(_) | MessageRef::Fragment { .. }
+        )
+    }
+}
+
+impl Message {
+    /// The message borrowed.
+    pub fn as_message_ref(&self) -> MessageRef<'_> {
+        match self {
+            Message::Text(text) => MessageRef::Text(text),
+            Message::Binary(data) => MessageRef::Binary(data),
+            Message::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            } => MessageRef::Fragment {
+                kind: *kind,
+                data,
+                first: *first,
+                last: *last,
+            },
+            Message::Ping(data) => MessageRef::Ping(data),
+            Message::Pong(data) => MessageRef::Pong(data),
+            Message::Close(frame) => {
+                MessageRef::Close(frame.as_ref().map(|f| (f.code, f.reason.as_str())))
+            }
+        }
+    }
+}

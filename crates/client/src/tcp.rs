@@ -8,6 +8,7 @@ use crate::trace::{trace, TraceEvent, TraceKind, Tracer};
 use socket2::SockRef;
 use std::collections::VecDeque;
 use std::fmt;
+use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::net::{TcpSocket, TcpStream};
@@ -317,21 +318,30 @@ fn interleave(addrs: &[SocketAddr]) -> Vec<SocketAddr> {
 /// Happy Eyeballs (RFC 8305): starts an attempt per address (of the local address's family,
 /// if one is set), the next one 250 ms after the previous or as soon as it fails, and keeps
 /// the first that connects (the others are dropped). The error names every address with its
-/// failure; binding the source address or interface fails at once.
+/// failure; binding the source address or interface fails at once. One address (an IP
+/// literal, most names) is connected to on the caller's task: no task, no timer.
 pub(crate) async fn connect_first(
     addrs: &[SocketAddr],
     route: &Route<'_>,
 ) -> Result<TcpStream, Cause> {
-    let mut queue = interleave(&route.reachable(addrs)?).into_iter();
+    let addrs = interleave(&route.reachable(addrs)?);
+    if let [addr] = addrs[..] {
+        let socket = route.socket_for(addr)?;
+        note_connecting(addr, route);
+        return match socket.connect(addr).await {
+            Ok(stream) => Ok(note_connected(addr, stream, route)),
+            Err(e) => Err(Cause::Connect {
+                attempts: vec![note_failed(addr, e, route)],
+            }),
+        };
+    }
+    let mut queue = addrs.into_iter();
     let mut running = JoinSet::new();
     let mut attempts = Vec::new();
     loop {
         if let Some(addr) = queue.next() {
-            log::debug!("connecting to {addr}{route}");
-            trace(route.tracer, || {
-                TraceEvent::new(TraceKind::TcpConnecting, addr.to_string())
-            });
             let socket = route.socket_for(addr)?;
+            note_connecting(addr, route);
             running.spawn(async move { (addr, socket.connect(addr).await) });
         }
         let delay = tokio::time::sleep(ATTEMPT_DELAY);
@@ -339,20 +349,9 @@ pub(crate) async fn connect_first(
         loop {
             tokio::select! {
                 done = running.join_next() => match done {
-                    Some(Ok((addr, Ok(stream)))) => {
-                        log::debug!("TCP connected to {addr}");
-                        trace(route.tracer, || {
-                            TraceEvent::new(TraceKind::TcpConnected, addr.to_string())
-                        });
-                        return Ok(stream);
-                    }
+                    Some(Ok((addr, Ok(stream)))) => return Ok(note_connected(addr, stream, route)),
                     Some(Ok((addr, Err(e)))) => {
-                        log::debug!("TCP connect to {addr} failed: {}", io_reason(&e));
-                        trace(route.tracer, || {
-                            let detail = format!("{addr}: {}", io_reason(&e));
-                            TraceEvent::new(TraceKind::TcpFailed, detail)
-                        });
-                        attempts.push((addr, e));
+                        attempts.push(note_failed(addr, e, route));
                         if running.is_empty() {
                             break; // nothing under way: the next address now
                         }
@@ -366,6 +365,30 @@ pub(crate) async fn connect_first(
             }
         }
     }
+}
+
+fn note_connecting(addr: SocketAddr, route: &Route<'_>) {
+    log::debug!("connecting to {addr}{route}");
+    trace(route.tracer, || {
+        TraceEvent::new(TraceKind::TcpConnecting, addr.to_string())
+    });
+}
+
+fn note_connected(addr: SocketAddr, stream: TcpStream, route: &Route<'_>) -> TcpStream {
+    log::debug!("TCP connected to {addr}");
+    trace(route.tracer, || {
+        TraceEvent::new(TraceKind::TcpConnected, addr.to_string())
+    });
+    stream
+}
+
+fn note_failed(addr: SocketAddr, e: io::Error, route: &Route<'_>) -> (SocketAddr, io::Error) {
+    log::debug!("TCP connect to {addr} failed: {}", io_reason(&e));
+    trace(route.tracer, || {
+        let detail = format!("{addr}: {}", io_reason(&e));
+        TraceEvent::new(TraceKind::TcpFailed, detail)
+    });
+    (addr, e)
 }
 
 #[cfg(test)]

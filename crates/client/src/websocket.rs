@@ -5,7 +5,7 @@
 //! in the caller's task, with the same I/O step ([`Wire::poll_step`]) as the handler API.
 use crate::error::{Cause, Error, Stage};
 use crate::establish::{establish, handshake_for, open_websocket, Opened, Request};
-use crate::message::{CloseFrame, Message};
+use crate::message::{CloseFrame, Message, MessageRef};
 use crate::options::Options;
 use crate::session::{Exit, Lifecycle, Session};
 use crate::stats::{Meter, Stats};
@@ -135,8 +135,12 @@ pub struct WebSocket<S = Transport> {
     session: Session,
     endpoint: String,
     response: Accepted,
-    /// The stream ended (`None` was returned, or will be at the next poll).
+    /// The stream ended (`None` was returned, or will be after `failure`).
     terminated: bool,
+    /// Why the connection was lost, until the stream yields it.
+    failure: Option<Error>,
+    /// The last control frame or close [`WebSocket::recv_ref`] returned (taken owned).
+    held: Option<Message>,
     wakers: Arc<Wakers>,
     /// Wakes whichever tasks poll the stream and the sink; given to every I/O and timer poll.
     io_waker: Waker,
@@ -153,6 +157,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             endpoint: opened.endpoint,
             response: opened.accepted,
             terminated: false,
+            failure: None,
+            held: None,
             io_waker: Waker::from(wakers.clone()),
             wakers,
         }
@@ -179,6 +185,89 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// The next message; `None` once the connection has ended.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
         poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
+    /// The next message borrowed from the connection, valid until the next call on it: a
+    /// message that arrived in one frame is where it was read, with no copy or allocation
+    /// (control frames and the close come as copies). `None` once the connection has ended.
+    /// Also writes what was fed ([`WebSocket::feed_ref`], `SinkExt::feed`) as it waits.
+    ///
+    /// ```no_run
+    /// use net_websocket_client::{connect_async, MessageRef, Options};
+    ///
+    /// # async fn run() -> Result<(), net_websocket_client::Error> {
+    /// let mut ws = connect_async("ws://127.0.0.1:9001/", Options::default()).await?;
+    /// while let Some(message) = ws.recv_ref().await {
+    ///     if let MessageRef::Binary(data) = message? {
+    ///         println!("{} bytes", data.len());
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_ref(&mut self) -> Option<Result<MessageRef<'_>, Error>> {
+        poll_fn(|cx| {
+            self.wakers.register(&self.wakers.reader, cx.waker());
+            let waker = self.io_waker.clone();
+            self.poll_until_event(&mut Context::from_waker(&waker))
+        })
+        .await;
+        let data_next = !self.terminated
+            && self.session.lifecycle() != Lifecycle::Ended
+            && self.session.protocol.next_is_data();
+        if data_next {
+            return self.borrowed_data().map(Ok);
+        }
+        // A control frame, the close, a failure or the end: the owned path, which also
+        // writes replies at once.
+        match poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await? {
+            Ok(message) => Some(Ok(self.held.insert(message).as_message_ref())),
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    /// The data event the protocol has next, borrowed.
+    fn borrowed_data(&mut self) -> Option<MessageRef<'_>> {
+        let (kind, data, piece) = match self.session.poll_event(Instant::now())? {
+            Event::Message { kind, data } => (kind, data, None),
+            Event::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            } => (kind, data, Some((first, last))),
+            _ => return None,
+        };
+        let data: &[u8] = data.into_slice();
+        Some(match (piece, kind) {
+            (Some((first, last)), kind) => MessageRef::Fragment {
+                kind,
+                data,
+                first,
+                last,
+            },
+            // The protocol checked it: this cannot fail.
+            (None, MessageKind::Text) => MessageRef::Text(std::str::from_utf8(data).ok()?),
+            (None, MessageKind::Binary) => MessageRef::Binary(data),
+        })
+    }
+
+    /// Encodes a copy of `message` to go out with the next write, once fewer than 256 KiB
+    /// wait to be written; nothing is allocated for it. What was fed is written by
+    /// [`WebSocket::flush`], [`WebSocket::send`], or while [`WebSocket::recv_ref`] (or the
+    /// stream) waits: feeding several messages and then receiving writes them together.
+    pub async fn feed_ref(&mut self, message: MessageRef<'_>) -> Result<(), Error> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
+        if self.terminated || self.session.lifecycle() == Lifecycle::Ended {
+            return Err(self.error(Cause::Send(SendError::Closed)));
+        }
+        self.encode_ref(message)
+            .map_err(|e| self.error(Cause::Send(e)))
+    }
+
+    /// Writes everything encoded so far (fed messages, replies) and waits until it is out.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| Pin::new(&mut *self).poll_flush(cx)).await
     }
 
     /// Sends a message and waits until it is written (the same as `SinkExt::send`).
@@ -229,10 +318,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 
     fn receive(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, Error>>> {
-        loop {
-            if self.terminated {
-                return Poll::Ready(None);
-            }
+        if self.poll_until_event(cx).is_pending() {
+            return Poll::Pending;
+        }
+        if !self.terminated {
             if let Some(item) = self.take_event() {
                 // Queue-free replies (pong, close) go out with the next write; try it now.
                 if let Err(e) = self.transmit(cx) {
@@ -241,19 +330,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
                 }
                 return Poll::Ready(Some(item));
             }
-            if self.session.lifecycle() == Lifecycle::Ended {
-                self.terminated = true;
-                return Poll::Ready(None);
+            self.terminated = true;
+        }
+        Poll::Ready(self.failure.take().map(Err))
+    }
+
+    /// Runs the session until the protocol has an event, or the connection ended (then
+    /// `terminated`, with the loss in `failure`).
+    fn poll_until_event(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if self.terminated || self.session.lifecycle() == Lifecycle::Ended {
+                return Poll::Ready(());
+            }
+            if self.session.protocol.has_event() {
+                return Poll::Ready(());
             }
             match self.wire.poll_step(&mut self.session, cx, false) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Step::Events | Step::Drained | Step::Released) => {}
                 Poll::Ready(Step::Exit(exit)) => {
                     self.terminated = true;
-                    return Poll::Ready(match exit {
-                        Exit::Lost(cause) => Some(Err(self.error(cause))),
-                        Exit::Closed { .. } | Exit::CloseTimedOut => None,
-                    });
+                    if let Exit::Lost(cause) = exit {
+                        self.failure = Some(self.error(cause));
+                    }
+                    return Poll::Ready(());
                 }
             }
         }
@@ -334,6 +434,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         Error::new(&self.endpoint, cause)
     }
 
+    /// Encodes a borrowed message (a copy into the output; fragments are copied into a buffer
+    /// of their own, as the protocol takes them).
+    fn encode_ref(&mut self, message: MessageRef<'_>) -> Result<(), SendError> {
+        let protocol = &mut self.session.protocol;
+        let sent = match message {
+            MessageRef::Text(text) => protocol.send_text(text),
+            MessageRef::Binary(data) => protocol.send_binary(data),
+            MessageRef::Ping(payload) => protocol.send_ping(payload),
+            MessageRef::Pong(payload) => protocol.send_pong(payload),
+            MessageRef::Fragment { .. } | MessageRef::Close(_) => {
+                return self.encode(message.to_message())
+            }
+        };
+        if sent.is_ok() {
+            match message {
+                MessageRef::Text(text) => self.session.count_sent(text.len(), true),
+                MessageRef::Binary(data) => self.session.count_sent(data.len(), true),
+                MessageRef::Ping(_) => self.session.count_ping(Instant::now()),
+                _ => {}
+            }
+        }
+        sent
+    }
+
     fn encode(&mut self, message: Message) -> Result<(), SendError> {
         let protocol = &mut self.session.protocol;
         // What a message counts in the statistics once it is encoded: data (its bytes, and
@@ -386,7 +510,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         sent
     }
 
-    fn flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+    fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         if let Err(e) = self.transmit(cx) {
             self.terminated = true;
             return Poll::Ready(Err(e));
@@ -449,7 +573,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
         let this = self.get_mut();
         this.wakers.register(&this.wakers.writer, cx.waker());
         let waker = this.io_waker.clone();
-        this.flush(&mut Context::from_waker(&waker))
+        this.poll_write_all(&mut Context::from_waker(&waker))
     }
 
     /// Sends a close frame 1000 unless one was sent, and flushes. The server's reply arrives

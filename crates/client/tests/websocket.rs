@@ -6,8 +6,8 @@ mod support;
 use futures_util::{SinkExt, StreamExt};
 use net_websocket_client::HandshakeError;
 use net_websocket_client::{
-    connect_async, connect_async_with_headers, Cause, CloseFrame, Error, Message, Options,
-    ProtocolError, Stage, WebSocket,
+    connect_async, connect_async_with_headers, Cause, CloseFrame, Error, Message, MessageRef,
+    Options, ProtocolError, Stage, WebSocket,
 };
 use std::future::Future;
 use std::net::SocketAddr;
@@ -251,6 +251,76 @@ fn connect_errors_are_typed() {
             ),
             "{timeout}"
         );
+    });
+}
+
+#[test]
+fn borrowed_receive_and_fed_messages_round_trip() {
+    on_both_runtimes(|addr| async move {
+        let mut ws = open(addr, "/").await;
+        // Several fed at once go out when the connection next waits to receive.
+        let lens = [0, 1, 125, 126, 65_535, 65_536, 1 << 20];
+        for len in lens {
+            ws.feed_ref(MessageRef::Binary(&pattern(len)))
+                .await
+                .unwrap();
+        }
+        ws.feed_ref(MessageRef::Text("grüße, 世界")).await.unwrap();
+        for len in lens {
+            let echo = ws.recv_ref().await.expect("an echo").unwrap();
+            assert_eq!(echo, MessageRef::Binary(&pattern(len)), "{len} bytes");
+        }
+        let text = ws.recv_ref().await.expect("an echo").unwrap();
+        assert_eq!(text, MessageRef::Text("grüße, 世界"));
+        // Control frames come through the owned path, borrowed from where it keeps them.
+        ws.feed_ref(MessageRef::Ping(b"are you there"))
+            .await
+            .unwrap();
+        ws.flush().await.unwrap();
+        let pong = ws.recv_ref().await.expect("a pong").unwrap();
+        assert_eq!(pong, MessageRef::Pong(b"are you there"));
+        assert_eq!(pong.to_message(), Message::Pong(b"are you there".to_vec()));
+        // Borrowed and owned receives mix.
+        ws.feed_ref(MessageRef::Binary(b"one")).await.unwrap();
+        ws.feed_ref(MessageRef::Binary(b"two")).await.unwrap();
+        ws.flush().await.unwrap();
+        assert_eq!(
+            next(&mut ws).await.unwrap(),
+            Message::binary(b"one".to_vec())
+        );
+        let two = ws.recv_ref().await.expect("an echo").unwrap();
+        assert_eq!(two, MessageRef::Binary(b"two"));
+        let stats = ws.stats();
+        assert_eq!((stats.messages_sent, stats.messages_received), (10, 10));
+        // The close: a message, then the end; feeding after it is refused.
+        ws.feed_ref(MessageRef::Close(Some((4000, "bye"))))
+            .await
+            .unwrap();
+        let close = ws.recv_ref().await.expect("the reply").unwrap();
+        assert_eq!(close, MessageRef::Close(Some((4000, "bye"))));
+        assert!(ws.recv_ref().await.is_none());
+        let refused = ws.feed_ref(MessageRef::Text("late")).await.unwrap_err();
+        assert!(matches!(refused.cause(), Cause::Send(_)), "{refused}");
+    });
+}
+
+#[test]
+fn borrowed_receive_reports_a_failure_once_then_ends() {
+    on_both_runtimes(|addr| async move {
+        let mut ws = open(addr, "/violate").await;
+        let violation = ws.recv_ref().await.expect("the failure").unwrap_err();
+        assert!(
+            matches!(
+                violation.cause(),
+                Cause::Protocol(ProtocolError::ReservedOpcode(3))
+            ),
+            "{violation}"
+        );
+        assert!(ws.recv_ref().await.is_none());
+        let mut ws = open(addr, "/drop").await;
+        let dropped = ws.recv_ref().await.expect("the loss").unwrap_err();
+        assert!(matches!(dropped.cause(), Cause::ClosedByPeer), "{dropped}");
+        assert!(ws.recv_ref().await.is_none());
     });
 }
 

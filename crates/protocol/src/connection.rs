@@ -79,6 +79,14 @@ impl MessageData<'_> {
     }
 }
 
+impl<'a> MessageData<'a> {
+    /// The message (without the 0), for as long as the connection lends it.
+    pub fn into_slice(self) -> &'a [u8] {
+        let with_nul: &'a [u8] = self.with_nul;
+        &with_nul[..with_nul.len() - 1]
+    }
+}
+
 impl std::ops::Deref for MessageData<'_> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
@@ -405,6 +413,17 @@ impl Protocol {
             self.peeked = self.reader.next().transpose();
         }
         self.peeked.is_some()
+    }
+
+    /// Whether the event [`Protocol::poll_event`] would return now is a message or a piece of
+    /// one (not a control frame or a failure): lets a caller take data borrowed and the rest
+    /// by another path.
+    pub fn next_is_data(&mut self) -> bool {
+        self.has_event()
+            && matches!(
+                self.peeked,
+                Some(Ok(Incoming::Message(..) | Incoming::Piece { .. }))
+            )
     }
 
     /// Whether the message (or piece) [`Protocol::poll_event`] returned last arrived

@@ -1,14 +1,101 @@
-//! Our async Rust API (`connect_async`, `WebSocket` as Sink + Stream) on a current-thread tokio
-//! runtime, as tokio-tungstenite runs beside it: the same window and ping-pong code, our own
-//! connect (TCP, TLS trusting the test CA for wss://).
+//! Our async Rust API on a current-thread tokio runtime, two ways: as `Sink` + `Stream`
+//! (`StreamExt::split`, `SinkExt::send` per message), driven by the same window and ping-pong
+//! code as tokio-tungstenite beside it; and borrowed ([`Api::Borrowed`]): one task feeds
+//! messages with `feed_ref` (written together when it next waits) and takes echoes with
+//! `recv_ref` (no copy, no allocation). Our own connect (TCP, TLS trusting the test CA for
+//! wss://).
 use super::{busy, current_thread_runtime, streams, within, Target, ThroughputRun};
 use super::{CONNECT_TIMEOUT, RUN_TIMEOUT};
-use crate::measure::{HandshakeRate, Meter, Throughput};
+use crate::measure::{HandshakeRate, Meter, Throughput, Usage};
 use crate::payload::Payload;
 use futures_util::{SinkExt, StreamExt};
-use net_websocket_client::{connect_async, Message, Options, ProxySetting, WebSocket};
+use net_websocket_client::{connect_async, Message, MessageRef, Options, ProxySetting, WebSocket};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
+
+/// How the bench drives the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// `Sink` + `Stream`, owned messages.
+    SinkStream,
+    /// `feed_ref` + `recv_ref`, borrowed messages.
+    Borrowed,
+}
+
+/// Message `i` borrowed.
+fn message_ref(payload: &Payload, i: u64) -> Result<MessageRef<'_>, String> {
+    let data = payload.message(i);
+    Ok(if payload.text {
+        MessageRef::Text(std::str::from_utf8(data).map_err(|e| e.to_string())?)
+    } else {
+        MessageRef::Binary(data)
+    })
+}
+
+/// True for the echo of `payload`; pings and pongs are skipped.
+fn check_echo_ref(message: MessageRef<'_>, payload: &Payload) -> Result<bool, String> {
+    let len = match (message, payload.text) {
+        (MessageRef::Ping(_) | MessageRef::Pong(_), _) => return Ok(false),
+        (MessageRef::Binary(data), false) => data.len(),
+        (MessageRef::Text(text), true) => text.len(),
+        (other, _) => return Err(format!("unexpected message: {other:?}")),
+    };
+    if len != payload.size {
+        return Err(format!("echo of {len} bytes, sent {}", payload.size));
+    }
+    Ok(true)
+}
+
+/// Sends `total` messages with `window` in flight and reads their echoes, on one task: the
+/// window is refilled with `feed_ref` after each echo, and what was fed goes out in one
+/// write when `recv_ref` next has to wait.
+async fn window_borrowed(
+    ws: &mut WebSocket,
+    payload: &Payload,
+    total: u64,
+    window: u64,
+) -> Result<(), String> {
+    let (mut sent, mut received) = (0, 0);
+    while received < total {
+        while sent < total && sent - received < window {
+            ws.feed_ref(message_ref(payload, sent)?)
+                .await
+                .map_err(|e| format!("send: {e}"))?;
+            sent += 1;
+        }
+        let echo = ws.recv_ref().await.ok_or("the server closed the stream")?;
+        if check_echo_ref(echo.map_err(|e| format!("read: {e}"))?, payload)? {
+            received += 1;
+        }
+    }
+    Ok(())
+}
+
+/// `warmup + round_trips` ping-pongs, borrowed; the nanoseconds of the measured ones.
+async fn ping_pong_borrowed(
+    ws: &mut WebSocket,
+    payload: &Payload,
+    round_trips: u64,
+    warmup: u64,
+) -> Result<Vec<u64>, String> {
+    let mut nanos = Vec::with_capacity(round_trips as usize);
+    for i in 0..warmup + round_trips {
+        let sent = Instant::now();
+        ws.feed_ref(message_ref(payload, i)?)
+            .await
+            .map_err(|e| format!("send: {e}"))?;
+        loop {
+            let echo = ws.recv_ref().await.ok_or("the server closed the stream")?;
+            if check_echo_ref(echo.map_err(|e| format!("read: {e}"))?, payload)? {
+                break;
+            }
+        }
+        if i >= warmup {
+            nanos.push(sent.elapsed().as_nanos() as u64);
+        }
+    }
+    Ok(nanos)
+}
 
 /// A message carrying a copy of message `i`.
 fn message(payload: &Payload, i: u64) -> Message {
@@ -99,27 +186,13 @@ pub fn handshakes(target: &Target, count: u64) -> Result<HandshakeRate, String> 
     })
 }
 
-pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+pub fn throughput(target: &Target, run: &ThroughputRun, api: Api) -> Result<Throughput, String> {
     current_thread_runtime()?.block_on(async {
-        let (mut sink, mut stream) = open(target, run.payload).await?.split();
-        let make = |i| message(run.payload, i);
-        let is_echo = |m| check_echo(m, run.payload);
-        let started = Instant::now();
-        let warmup = streams::window(
-            &mut sink,
-            &mut stream,
-            make,
-            is_echo,
-            run.warmup,
-            run.window,
-        );
-        within(RUN_TIMEOUT, "warm-up", warmup).await?;
-        let messages = run.messages_after(started.elapsed());
-        let meter = Meter::start(target.server_pid)?;
-        let measured = streams::window(&mut sink, &mut stream, make, is_echo, messages, run.window);
-        within(RUN_TIMEOUT, "run", measured).await?;
-        let usage = meter.stop(Instant::now())?;
-        let _ = sink.close().await;
+        let ws = open(target, run.payload).await?;
+        let (usage, messages) = match api {
+            Api::SinkStream => sink_stream_runs(target, run, ws).await?,
+            Api::Borrowed => borrowed_runs(target, run, ws).await?,
+        };
         Ok(Throughput {
             messages,
             size: run.payload.size,
@@ -128,20 +201,83 @@ pub fn throughput(target: &Target, run: &ThroughputRun) -> Result<Throughput, St
     })
 }
 
+/// The warm-up, then the measured run, through `Sink` + `Stream`; what it used and how many.
+async fn sink_stream_runs(
+    target: &Target,
+    run: &ThroughputRun<'_>,
+    ws: WebSocket,
+) -> Result<(Usage, u64), String> {
+    let (mut sink, mut stream) = ws.split();
+    let make = |i| message(run.payload, i);
+    let is_echo = |m| check_echo(m, run.payload);
+    let started = Instant::now();
+    let warmup = streams::window(
+        &mut sink,
+        &mut stream,
+        make,
+        is_echo,
+        run.warmup,
+        run.window,
+    );
+    within(RUN_TIMEOUT, "warm-up", warmup).await?;
+    let messages = run.messages_after(started.elapsed());
+    let meter = Meter::start(target.server_pid)?;
+    let measured = streams::window(&mut sink, &mut stream, make, is_echo, messages, run.window);
+    within(RUN_TIMEOUT, "run", measured).await?;
+    let usage = meter.stop(Instant::now())?;
+    let _ = sink.close().await;
+    Ok((usage, messages))
+}
+
+/// The warm-up, then the measured run, borrowed; what it used and how many.
+async fn borrowed_runs(
+    target: &Target,
+    run: &ThroughputRun<'_>,
+    mut ws: WebSocket,
+) -> Result<(Usage, u64), String> {
+    let started = Instant::now();
+    let warmup = window_borrowed(&mut ws, run.payload, run.warmup, run.window);
+    within(RUN_TIMEOUT, "warm-up", warmup).await?;
+    let messages = run.messages_after(started.elapsed());
+    let meter = Meter::start(target.server_pid)?;
+    let measured = window_borrowed(&mut ws, run.payload, messages, run.window);
+    within(RUN_TIMEOUT, "run", measured).await?;
+    let usage = meter.stop(Instant::now())?;
+    let _ = ws.close().await;
+    Ok((usage, messages))
+}
+
 /// Many connections, a task each.
-pub fn busy(target: &Target, run: &ThroughputRun) -> Result<Throughput, String> {
+pub fn busy(target: &Target, run: &ThroughputRun, api: Api) -> Result<Throughput, String> {
     let payload = Rc::new(run.payload.clone());
-    let open = || async { Ok(open(target, run.payload).await?.split()) };
-    let each = |(mut sink, mut stream), total| {
-        let (payload, in_flight) = (payload.clone(), run.window);
-        async move {
-            let make = |i| message(&payload, i);
-            let is_echo = |m| check_echo(m, &payload);
-            streams::window(&mut sink, &mut stream, make, is_echo, total, in_flight).await?;
-            Ok((sink, stream))
+    let in_flight = run.window;
+    match api {
+        Api::SinkStream => {
+            let open = || async { Ok(open(target, run.payload).await?.split()) };
+            let each = |(mut sink, mut stream), total| {
+                let payload = payload.clone();
+                async move {
+                    let make = |i| message(&payload, i);
+                    let is_echo = |m| check_echo(m, &payload);
+                    streams::window(&mut sink, &mut stream, make, is_echo, total, in_flight)
+                        .await?;
+                    Ok((sink, stream))
+                }
+            };
+            busy::throughput(target, run, open, each)
         }
-    };
-    busy::throughput(target, run, open, each)
+        Api::Borrowed => {
+            let open = || open(target, run.payload);
+            let each = |mut ws: WebSocket, total| {
+                let payload = payload.clone();
+                async move {
+                    window_borrowed(&mut ws, &payload, total, in_flight).await?;
+                    Ok(ws)
+                }
+            };
+            busy::throughput(target, run, open, each)
+        }
+    }
 }
 
 pub fn round_trips(
@@ -149,13 +285,22 @@ pub fn round_trips(
     payload: &Payload,
     round_trips: u64,
     warmup: u64,
+    api: Api,
 ) -> Result<Vec<u64>, String> {
     current_thread_runtime()?.block_on(async {
         let mut ws = open(target, payload).await?;
-        let make = |i| message(payload, i);
-        let is_echo = |m| check_echo(m, payload);
-        let all = streams::ping_pong(&mut ws, make, is_echo, round_trips, warmup);
-        let nanos = within(RUN_TIMEOUT, "ping-pong", all).await?;
+        let nanos = match api {
+            Api::SinkStream => {
+                let make = |i| message(payload, i);
+                let is_echo = |m| check_echo(m, payload);
+                let all = streams::ping_pong(&mut ws, make, is_echo, round_trips, warmup);
+                within(RUN_TIMEOUT, "ping-pong", all).await?
+            }
+            Api::Borrowed => {
+                let all = ping_pong_borrowed(&mut ws, payload, round_trips, warmup);
+                within(RUN_TIMEOUT, "ping-pong", all).await?
+            }
+        };
         let _ = ws.close().await;
         Ok(nanos)
     })

@@ -1762,6 +1762,27 @@ mod has_event {
     use super::*;
 
     #[test]
+    fn next_is_data_tells_messages_from_control_frames_and_failures() {
+        for role in ROLES {
+            let mut c = conn(role);
+            assert!(!c.next_is_data(), "nothing received");
+            c.receive_data(&incoming(role, 0x82, b"data"));
+            c.receive_data(&incoming(role, 0x89, b"ping"));
+            c.receive_data(&incoming(role, 0x81, b"text"));
+            assert!(c.next_is_data());
+            assert_eq!(poll_all(&mut c).len(), 3);
+            c.receive_data(&incoming(role, 0x89, b"ping"));
+            assert!(!c.next_is_data(), "a ping is not data");
+            assert!(c.has_event(), "but it is an event");
+            c.poll_event();
+            // A reserved opcode: a failure, not data.
+            c.receive_data(&incoming(role, 0x83, b""));
+            assert!(!c.next_is_data());
+            assert!(c.has_event());
+        }
+    }
+
+    #[test]
     fn false_until_a_whole_frame_then_the_same_event_is_polled() {
         for role in ROLES {
             let mut c = conn(role);
