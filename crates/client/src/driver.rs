@@ -77,11 +77,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
 
     pub(crate) async fn run(mut self) {
         // Messages received together with the handshake response.
-        poll_fn(|cx| {
-            self.dispatch_events(cx);
-            Poll::Ready(())
-        })
-        .await;
+        self.dispatch_events();
         let teardown = poll_fn(|cx| self.poll(cx)).await;
         // What waited for a fragmented message goes to the next connection, if any, first.
         self.release_held();
@@ -95,7 +91,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             // Buffers of written messages go back to the outbox, and then the outbox first:
             // Abort must win over everything queued before it.
             self.take_written_buffers();
-            if self.aborted || self.take_outbox(cx).is_err() {
+            if self.aborted || self.take_outbox(Some(cx)).is_err() {
                 self.abort(cx);
                 return Poll::Ready(Teardown::Drop);
             }
@@ -110,7 +106,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                 // peer that waits for all of a large message before it answers).
                 Poll::Pending if self.may_encode_more() => continue,
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Step::Events) => self.dispatch_events(cx),
+                Poll::Ready(Step::Events) => self.dispatch_events(),
                 Poll::Ready(Step::Drained) => self.report_unreported(),
                 Poll::Ready(Step::Released) => self.shared.outbox.release_large(),
                 Poll::Ready(Step::Exit(exit)) => return Poll::Ready(self.report_exit(exit)),
@@ -138,7 +134,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     /// Takes what the outbox holds into the batch (and registers for the next push). Once
     /// Close was called, the close timeout runs from that call, however much is queued before
     /// the close frame.
-    fn take_outbox(&mut self, cx: &mut Context<'_>) -> Result<(), Interrupt> {
+    fn take_outbox(&mut self, cx: Option<&mut Context<'_>>) -> Result<(), Interrupt> {
         let close_requested = self.shared.outbox.take(self.batch, &mut self.used, cx)?;
         if let Some(at) = close_requested {
             self.session.request_close(at);
@@ -166,11 +162,12 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     /// Takes what a handler just queued (e.g. the reply to a message) and encodes it before the
     /// next event: a close or a protocol failure that arrived in the same read must not
     /// overtake it.
-    fn take_handler_commands(&mut self, cx: &mut Context<'_>) {
+    fn take_handler_commands(&mut self) {
         if !self.shared.outbox.is_dirty() {
             return;
         }
-        if self.take_outbox(cx).is_err() {
+        // Not registering: the outbox stays quiet until the poll loop takes it again.
+        if self.take_outbox(None).is_err() {
             self.aborted = true;
             return;
         }
@@ -256,7 +253,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             .extend(std::iter::from_fn(|| protocol.take_written_buffer()));
     }
 
-    fn dispatch_events(&mut self, cx: &mut Context<'_>) {
+    fn dispatch_events(&mut self) {
         self.take_written_buffers();
         if !self.session.protocol.has_event() {
             return;
@@ -266,10 +263,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             return;
         }
         let owner = self.shared.outbox.address();
-        call_handler(owner, || self.dispatch_ready_events(cx));
+        // What the handler sends is taken after each event; the poll loop registers again
+        // when it next takes the outbox, right after this.
+        self.shared.outbox.quiet();
+        call_handler(owner, || self.dispatch_ready_events());
     }
 
-    fn dispatch_ready_events(&mut self, cx: &mut Context<'_>) {
+    fn dispatch_ready_events(&mut self) {
         // Nothing more once aborted, or once the close handshake or a failure finished it.
         while !self.aborted && !self.session.is_finishing() {
             let Some(event) = self.session.poll_event(Instant::now()) else {
@@ -278,7 +278,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             match event {
                 Event::Message { kind, data } => {
                     self.reporter.handler.on_message(kind, data);
-                    self.take_handler_commands(cx);
+                    self.take_handler_commands();
                 }
                 Event::Fragment {
                     kind,
@@ -287,11 +287,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     last,
                 } => {
                     self.reporter.handler.on_fragment(kind, data, first, last);
-                    self.take_handler_commands(cx);
+                    self.take_handler_commands();
                 }
                 Event::Pong(payload) => {
                     self.reporter.handler.on_pong(payload);
-                    self.take_handler_commands(cx);
+                    self.take_handler_commands();
                 }
                 Event::Ping(_) => {}
                 Event::Close { code, reason } => {

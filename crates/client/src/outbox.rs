@@ -186,13 +186,14 @@ impl Outbox {
     }
 
     /// The task takes everything queued, after what `batch` still holds, and gives back the
-    /// buffers in `used`. It is woken by the next push. `Err` once aborted;
-    /// otherwise when Close was called, if it was.
+    /// buffers in `used`. With `cx`, it is woken by the next push; without (while it runs the
+    /// handler, see [`Outbox::quiet`]) it is not. `Err` once aborted; otherwise when Close
+    /// was called, if it was.
     pub(crate) fn take(
         &self,
         batch: &mut VecDeque<Outgoing>,
         used: &mut Vec<Vec<u8>>,
-        cx: &mut Context<'_>,
+        cx: Option<&mut Context<'_>>,
     ) -> Result<Option<Instant>, Interrupt> {
         let mut state = self.lock();
         self.dirty.store(false, Ordering::Release);
@@ -204,12 +205,14 @@ impl Outbox {
         }
         // Always registered, also when items are taken: a task that cannot write them yet
         // (the socket is full) must still be woken by a Close or an Abort.
-        if !state
-            .waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            state.waker = Some(cx.waker().clone());
+        if let Some(cx) = cx {
+            if !state
+                .waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                state.waker = Some(cx.waker().clone());
+            }
         }
         if batch.is_empty() {
             std::mem::swap(&mut state.queue, batch);
@@ -217,6 +220,14 @@ impl Outbox {
             batch.append(&mut state.queue);
         }
         Ok(state.close_requested)
+    }
+
+    /// The task is about to run the handler, which usually sends: pushes until its next
+    /// [`Outbox::take`] with a context do not wake it (it takes them when the handler returns;
+    /// a wake-up would only poll it once more for nothing). Pushes from other threads
+    /// meanwhile are taken then too.
+    pub(crate) fn quiet(&self) {
+        self.lock().waker = None;
     }
 
     /// How many messages are queued, and their bytes.
@@ -278,11 +289,11 @@ mod tests {
         outbox.push(Outgoing::Binary(first, Compress::Auto));
         outbox.push(Outgoing::Close(1000, String::new()));
         let (mut batch, mut used) = (VecDeque::new(), Vec::new());
-        outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
+        outbox.take(&mut batch, &mut used, Some(&mut cx())).unwrap();
         assert!(matches!(&batch[0], Outgoing::Binary(b, _) if b == b"one"));
         assert!(matches!(batch[1], Outgoing::Close(1000, _)));
         used.extend(batch.pop_front().unwrap().into_buffer());
-        outbox.take(&mut batch, &mut used, &mut cx()).unwrap();
+        outbox.take(&mut batch, &mut used, Some(&mut cx())).unwrap();
         let again = outbox.copy(b"two").unwrap();
         assert_eq!(again.as_ptr(), address, "the buffer was reused");
         assert_eq!(again, b"two");
@@ -329,11 +340,11 @@ mod tests {
         let (mut batch, mut used) = (VecDeque::new(), Vec::new());
         outbox.push(Outgoing::Binary(vec![1], Compress::Auto));
         // The task takes the message and cannot write it yet (it stays in the batch).
-        assert_eq!(outbox.take(&mut batch, &mut used, &mut cx), Ok(None));
+        assert_eq!(outbox.take(&mut batch, &mut used, Some(&mut cx)), Ok(None));
         assert_eq!(batch.len(), 1);
         outbox.push(Outgoing::Close(1000, String::new()));
         assert_eq!(counter.0.load(Ordering::SeqCst), 1, "Close woke the task");
-        let requested = outbox.take(&mut batch, &mut used, &mut cx).unwrap();
+        let requested = outbox.take(&mut batch, &mut used, Some(&mut cx)).unwrap();
         assert!(requested.is_some(), "the Close call's time");
         // Taken, the Close still interrupts an attempt or a wait (reconnection).
         assert_eq!(
@@ -362,7 +373,7 @@ mod tests {
         );
         let (mut batch, mut used) = (VecDeque::new(), Vec::new());
         assert_eq!(
-            outbox.take(&mut batch, &mut used, &mut cx()),
+            outbox.take(&mut batch, &mut used, Some(&mut cx())),
             Err(Interrupt::Aborted)
         );
     }
