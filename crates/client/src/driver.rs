@@ -12,7 +12,7 @@ use crate::shared::{ping_cost, Shared};
 use crate::wire::{Step, Wire, OUTPUT_HIGH_WATER};
 use net_websocket_protocol::Event;
 use std::collections::VecDeque;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -75,14 +75,23 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
         }
     }
 
-    pub(crate) async fn run(mut self) {
-        // Messages received together with the handshake response.
-        self.dispatch_events();
-        let teardown = poll_fn(|cx| self.poll(cx)).await;
-        // What waited for a fragmented message goes to the next connection, if any, first.
-        self.release_held();
-        if teardown == Teardown::Shutdown {
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.wire.stream.shutdown()).await;
+    /// Runs the connection to its end. Not an `async fn`: one of those keeps its by-value
+    /// argument twice in its state (the argument and the local it is moved to), and the
+    /// driver is most of an open connection's memory.
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn run(mut self) -> impl Future<Output = ()> + Send + 'a
+    where
+        S: 'a,
+    {
+        async move {
+            // Messages received together with the handshake response.
+            self.dispatch_events();
+            let teardown = poll_fn(|cx| self.poll(cx)).await;
+            // What waited for a fragmented message goes to the next connection, if any, first.
+            self.release_held();
+            if teardown == Teardown::Shutdown {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.wire.stream.shutdown()).await;
+            }
         }
     }
 

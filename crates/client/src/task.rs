@@ -27,11 +27,15 @@ impl Task {
     /// Runs the connection to its end. A panic in it (a bug of ours, or in the handler) ends
     /// the connection like any failure, reported with [`Cause::Internal`], instead of
     /// leaving it forever "connecting" or "open" with nobody told.
-    pub(crate) async fn run(mut self) {
-        let outcome = CatchUnwind(Box::pin(self.attempts())).await;
-        if let Err(panic) = outcome {
-            let error = Error::new(&self.request.target.endpoint(), Cause::Internal { panic });
-            self.reporter.panicked(&error);
+    /// (Not an `async fn`, which would keep the task in its state twice; see `Driver::run`.)
+    #[allow(clippy::manual_async_fn)] // on purpose: see above
+    pub(crate) fn run(mut self) -> impl Future<Output = ()> + Send {
+        async move {
+            let outcome = CatchUnwind(Box::pin(self.attempts())).await;
+            if let Err(panic) = outcome {
+                let error = Error::new(&self.request.target.endpoint(), Cause::Internal { panic });
+                self.reporter.panicked(&error);
+            }
         }
     }
 

@@ -10,41 +10,71 @@ use net_websocket::{
 use std::ffi::{c_void, CStr};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-/// Shared by every client (their user data): how many opened, and the first failure.
+/// Shared by every client (their user data): how many opened, and the first failure. The
+/// callback only counts (as an application's onOpen would do little); the waiting thread is
+/// woken when the count it waits for is reached, or on a failure.
 #[derive(Default)]
 struct Opened {
-    state: Mutex<(u64, Option<String>)>,
+    count: AtomicU64,
+    /// The count `wait_for` waits for.
+    awaited: AtomicU64,
+    failure: Mutex<Option<String>>,
     changed: Condvar,
 }
 
 impl Opened {
-    fn update(&self, change: impl FnOnce(&mut (u64, Option<String>))) {
-        change(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()));
+    fn opened(&self) {
+        let count = self.count.fetch_add(1, Ordering::AcqRel) + 1;
+        if count == self.awaited.load(Ordering::Acquire) {
+            self.wake();
+        }
+    }
+
+    fn failed(&self, why: String) {
+        self.lock().get_or_insert(why);
+        self.wake();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.failure.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Taking the lock first: a waiter between its check and its wait is not missed.
+    fn wake(&self) {
+        drop(self.lock());
         self.changed.notify_all();
     }
 
     /// Waits until `count` clients opened.
     fn wait_for(&self, count: u64) -> Result<(), String> {
+        self.awaited.store(count, Ordering::Release);
         let deadline = Instant::now() + OPEN_TIMEOUT;
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        while state.0 < count {
-            if let Some(failure) = &state.1 {
+        let mut failure = self.lock();
+        loop {
+            if let Some(failure) = failure.as_ref() {
                 return Err(failure.clone());
+            }
+            let opened = self.count.load(Ordering::Acquire);
+            if opened >= count {
+                return Ok(());
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(format!("only {} of {count} connections opened", state.0));
+                return Err(format!("only {opened} of {count} connections opened"));
             }
-            state = self
+            // Bounded waits: a count reached between the store above and the callbacks'
+            // load is seen at the next look.
+            let wait = (deadline - now).min(Duration::from_millis(10));
+            failure = self
                 .changed
-                .wait_timeout(state, deadline - now)
+                .wait_timeout(failure, wait)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        Ok(())
     }
 }
 
@@ -58,7 +88,7 @@ unsafe fn opened_of<'a>(client: *mut WebSocket) -> Option<&'a Opened> {
 unsafe extern "C" fn on_open(client: *mut WebSocket, _result: WebSocket_OpenResult) {
     // SAFETY: our client.
     if let Some(opened) = unsafe { opened_of(client) } {
-        opened.update(|state| state.0 += 1);
+        opened.opened();
     }
 }
 
@@ -68,9 +98,7 @@ unsafe extern "C" fn on_error(client: *mut WebSocket, error: WebSocket_ErrorResu
     let why = format!("onError({}): {message}", error.errorCode);
     // SAFETY: our client.
     if let Some(opened) = unsafe { opened_of(client) } {
-        opened.update(|state| {
-            state.1.get_or_insert(why);
-        });
+        opened.failed(why);
     }
 }
 
