@@ -170,7 +170,11 @@ impl Attempt<'_> {
                 Transport::plain(Socket::Tcp(socket))
             }
             (None, Some(proxy)) => {
-                let tunnel = self.within(Stage::Proxy, self.tunnel(proxy)).await?;
+                // Boxed, like the TLS handshake below: their state is large, and a plain
+                // connection's attempt should not reserve room for it.
+                let tunnel = self
+                    .within(Stage::Proxy, Box::pin(self.tunnel(proxy)))
+                    .await?;
                 // The proxy's TCP connection is the TCP stage; the rest (resolving the
                 // proxy, its TLS, the tunnel request) the proxy stage.
                 setup.tcp = Duration::from_micros(self.proxy_tcp_us.load(Ordering::Relaxed));
@@ -199,7 +203,7 @@ impl Attempt<'_> {
                     other => other,
                 })
         };
-        let stream = self.within(Stage::Tls, handshake).await?;
+        let stream = self.within(Stage::Tls, Box::pin(handshake)).await?;
         setup.tls = started.elapsed();
         log_established(host, &stream);
         let (_, session) = stream.get_ref();
