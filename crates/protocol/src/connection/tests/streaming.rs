@@ -378,6 +378,9 @@ mod compressed {
 
 mod sending {
     use super::*;
+    use crate::frame::MAX_HEADER_LEN;
+    use crate::writer::MASK_PIECE;
+    use std::io::IoSlice;
 
     #[test]
     fn fragments_make_one_message() {
@@ -542,6 +545,177 @@ mod sending {
         let b0: Vec<u8> = frames.iter().map(|f| f.0).collect();
         assert_eq!(b0, [0x02, 0x88]);
         assert_eq!(frames[0].1.len(), MIN_FRAME);
+        assert_eq!(frames[1].1, 1001u16.to_be_bytes());
+    }
+
+    const MIB: usize = 1 << 20;
+
+    fn frames_of_1_mib() -> Config {
+        Config {
+            max_frame_size: MIB,
+            ..Config::default()
+        }
+    }
+
+    /// Client keys that change from frame to frame, so that a piece masked with another
+    /// frame's key shows.
+    fn counting_entropy() -> Entropy {
+        let mut next = 0u8;
+        Box::new(move |buf: &mut [u8]| {
+            for b in buf {
+                next = next.wrapping_add(37);
+                *b = next;
+            }
+        })
+    }
+
+    /// What one vectored write of everything offered would write.
+    fn offered(c: &Protocol) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = c.pending_output_vectored(&mut slices);
+        slices[..n].iter().flat_map(|s| s.iter().copied()).collect()
+    }
+
+    /// 3 MiB + 123 bytes: three frames of 1 MiB and one of 123.
+    fn large_payload() -> Vec<u8> {
+        let mut rng = Rng(11);
+        (0..3 * MIB + 123).map(|_| rng.next() as u8).collect()
+    }
+
+    /// A client masks a spooled frame a piece at a time, each once the one before it is
+    /// written: never more than a piece is offered (after a header and a waiting ping), the
+    /// bytes left count what is not masked yet and reach 0 exactly, a ping queued mid-frame
+    /// goes out after that frame, and the wire, written in writes of all sizes, parses back
+    /// into the payload with each frame's own key.
+    #[test]
+    fn a_client_masks_spooled_frames_in_pieces_as_they_are_written() {
+        let mut c = Protocol::new(Role::Client, frames_of_1_mib(), None, counting_entropy());
+        let payload = large_payload();
+        c.send_binary_owned(payload.clone()).unwrap();
+        // The wire: frames of 1 MiB with 14-byte headers, the ping (queued during the second)
+        // after the second, then 123 bytes after a 6-byte header.
+        let second_at = 14 + MIB;
+        let ping_at = 2 * (14 + MIB);
+        let third_at = ping_at + 9;
+        let last_at = third_at + 14 + MIB;
+        // Once a frame is written whole, the next is made: its header joins the bytes left.
+        let next_header = |written: usize| match written {
+            w if w == second_at || w == ping_at => 14,
+            w if w == last_at => 6,
+            _ => 0,
+        };
+        let mut left = 14 + payload.len();
+        assert_eq!(c.pending_output_len(), left);
+        let mut wire = Vec::new();
+        let mut pinged = false;
+        for size in [1, 7, 4096, 300_000, 13, 65_536, MIB, 2].iter().cycle() {
+            if !pinged && wire.len() >= second_at + MIB / 2 {
+                c.send_ping(b"mid").unwrap();
+                pinged = true;
+                left += 9;
+                assert_eq!(c.pending_output_len(), left);
+            }
+            let ready = offered(&c);
+            if ready.is_empty() {
+                break;
+            }
+            // At most a piece, after a header and the ping.
+            assert!(
+                ready.len() <= 9 + MAX_HEADER_LEN + MASK_PIECE,
+                "at {}",
+                wire.len()
+            );
+            // A header never goes out alone: some of its payload is ready with it.
+            let headers_here = match wire.len() {
+                w if w == 0 || w == second_at || w == third_at => 14,
+                w if w == ping_at => 9 + 14,
+                w if w == last_at => 6,
+                _ => 0,
+            };
+            assert!(ready.len() > headers_here, "at {}", wire.len());
+            let n = ready.len().min(*size);
+            wire.extend_from_slice(&ready[..n]);
+            c.consume_output(n);
+            left = left - n + next_header(wire.len());
+            assert_eq!(c.pending_output_len(), left, "after {} bytes", wire.len());
+        }
+        assert_eq!((wire.len(), left), (last_at + 6 + 123, 0));
+        for at in [0, second_at, ping_at, third_at, last_at] {
+            assert_eq!(wire[at + 1] & 0x80, 0x80, "a masked frame at {at}");
+        }
+        let frames = frames_in(&wire);
+        let b0: Vec<u8> = frames.iter().map(|f| f.0).collect();
+        assert_eq!(b0, [0x02, 0x00, 0x89, 0x00, 0x80]);
+        assert_eq!(frames[2].1, b"mid");
+        let data: Vec<u8> = frames
+            .iter()
+            .filter(|f| f.0 != 0x89)
+            .flat_map(|f| f.1.iter().copied())
+            .collect();
+        assert!(data == payload, "the payload comes back");
+    }
+
+    /// A server does not mask: each spooled frame is offered whole at once.
+    #[test]
+    fn a_server_offers_whole_spooled_frames() {
+        let mut s = conn_with(Role::Server, frames_of_1_mib(), None);
+        let payload = large_payload();
+        s.send_binary_owned(payload.clone()).unwrap();
+        // Frames of 1 MiB with 10-byte headers, then 123 bytes with a 2-byte header.
+        let frame_ends = [
+            10 + MIB,
+            2 * (10 + MIB),
+            3 * (10 + MIB),
+            3 * (10 + MIB) + 2 + 123,
+        ];
+        let mut wire = Vec::new();
+        for size in [1, 7, 4096, 300_000].iter().cycle() {
+            let ready = offered(&s);
+            if ready.is_empty() {
+                break;
+            }
+            let end = frame_ends.iter().find(|&&end| end > wire.len()).unwrap();
+            assert_eq!(wire.len() + ready.len(), *end, "the rest of the frame");
+            let n = ready.len().min(*size);
+            wire.extend_from_slice(&ready[..n]);
+            s.consume_output(n);
+        }
+        assert_eq!(s.pending_output_len(), 0);
+        let frames = frames_in(&wire);
+        let b0: Vec<u8> = frames.iter().map(|f| f.0).collect();
+        assert_eq!(b0, [0x02, 0x00, 0x00, 0x80]);
+        for at in [0, frame_ends[0], frame_ends[1], frame_ends[2]] {
+            assert_eq!(wire[at + 1] & 0x80, 0, "an unmasked frame at {at}");
+        }
+        let data: Vec<u8> = frames.iter().flat_map(|f| f.1.iter().copied()).collect();
+        assert!(data == payload, "the payload comes back unmasked");
+    }
+
+    /// A close we owe while a frame is written and only partly masked: the frame still goes
+    /// out whole, masked to its end, then the close, and nothing after.
+    #[test]
+    fn a_close_we_owe_mid_piece_follows_the_whole_frame() {
+        let mut c = Protocol::new(Role::Client, frames_of_1_mib(), None, counting_entropy());
+        let payload = large_payload();
+        c.send_binary_owned(payload.clone()).unwrap();
+        let mut wire = Vec::new();
+        while wire.len() < 300_000 {
+            let ready = offered(&c);
+            let n = ready.len().min(300_000 - wire.len()).min(70_000);
+            wire.extend_from_slice(&ready[..n]);
+            c.consume_output(n);
+        }
+        let events = receive(
+            &mut c,
+            &incoming(Role::Client, 0x88, &close_payload(1001, "")),
+        );
+        assert_eq!(events, vec![Ev::Close(Some(1001), String::new())]);
+        wire.extend(output(&mut c));
+        assert_eq!(c.pending_output_len(), 0);
+        let frames = frames_in(&wire);
+        let b0: Vec<u8> = frames.iter().map(|f| f.0).collect();
+        assert_eq!(b0, [0x02, 0x88]);
+        assert!(frames[0].1 == payload[..MIB], "the first frame whole");
         assert_eq!(frames[1].1, 1001u16.to_be_bytes());
     }
 
