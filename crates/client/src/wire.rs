@@ -38,6 +38,9 @@ pub(crate) struct Wire<S> {
     /// Cleared while the handler takes no more events (backpressure, see
     /// [`Wire::set_reading`]).
     reading: bool,
+    /// The timer is set to "never" (most steps of a busy connection without keepalive: it
+    /// is not reset, nor the clock read, for each of them).
+    timer_parked: bool,
 }
 
 /// What one [`Wire::poll_step`] found.
@@ -61,6 +64,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             unflushed: false,
             timer: Box::pin(tokio::time::sleep_until(Instant::now() + FAR_FUTURE)),
             reading: true,
+            timer_parked: true,
         }
     }
 
@@ -116,7 +120,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             }
             let releasable = holds_releasable_buffer(&session.protocol) || extra_releasable;
             let Some((deadline, due)) = session.poll_timeout(releasable) else {
-                self.set_timer(Instant::now() + FAR_FUTURE);
+                self.park_timer();
                 return Poll::Pending;
             };
             self.set_timer(deadline);
@@ -139,8 +143,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
     }
 
     fn set_timer(&mut self, deadline: Instant) {
+        self.timer_parked = false;
         if self.timer.deadline() != deadline {
             self.timer.as_mut().reset(deadline);
+        }
+    }
+
+    /// No deadline: the timer is set to "never", once.
+    fn park_timer(&mut self) {
+        if !self.timer_parked {
+            self.timer.as_mut().reset(Instant::now() + FAR_FUTURE);
+            self.timer_parked = true;
         }
     }
 
