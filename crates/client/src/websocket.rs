@@ -256,6 +256,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// wait to be written; nothing is allocated for it. What was fed is written by
     /// [`WebSocket::flush`], [`WebSocket::send`], or while [`WebSocket::recv_ref`] (or the
     /// stream) waits: feeding several messages and then receiving writes them together.
+    ///
+    /// ```no_run
+    /// use net_websocket_client::{MessageRef, WebSocket};
+    ///
+    /// async fn echo_back(ws: &mut WebSocket) -> Result<(), net_websocket_client::Error> {
+    ///     let mut copy = Vec::new();
+    ///     while let Some(message) = ws.recv_ref().await {
+    ///         if let MessageRef::Binary(data) = message? {
+    ///             copy.clear();
+    ///             copy.extend_from_slice(data); // the borrow ends before the next call
+    ///             ws.feed_ref(MessageRef::Binary(&copy)).await?;
+    ///         }
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn feed_ref(&mut self, message: MessageRef<'_>) -> Result<(), Error> {
         poll_fn(|cx| Pin::new(&mut *self).poll_ready(cx)).await?;
         if self.terminated || self.session.lifecycle() == Lifecycle::Ended {
