@@ -8,6 +8,7 @@
 //! left after that (helper threads the library started may have exited by then).
 use crate::clients::{Client, Target};
 use crate::measure::Idle;
+use crate::system;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -106,6 +107,60 @@ impl Report {
             threads_idle: self.threads_idle,
             idle_cpu_percent: self.idle_cpu.as_secs_f64() * 100.0
                 / self.idle_wall.as_secs_f64().max(1e-9),
+        }
+    }
+}
+
+/// A worker's notes after its first connection opened: the measurements run from here.
+struct FirstOpen {
+    threads_one: u64,
+    rss_one_kib: u64,
+    started: Instant,
+}
+
+/// A worker's notes once all its connections opened: the idle period starts.
+struct AllOpen {
+    first: FirstOpen,
+    connect: Duration,
+    threads_all: u64,
+    rss_all_kib: u64,
+    cpu: Duration,
+    wall: Instant,
+}
+
+impl FirstOpen {
+    fn now() -> FirstOpen {
+        FirstOpen {
+            threads_one: system::thread_count(),
+            rss_one_kib: system::rss_kib(),
+            started: Instant::now(),
+        }
+    }
+
+    fn all_open(self) -> AllOpen {
+        AllOpen {
+            connect: self.started.elapsed(),
+            threads_all: system::thread_count(),
+            rss_all_kib: system::rss_kib(),
+            cpu: system::process_cpu_time(),
+            wall: Instant::now(),
+            first: self,
+        }
+    }
+}
+
+impl AllOpen {
+    /// The report, at the end of the idle period.
+    fn after_idle(self) -> Report {
+        Report {
+            connect: self.connect,
+            rss_one_kib: self.first.rss_one_kib,
+            rss_all_kib: self.rss_all_kib,
+            threads_one: self.first.threads_one,
+            threads_all: self.threads_all,
+            threads_idle: system::thread_count(),
+            idle_cpu: system::process_cpu_time() - self.cpu,
+            idle_wall: self.wall.elapsed(),
         }
     }
 }

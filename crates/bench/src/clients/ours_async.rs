@@ -210,23 +210,9 @@ async fn sink_stream_runs(
     let (mut sink, mut stream) = ws.split();
     let make = |i| message(run.payload, i);
     let is_echo = |m| check_echo(m, run.payload);
-    let started = Instant::now();
-    let warmup = streams::window(
-        &mut sink,
-        &mut stream,
-        make,
-        is_echo,
-        run.warmup,
-        run.window,
-    );
-    within(RUN_TIMEOUT, "warm-up", warmup).await?;
-    let messages = run.messages_after(started.elapsed());
-    let meter = Meter::start(target.server_pid)?;
-    let measured = streams::window(&mut sink, &mut stream, make, is_echo, messages, run.window);
-    within(RUN_TIMEOUT, "run", measured).await?;
-    let usage = meter.stop(Instant::now())?;
+    let measured = streams::runs(target, run, &mut sink, &mut stream, make, is_echo).await?;
     let _ = sink.close().await;
-    Ok((usage, messages))
+    Ok(measured)
 }
 
 /// The warm-up, then the measured run, borrowed; what it used and how many.

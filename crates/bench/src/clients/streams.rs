@@ -2,6 +2,8 @@
 //! of messages (tokio-tungstenite, our async Rust API), written once: each client supplies how
 //! to make message `i` and how to tell an echo from a ping or pong.
 use super::window::Credits;
+use super::{within, Target, ThroughputRun, RUN_TIMEOUT};
+use crate::measure::{Meter, Usage};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use std::fmt::Display;
 use std::time::Instant;
@@ -41,6 +43,31 @@ where
         Ok(())
     };
     tokio::try_join!(send, receive).map(|_| ())
+}
+
+/// The warm-up, then the measured run (sized from the warm-up) with [`window`]; what the
+/// measured run used and how many messages it had.
+pub async fn runs<M, E, Si, St>(
+    target: &Target,
+    run: &ThroughputRun<'_>,
+    sink: &mut Si,
+    stream: &mut St,
+    make: impl Fn(u64) -> M,
+    is_echo: impl Fn(M) -> Result<bool, String>,
+) -> Result<(Usage, u64), String>
+where
+    E: Display,
+    Si: Sink<M, Error = E> + Unpin,
+    St: Stream<Item = Result<M, E>> + Unpin,
+{
+    let started = Instant::now();
+    let warmup = window(sink, stream, &make, &is_echo, run.warmup, run.window);
+    within(RUN_TIMEOUT, "warm-up", warmup).await?;
+    let messages = run.messages_after(started.elapsed());
+    let meter = Meter::start(target.server_pid)?;
+    let measured = window(sink, stream, &make, &is_echo, messages, run.window);
+    within(RUN_TIMEOUT, "run", measured).await?;
+    Ok((meter.stop(Instant::now())?, messages))
 }
 
 /// `warmup + round_trips` ping-pongs; returns the nanoseconds of the measured ones.

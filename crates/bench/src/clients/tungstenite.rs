@@ -4,7 +4,7 @@
 //! two futures of one task; each message goes out with `SinkExt::send` (which flushes).
 use super::{busy, streams};
 use super::{current_thread_runtime, within, Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
-use crate::measure::{Meter, Throughput};
+use crate::measure::Throughput;
 use crate::payload::Payload;
 use futures_util::{SinkExt, StreamExt};
 use rustls::ClientConfig;
@@ -13,7 +13,6 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
@@ -176,21 +175,8 @@ async fn throughput_over<S: AsyncRead + AsyncWrite + Unpin>(
     let (mut sink, mut stream) = ws.split();
     let make = |i| message(run.payload, i);
     let is_echo = |m| check_echo(m, run.payload);
-    let started = Instant::now();
-    let warmup = streams::window(
-        &mut sink,
-        &mut stream,
-        make,
-        is_echo,
-        run.warmup,
-        run.window,
-    );
-    within(RUN_TIMEOUT, "warm-up", warmup).await?;
-    let messages = run.messages_after(started.elapsed());
-    let meter = Meter::start(target.server_pid)?;
-    let measured = streams::window(&mut sink, &mut stream, make, is_echo, messages, run.window);
-    within(RUN_TIMEOUT, "run", measured).await?;
-    let usage = meter.stop(Instant::now())?;
+    let (usage, messages) =
+        streams::runs(target, run, &mut sink, &mut stream, make, is_echo).await?;
     let _ = sink.send(Message::Close(None)).await;
     Ok(Throughput {
         messages,

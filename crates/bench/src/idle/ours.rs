@@ -1,8 +1,7 @@
 //! The idle worker for ours: N clients of the C API (keepalive off, no message callback),
 //! all connecting at once (over wss:// when given a CA to trust); onOpen counts them.
-use super::{Report, OPEN_TIMEOUT};
+use super::{FirstOpen, Report, OPEN_TIMEOUT};
 use crate::clients::capi::{self, check, Settings};
-use crate::system;
 use net_websocket::{
     WebSocket, WebSocketEx_GetUserData, WebSocketEx_SetUserData, WebSocket_ErrorResult,
     WebSocket_OpenResult,
@@ -162,25 +161,12 @@ fn measure(
 ) -> Result<Report, String> {
     start(peer, opened, clients)?;
     opened.wait_for(1)?;
-    let (threads_one, rss_one_kib) = (system::thread_count(), system::rss_kib());
-    let started = Instant::now();
+    let first = FirstOpen::now();
     for _ in 1..connections {
         start(peer, opened, clients)?;
     }
     opened.wait_for(connections)?;
-    let connect = started.elapsed();
-    let (threads_all, rss_all_kib) = (system::thread_count(), system::rss_kib());
-    let (cpu, wall) = (system::process_cpu_time(), Instant::now());
+    let all = first.all_open();
     std::thread::sleep(idle);
-    let (idle_cpu, idle_wall) = (system::process_cpu_time() - cpu, wall.elapsed());
-    Ok(Report {
-        connect,
-        rss_one_kib,
-        rss_all_kib,
-        threads_one,
-        threads_all,
-        threads_idle: system::thread_count(),
-        idle_cpu,
-        idle_wall,
-    })
+    Ok(all.after_idle())
 }

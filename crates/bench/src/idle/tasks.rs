@@ -1,11 +1,10 @@
 //! The idle workers of the tokio clients, written once: N connections as tasks of one
 //! current-thread runtime (a `LocalSet`), all connecting at once; each reports when it is open
 //! and then idles (awaits a read) until the server speaks or goes away, as an idle client does.
-use super::{Report, OPEN_TIMEOUT};
+use super::{FirstOpen, Report, OPEN_TIMEOUT};
 use crate::clients::{current_thread_runtime, within};
-use crate::system;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::task::LocalSet;
 
@@ -59,26 +58,13 @@ where
         let (report, mut opened) = unbounded_channel();
         spawn_connection(open(), report.clone());
         wait_for(1, &mut opened).await?;
-        let (threads_one, rss_one_kib) = (system::thread_count(), system::rss_kib());
-        let started = Instant::now();
+        let first = FirstOpen::now();
         for _ in 1..connections {
             spawn_connection(open(), report.clone());
         }
         wait_for(connections - 1, &mut opened).await?;
-        let connect = started.elapsed();
-        let (threads_all, rss_all_kib) = (system::thread_count(), system::rss_kib());
-        let (cpu, wall) = (system::process_cpu_time(), Instant::now());
+        let all = first.all_open();
         tokio::time::sleep(idle).await;
-        let (idle_cpu, idle_wall) = (system::process_cpu_time() - cpu, wall.elapsed());
-        Ok(Report {
-            connect,
-            rss_one_kib,
-            rss_all_kib,
-            threads_one,
-            threads_all,
-            threads_idle: system::thread_count(),
-            idle_cpu,
-            idle_wall,
-        })
+        Ok(all.after_idle())
     })
 }
