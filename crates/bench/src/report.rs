@@ -418,6 +418,14 @@ impl Verdicts {
         }
     }
 
+    /// A target's line: judged, or shown beside the judged one.
+    fn judge_or_show(&mut self, judged: bool, what: String, pass: bool) {
+        match judged {
+            true => self.judge(what, pass),
+            false => self.note(format!("{what} (not judged)")),
+        }
+    }
+
     fn note(&mut self, what: String) {
         self.text.push_str(&format!("         {what}\n"));
     }
@@ -530,10 +538,7 @@ pub fn targets(outcomes: &[Outcome]) -> String {
                     pass &= vs_t >= 1.5;
                 }
             }
-            match judged {
-                true => v.judge(what, pass),
-                false => v.note(format!("{what} (not judged)")),
-            }
+            v.judge_or_show(judged, what, pass);
         }
     }
     if let Some(o) = latency_outcome {
@@ -547,10 +552,8 @@ pub fn targets(outcomes: &[Outcome]) -> String {
                     a.p50_us / raw.p50_us,
                     sig3(raw.p50_us)
                 );
-                match ours == Client::OursAsyncRef {
-                    true => v.judge(what, a.p50_us <= 1.05 * raw.p50_us),
-                    false => v.note(format!("{what} (not judged)")),
-                }
+                let judged = ours == Client::OursAsyncRef;
+                v.judge_or_show(judged, what, a.p50_us <= 1.05 * raw.p50_us);
             }
         }
     }
@@ -651,10 +654,7 @@ pub fn targets(outcomes: &[Outcome]) -> String {
             } else {
                 continue;
             };
-            match judged {
-                true => v.judge(what, pass),
-                false => v.note(format!("{what} (not judged)")),
-            }
+            v.judge_or_show(judged, what, pass);
         }
     }
 

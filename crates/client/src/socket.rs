@@ -7,7 +7,7 @@
 //! on a socket passes `MSG_NOSIGNAL`; its vectored write (`writev`) cannot, and both our frame
 //! writes (header and payload in one call) and rustls' record writes are vectored. So the
 //! vectored write here is `sendmsg` with `MSG_NOSIGNAL`: the same system call cost as
-//! `writev`, and nothing asked of the host.
+//! `writev`, and nothing asked of the host (a write of one piece over TCP is std's `send`).
 use socket2::SockRef;
 use std::io::{self, IoSlice};
 use std::os::fd::AsFd;

@@ -464,27 +464,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
         };
         if sent.is_ok() {
-            match message {
-                MessageRef::Text(text) => self.session.count_sent(text.len(), true),
-                MessageRef::Binary(data) => self.session.count_sent(data.len(), true),
-                MessageRef::Ping(_) => self.session.count_ping(Instant::now()),
-                _ => {}
-            }
+            self.count(Counted::of(message));
         }
         sent
     }
 
     fn encode(&mut self, message: Message) -> Result<(), SendError> {
+        let counted = Counted::of(message.as_message_ref());
         let protocol = &mut self.session.protocol;
-        // What a message counts in the statistics once it is encoded: data (its bytes, and
-        // whether it ends a message), or a ping.
-        let data = match &message {
-            Message::Text(text) => Some((text.len(), true)),
-            Message::Binary(data) => Some((data.len(), true)),
-            Message::Fragment { data, last, .. } => Some((data.len(), *last)),
-            _ => None,
-        };
-        let ping = matches!(message, Message::Ping(_));
         let sent = match message {
             Message::Text(text) => protocol.send_utf8_owned(Utf8Text::from(text)),
             Message::Binary(data) => protocol.send_binary_owned(data),
@@ -517,13 +504,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
             }
         };
         if sent.is_ok() {
-            if let Some((payload, ends)) = data {
-                self.session.count_sent(payload, ends);
-            } else if ping {
-                self.session.count_ping(Instant::now());
-            }
+            self.count(counted);
         }
         sent
+    }
+
+    /// Adds an encoded message to the statistics.
+    fn count(&mut self, counted: Counted) {
+        match counted {
+            Counted::Data { bytes, ends } => self.session.count_sent(bytes, ends),
+            Counted::Ping => self.session.count_ping(Instant::now()),
+            Counted::Nothing => {}
+        }
     }
 
     fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -611,6 +603,36 @@ impl<S> fmt::Debug for WebSocket<S> {
             .field("lifecycle", &self.session.lifecycle())
             .field("protocol", &self.session.protocol)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a message counts in the statistics once it is encoded: data (its bytes, and whether
+/// it ends a message), or a ping.
+#[derive(Debug, Clone, Copy)]
+enum Counted {
+    Data { bytes: usize, ends: bool },
+    Ping,
+    Nothing,
+}
+
+impl Counted {
+    fn of(message: MessageRef<'_>) -> Counted {
+        match message {
+            MessageRef::Text(text) => Counted::Data {
+                bytes: text.len(),
+                ends: true,
+            },
+            MessageRef::Binary(data) => Counted::Data {
+                bytes: data.len(),
+                ends: true,
+            },
+            MessageRef::Fragment { data, last, .. } => Counted::Data {
+                bytes: data.len(),
+                ends: last,
+            },
+            MessageRef::Ping(_) => Counted::Ping,
+            MessageRef::Pong(_) | MessageRef::Close(_) => Counted::Nothing,
+        }
     }
 }
 

@@ -9,8 +9,9 @@ use std::future::Future;
 use std::time::Instant;
 use tokio::task::LocalSet;
 
-/// Connections opened at once: a handshake storm is not what this measures.
-const OPENING_AT_ONCE: usize = 100;
+/// Connections opened at once (here and by the C API's busy client): a handshake storm is
+/// not what this measures.
+pub const OPENING_AT_ONCE: usize = 100;
 
 /// Messages per connection for `total` in all: at least two windows each.
 pub fn per_connection(total: u64, run: &ThroughputRun) -> u64 {

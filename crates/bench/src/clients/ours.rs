@@ -3,7 +3,7 @@
 //! `WebSocketEx_SendBinary`/`SendText` for every message (the library copies it), keepalive
 //! off. Either the callback sends the next message itself ([`Sender::Callback`]), or it only
 //! counts the echo and wakes the application's thread, which sends ([`Sender::AppThread`]).
-use super::busy::per_connection;
+use super::busy::{per_connection, OPENING_AT_ONCE};
 use super::capi::{self, check, Settings};
 use super::{Target, ThroughputRun, CONNECT_TIMEOUT, RUN_TIMEOUT};
 use crate::measure::{Meter, Throughput};
@@ -424,9 +424,6 @@ pub fn throughput(target: &Target, run: &ThroughputRun, mode: Mode) -> Result<Th
         usage,
     })
 }
-
-/// Connections opened before their onOpen is waited for.
-const OPENING_AT_ONCE: usize = 100;
 
 /// Many connections, the message callback of each sending its next message: the library's
 /// threads serve them all.

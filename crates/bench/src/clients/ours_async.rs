@@ -106,18 +106,9 @@ fn message(payload: &Payload, i: u64) -> Message {
     }
 }
 
-/// True for the echo of `payload`; pings and pongs are skipped.
+/// [`check_echo_ref`] of an owned message.
 fn check_echo(message: Message, payload: &Payload) -> Result<bool, String> {
-    let len = match (&message, payload.text) {
-        (Message::Ping(_) | Message::Pong(_), _) => return Ok(false),
-        (Message::Binary(data), false) => data.len(),
-        (Message::Text(text), true) => text.len(),
-        (other, _) => return Err(format!("unexpected message: {other:?}")),
-    };
-    if len != payload.size {
-        return Err(format!("echo of {len} bytes, sent {}", payload.size));
-    }
-    Ok(true)
+    check_echo_ref(message.as_message_ref(), payload)
 }
 
 /// The options of every connection to `target`: no proxy, the test CA for wss://.

@@ -535,17 +535,21 @@ mod sending {
             c.consume_output(n);
         }
         // The server closes: our reply follows the frame begun, the rest is dropped.
-        let events = receive(
-            &mut c,
-            &incoming(Role::Client, 0x88, &close_payload(1001, "")),
-        );
+        let frames = server_closes_1001(&mut c, wire);
+        assert_eq!(frames[0].1.len(), MIN_FRAME);
+        assert_eq!(frames[1].1, 1001u16.to_be_bytes());
+    }
+
+    /// The server's close 1001 arrives while `wire` holds part of a binary frame: the frames
+    /// of all that is written, which must be that frame, then our close reply.
+    fn server_closes_1001(c: &mut Protocol, mut wire: Vec<u8>) -> Vec<(u8, Vec<u8>)> {
+        let events = receive(c, &incoming(Role::Client, 0x88, &close_payload(1001, "")));
         assert_eq!(events, vec![Ev::Close(Some(1001), String::new())]);
-        wire.extend(output(&mut c));
+        wire.extend(output(c));
         let frames = frames_in(&wire);
         let b0: Vec<u8> = frames.iter().map(|f| f.0).collect();
         assert_eq!(b0, [0x02, 0x88]);
-        assert_eq!(frames[0].1.len(), MIN_FRAME);
-        assert_eq!(frames[1].1, 1001u16.to_be_bytes());
+        frames
     }
 
     const MIB: usize = 1 << 20;
@@ -705,16 +709,8 @@ mod sending {
             wire.extend_from_slice(&ready[..n]);
             c.consume_output(n);
         }
-        let events = receive(
-            &mut c,
-            &incoming(Role::Client, 0x88, &close_payload(1001, "")),
-        );
-        assert_eq!(events, vec![Ev::Close(Some(1001), String::new())]);
-        wire.extend(output(&mut c));
+        let frames = server_closes_1001(&mut c, wire);
         assert_eq!(c.pending_output_len(), 0);
-        let frames = frames_in(&wire);
-        let b0: Vec<u8> = frames.iter().map(|f| f.0).collect();
-        assert_eq!(b0, [0x02, 0x88]);
         assert!(frames[0].1 == payload[..MIB], "the first frame whole");
         assert_eq!(frames[1].1, 1001u16.to_be_bytes());
     }
