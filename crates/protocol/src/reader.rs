@@ -170,6 +170,10 @@ pub(crate) struct Reader {
 impl Reader {
     /// Room a read is offered at least: the buffer grows when less is left.
     const MIN_READ: usize = 4 * 1024;
+    /// Frames from this size on (header and payload) are read up to their end and no further
+    /// (see [`Reader::read_space`]): at most one more read per frame, where moving what was
+    /// read past it would cost more.
+    const READ_TO_END_MIN: usize = 16 * 1024;
 
     /// `pieces`: fragment mode (data messages delivered in pieces; `max_message_size` does not
     /// apply).
@@ -215,7 +219,17 @@ impl Reader {
         let missing = self.awaiting.map_or(0, |f| f.total.saturating_sub(held));
         let need = missing.min(held).max(Self::MIN_READ);
         self.make_room(need);
-        let end = self.buf.len() - 1;
+        let mut end = self.buf.len() - 1;
+        // The rest of a large frame is read up to its end and no further: the next frame then
+        // starts in an empty buffer, where a read past the end would leave its beginning to
+        // be moved to the front to make room (a copy of up to a frame, per frame).
+        if missing > 0
+            && self
+                .awaiting
+                .is_some_and(|f| f.total >= Self::READ_TO_END_MIN)
+        {
+            end = end.min(self.filled + missing);
+        }
         &mut self.buf[self.filled..end]
     }
 

@@ -1054,6 +1054,67 @@ mod message_buffer {
         assert_eq!(c.poll_event(), None);
     }
 
+    /// Reads `wire` into `c` as a transport does: as much as each read space takes, at most
+    /// `chunk` bytes a read; collects the messages and every read space's start and length.
+    fn read_all(c: &mut Protocol, wire: &[u8], chunk: usize) -> (Vec<Vec<u8>>, Vec<usize>) {
+        let (mut messages, mut spaces) = (Vec::new(), Vec::new());
+        let mut rest = wire;
+        while !rest.is_empty() {
+            let space = c.read_space();
+            spaces.push(space.len());
+            let n = space.len().min(chunk).min(rest.len());
+            space[..n].copy_from_slice(&rest[..n]);
+            c.commit_read(n);
+            rest = &rest[n..];
+            while let Some(event) = c.poll_event() {
+                match event {
+                    Event::Message { data, .. } => messages.push(data.to_vec()),
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        (messages, spaces)
+    }
+
+    #[test]
+    fn a_large_frame_is_read_up_to_its_end_and_no_further() {
+        let large: Vec<u8> = (0..40_000).map(|i| (i % 251) as u8).collect();
+        let mut wire = Vec::new();
+        for _ in 0..3 {
+            wire.extend(incoming(Role::Client, 0x82, &large));
+            wire.extend(incoming(Role::Client, 0x82, b"small"));
+        }
+        for chunk in [1000, 30_000, 100_000] {
+            let mut c = conn(Role::Client);
+            let (messages, spaces) = read_all(&mut c, &wire, chunk);
+            let want: Vec<Vec<u8>> = (0..6)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        large.clone()
+                    } else {
+                        b"small".to_vec()
+                    }
+                })
+                .collect();
+            assert_eq!(messages, want, "reads of {chunk}");
+            // Once a large frame's header is in, no read space reaches past its end: the
+            // frame's last read leaves the buffer empty for the next one.
+            let header = 4;
+            let frame = header + large.len();
+            let mut at = 0;
+            for space in spaces {
+                let in_frame = at % (frame + 7);
+                if in_frame >= header && in_frame < frame {
+                    assert!(
+                        space <= frame - in_frame,
+                        "reads of {chunk}: {space} at {in_frame}"
+                    );
+                }
+                at += space.min(chunk).min(wire.len() - at);
+            }
+        }
+    }
+
     #[test]
     fn fragments_are_assembled_and_terminated() {
         let mut c = conn(Role::Client);
