@@ -9,7 +9,8 @@ use crate::stats::Stats;
 use crate::target::{Target, UrlError};
 use crate::task::Task;
 use net_websocket_protocol::close::is_valid_wire_code;
-use net_websocket_protocol::{Compress, HandshakeError, MessageKind, Utf8Text};
+use net_websocket_protocol::{Compress, HandshakeError, MaskedMessage, MessageKind, Utf8Text};
+use rand::Rng;
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -143,41 +144,51 @@ impl Connection {
         data: &[u8],
         compress: Compress,
     ) -> Result<(), SendError> {
-        self.queue_message(data, |buffer| match kind {
-            MessageKind::Text => Utf8Text::new(buffer)
-                .map(|text| Outgoing::Text(text, compress))
-                .map_err(|buffer| (SendError::InvalidUtf8, buffer)),
-            MessageKind::Binary => Ok(Outgoing::Binary(buffer, compress)),
-        })
+        let text = match kind {
+            MessageKind::Text => Some(Utf8Text::check(data).ok_or(SendError::InvalidUtf8)?),
+            MessageKind::Binary => None,
+        };
+        self.queue_message(data, text, compress)
     }
 
     /// Queues a copy of `data` as a text message when it is UTF-8, else as a binary one (the
     /// rule of OpenHarmony's Send), checking it once.
     pub fn send_text_or_binary(&self, data: &[u8]) -> Result<(), SendError> {
-        self.queue_message(data, |buffer| {
-            Ok(Utf8Text::new(buffer).map_or_else(
-                |data| Outgoing::Binary(data, Compress::Auto),
-                |text| Outgoing::Text(text, Compress::Auto),
-            ))
-        })
+        self.queue_message(data, Utf8Text::check(data), Compress::Auto)
     }
 
-    /// The checks every message goes through, then `make` turns the copy into what is queued.
+    /// The checks every message goes through, then the copy: `text` is `data` checked as
+    /// UTF-8 for a text message, None for a binary one. A large message that will not be
+    /// compressed is masked as it is copied, here on the caller's thread, so the task
+    /// writes it as it is (no second pass over it there).
     fn queue_message(
         &self,
         data: &[u8],
-        make: impl FnOnce(Vec<u8>) -> Result<Outgoing, (SendError, Vec<u8>)>,
+        text: Option<&str>,
+        compress: Compress,
     ) -> Result<(), SendError> {
-        if data.len() > self.shared.options.max_send_size {
+        let options = &self.shared.options;
+        if data.len() > options.max_send_size {
             return Err(SendError::TooLarge);
         }
         self.check_room(data.len())?;
         let outbox = &self.shared.outbox;
-        let copy = outbox.copy(data).ok_or(SendError::NoMemory)?;
-        let item = make(copy).map_err(|(error, buffer)| {
-            outbox.give_back(buffer);
-            error
-        })?;
+        let buffer = outbox.buffer_for(data.len()).ok_or(SendError::NoMemory)?;
+        let uncompressed = options.deflate.is_none() || compress == Compress::Never;
+        let item = if uncompressed && data.len() >= MaskedMessage::MIN_LEN {
+            let keys = &mut |key: &mut [u8]| rand::rng().fill_bytes(key);
+            let frame = options.max_frame_size;
+            let message = match text {
+                Some(text) => MaskedMessage::text(text, buffer, frame, keys),
+                None => MaskedMessage::binary(data, buffer, frame, keys),
+            };
+            Outgoing::Masked(message, compress)
+        } else {
+            match text {
+                Some(text) => Outgoing::Text(Utf8Text::copy_of(text, buffer), compress),
+                None => Outgoing::Binary(copy_into(data, buffer), compress),
+            }
+        };
         match self.reserve(data.len()) {
             Ok(()) => {
                 outbox.push(item);
@@ -357,4 +368,10 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.abort();
     }
+}
+
+/// `data` copied into `buffer` (empty, with room for it).
+fn copy_into(data: &[u8], mut buffer: Vec<u8>) -> Vec<u8> {
+    buffer.extend_from_slice(data);
+    buffer
 }

@@ -207,6 +207,13 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
                     .send_binary_owned_with(data, compress)
                     .map(|()| Some((len, true)))
             }
+            Outgoing::Masked(message, compress) => {
+                let len = message.len();
+                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
+                protocol
+                    .send_masked(message, compress)
+                    .map(|()| Some((len, true)))
+            }
             // Refused when the connection is not where the caller's message is: its first
             // fragment went out on a connection since lost.
             Outgoing::TextFragment(text, ends) => {

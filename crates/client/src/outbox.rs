@@ -1,9 +1,9 @@
 //! The one queue from a connection's handle (any thread) to its task: messages, pings and the
 //! close in call order, and the abort flag. The task takes everything queued at once (the two
 //! queues are swapped, not copied) and gives emptied payload buffers back, which the next sends
-//! fill: in steady state a message costs one copy (the caller's bytes, copied at Send) and no
-//! allocation.
-use net_websocket_protocol::{Compress, Utf8Text};
+//! fill: in steady state a message costs one copy (the caller's bytes, copied at Send, and
+//! masked in that copy when large: `net_websocket_protocol::MaskedMessage`) and no allocation.
+use net_websocket_protocol::{Compress, MaskedMessage, Utf8Text};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -23,6 +23,8 @@ const MAX_LARGE_SPARE: usize = 2;
 pub(crate) enum Outgoing {
     Text(Utf8Text, Compress),
     Binary(Vec<u8>, Compress),
+    /// A large text or binary message masked while it was copied at Send.
+    Masked(MaskedMessage, Compress),
     /// One piece of a message sent in fragments.
     TextFragment(Utf8Text, Ends),
     BinaryFragment(Vec<u8>, Ends),
@@ -50,13 +52,17 @@ impl Outgoing {
         match self {
             Outgoing::Text(text, _) | Outgoing::TextFragment(text, _) => Some(text.len()),
             Outgoing::Binary(data, _) | Outgoing::BinaryFragment(data, _) => Some(data.len()),
+            Outgoing::Masked(message, _) => Some(message.len()),
             _ => None,
         }
     }
 
     /// A whole message (not a fragment, ping or close).
     pub(crate) fn is_whole_message(&self) -> bool {
-        matches!(self, Outgoing::Text(..) | Outgoing::Binary(..))
+        matches!(
+            self,
+            Outgoing::Text(..) | Outgoing::Binary(..) | Outgoing::Masked(..)
+        )
     }
 
     /// The buffer to recycle once the item is encoded.
@@ -66,6 +72,7 @@ impl Outgoing {
             Outgoing::Binary(data, _)
             | Outgoing::BinaryFragment(data, _)
             | Outgoing::Ping(data) => Some(data),
+            Outgoing::Masked(message, _) => Some(message.into_buffer()),
             Outgoing::Close(..) => None,
             #[cfg(test)]
             Outgoing::Panic => None,
@@ -111,24 +118,28 @@ impl Outbox {
     /// A buffer holding a copy of `data`: a recycled one when there is one; None when memory
     /// for it cannot be had.
     pub(crate) fn copy(&self, data: &[u8]) -> Option<Vec<u8>> {
+        let mut buffer = self.buffer_for(data.len())?;
+        buffer.extend_from_slice(data);
+        Some(buffer)
+    }
+
+    /// An empty buffer with room for `len` bytes: a recycled one when there is one; None when
+    /// memory for it cannot be had.
+    pub(crate) fn buffer_for(&self, len: usize) -> Option<Vec<u8>> {
         let recycled = {
             let mut state = self.lock();
-            if data.len() > MAX_SPARE_CAPACITY {
-                let fits = state
-                    .large_spare
-                    .iter()
-                    .position(|b| b.capacity() >= data.len());
+            if len > MAX_SPARE_CAPACITY {
+                let fits = state.large_spare.iter().position(|b| b.capacity() >= len);
                 fits.map(|i| state.large_spare.swap_remove(i))
             } else {
                 state.spare.pop()
             }
         };
         let mut buffer = recycled.unwrap_or_default();
-        if buffer.try_reserve_exact(data.len()).is_err() {
+        if buffer.try_reserve_exact(len).is_err() {
             self.give_back(buffer);
             return None;
         }
-        buffer.extend_from_slice(data);
         Some(buffer)
     }
 

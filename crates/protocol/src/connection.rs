@@ -6,7 +6,7 @@ use crate::error::{ProtocolError, SendError};
 use crate::frame::{FrameNote, Opcode, MAX_CONTROL_PAYLOAD};
 use crate::reader::{Control, Incoming, Reader};
 use crate::writer::Writer;
-use crate::{Entropy, Utf8Text};
+use crate::{Entropy, MaskedMessage, Utf8Text};
 use std::io::IoSlice;
 
 /// Which end of the connection we are: the client masks what it sends and requires unmasked
@@ -487,19 +487,41 @@ impl Protocol {
         self.send_owned(Opcode::Text, text.into_bytes(), compress)
     }
 
+    /// Queues a whole message masked while it was copied ([`MaskedMessage`]): a client
+    /// writes it as it is. `compress` as in [`Protocol::send_binary_owned_with`]; a message
+    /// that will be compressed is unmasked first (a sender that offers permessage-deflate
+    /// gains nothing from masking ahead). The buffer comes back through
+    /// [`Protocol::take_written_buffer`].
+    pub fn send_masked(
+        &mut self,
+        message: MaskedMessage,
+        compress: Compress,
+    ) -> Result<(), SendError> {
+        if let Err(error) = self.check_owned_send() {
+            self.writer.give_back(message.into_buffer());
+            return Err(error);
+        }
+        self.writer.message_masked(message, compress);
+        Ok(())
+    }
+
+    /// Why a message given with its buffer cannot be sent now, if it cannot.
+    fn check_owned_send(&self) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        // §5.4: no message may begin inside another.
+        match self.writer.fragmented_opcode() {
+            Some(_) => Err(SendError::FragmentedMessageOpen),
+            None => Ok(()),
+        }
+    }
+
     fn send_owned(
         &mut self,
         opcode: Opcode,
         data: Vec<u8>,
         compress: Compress,
     ) -> Result<(), SendError> {
-        let refused = self.closing.check_send().err().or_else(|| {
-            // §5.4: no message may begin inside another.
-            self.writer
-                .fragmented_opcode()
-                .map(|_| SendError::FragmentedMessageOpen)
-        });
-        if let Some(error) = refused {
+        if let Err(error) = self.check_owned_send() {
             self.writer.give_back(data);
             return Err(error);
         }

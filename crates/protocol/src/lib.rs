@@ -24,6 +24,7 @@ pub mod handshake;
 // The one reviewed unsafe module: SIMD masking.
 #[allow(unsafe_code)]
 pub mod mask;
+mod masked;
 mod reader;
 mod text;
 pub mod utf8;
@@ -36,6 +37,7 @@ pub use deflate::{
     DEFAULT_MEM_LEVEL as DEFAULT_DEFLATE_MEM_LEVEL, DEFAULT_MIN_COMPRESS_SIZE,
 };
 pub use error::{HandshakeError, ProtocolError, SendError};
+pub use masked::MaskedMessage;
 pub use text::Utf8Text;
 pub use writer::{DEFAULT_MAX_FRAME as DEFAULT_MAX_FRAME_SIZE, MIN_FRAME as MIN_FRAME_SIZE};
 

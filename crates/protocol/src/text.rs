@@ -15,6 +15,20 @@ impl Utf8Text {
         }
     }
 
+    /// `bytes` as text when they are UTF-8 (the same check as [`Utf8Text::new`], on a
+    /// borrowed slice).
+    pub fn check(bytes: &[u8]) -> Option<&str> {
+        simdutf8::basic::from_utf8(bytes).ok()
+    }
+
+    /// `text` copied into `buffer` (cleared first; a recycled one saves an allocation): no
+    /// second check, its type proves it.
+    pub fn copy_of(text: &str, mut buffer: Vec<u8>) -> Utf8Text {
+        buffer.clear();
+        buffer.extend_from_slice(text.as_bytes());
+        Utf8Text(buffer)
+    }
+
     /// The text's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
@@ -53,5 +67,9 @@ mod tests {
         assert_eq!(Utf8Text::new(vec![0xe2, 0x82]), Err(vec![0xe2, 0x82]));
         assert_eq!(Utf8Text::new(vec![0xff]), Err(vec![0xff]));
         assert_eq!(Utf8Text::from(String::from("x")).into_bytes(), b"x");
+        assert_eq!(Utf8Text::check("héllo".as_bytes()), Some("héllo"));
+        assert_eq!(Utf8Text::check(&[0xe2, 0x82]), None);
+        let copy = Utf8Text::copy_of("ab", b"old bytes".to_vec());
+        assert_eq!(copy.as_bytes(), b"ab");
     }
 }

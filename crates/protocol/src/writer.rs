@@ -6,16 +6,18 @@
 //! *spooled*: it stays in its own buffer and goes out frame by frame, each frame after its
 //! header in a vectored write, so its payload is never copied. A client masks it where it lies,
 //! [`MASK_PIECE`] bytes at a time, each piece just before it is offered for writing, so the
-//! write reads it from cache. Frames are at most `max_frame` bytes of payload, so a control
-//! frame never waits long: pings and pongs queued while a spooled payload is being written go
-//! out before its next frame (RFC 6455 §5.4: control frames may be injected between the frames
-//! of a message), and so does a close we must send at once (a reply or a failure), after which
-//! nothing more of the data queued before it is written.
+//! write reads it from cache; a message masked ahead, as it was copied ([`MaskedMessage`]), is
+//! written as it is, in its own frames with their keys. Frames are at most `max_frame` bytes
+//! of payload, so a control frame never waits long: pings and pongs queued while a spooled
+//! payload is being written go out before its next frame (RFC 6455 §5.4: control frames may
+//! be injected between the frames of a message), and so does a close we must send at once (a
+//! reply or a failure), after which nothing more of the data queued before it is written.
 use crate::close::CloseCode;
 use crate::connection::Role;
 use crate::deflate::{Compress, Compressor};
 use crate::frame::{FrameHeader, FrameNote, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, mask_into};
+use crate::masked::{FrameKeys, MaskedMessage};
 use crate::Entropy;
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -51,7 +53,11 @@ struct Spooled {
     fin: bool,
     /// The payload of the frame being written.
     frame: Range<usize>,
-    /// Its masking key (client role).
+    /// The most payload bytes a frame of it carries.
+    frame_len: usize,
+    /// The keys its frames were masked with before it was queued ([`MaskedMessage`]).
+    premasked: Option<FrameKeys>,
+    /// The key its current frame is still to be masked with (client role, not premasked).
     key: Option<[u8; 4]>,
     /// `payload[frame.start..masked]` is ready to go: masked, or the whole frame when there is
     /// no key. Only that part is offered for writing.
@@ -94,10 +100,15 @@ impl Spooled {
         self.header_len + self.frame.len() - self.written + rest + self.urgent_left()
     }
 
-    /// Makes the frame whose payload starts at `start`, masked with `mask` (its pieces are
-    /// masked as they come to be written: [`Spooled::mask_when_needed`]).
-    fn make_frame(&mut self, start: usize, max_frame: usize, mask: Option<[u8; 4]>) {
-        let end = start.saturating_add(max_frame).min(self.payload.len());
+    /// Makes the frame whose payload starts at `start`, masked with `mask`: with its key when
+    /// premasked, else `mask` (its pieces are masked as they come to be written:
+    /// [`Spooled::mask_when_needed`]).
+    fn make_frame(&mut self, start: usize, mask: Option<[u8; 4]>) {
+        let end = start.saturating_add(self.frame_len).min(self.payload.len());
+        let (mask, to_mask) = match &self.premasked {
+            Some(keys) => (Some(keys.get(start / self.frame_len)), None),
+            None => (mask, mask),
+        };
         let first = start == 0;
         let header = FrameHeader {
             fin: self.fin && end == self.payload.len(),
@@ -112,7 +123,7 @@ impl Spooled {
         };
         (self.header, self.header_len) = header.to_bytes();
         self.frame = start..end;
-        self.key = mask;
+        self.key = to_mask;
         self.masked = start;
         self.written = 0;
     }
@@ -233,6 +244,21 @@ impl Writer {
             return;
         }
         self.spool(opcode, false, true, data);
+    }
+
+    /// Queues a whole message masked ahead: written as it is, in its own frames with its own
+    /// keys, when it is long enough to be spooled, uncompressed and we are a client (its
+    /// purpose); otherwise unmasked and encoded like [`Writer::message_owned`].
+    pub(crate) fn message_masked(&mut self, message: MaskedMessage, compress: Compress) {
+        let may_compress = compress == Compress::Auto && self.compressor.is_some();
+        if may_compress || message.len() < IN_PLACE_MIN || self.role == Role::Server {
+            let (opcode, data) = message.unmask();
+            self.message(opcode, &data, compress);
+            self.give_back(data);
+            return;
+        }
+        let (opcode, data, frame_len, keys) = message.into_parts();
+        self.spool_framed(opcode, false, true, data, frame_len, Some(keys));
     }
 
     /// Queues one fragment of a message (RFC 6455 §5.4): the first (`first`, with the
@@ -472,14 +498,17 @@ impl Writer {
                 return;
             }
             let next = spooled.frame.end;
-            let mask = self.mask_key();
-            let max_frame = self.max_frame;
+            let mask = if spooled.premasked.is_some() {
+                None
+            } else {
+                self.mask_key()
+            };
             let spooled = self.spooled.front_mut().expect("front exists");
             if spooled.urgent_left() == 0 {
                 spooled.urgent.clear();
                 spooled.urgent_written = 0;
             }
-            spooled.make_frame(next, max_frame, mask);
+            spooled.make_frame(next, mask);
             // The next round masks its first piece (a new frame is not done).
         }
     }
@@ -511,13 +540,27 @@ impl Writer {
     /// A payload queued to be written from its own buffer; its first frame is made now, and
     /// its first piece masked now if it is first in line (else when it comes to be).
     fn spool(&mut self, opcode: Opcode, rsv1: bool, fin: bool, payload: Vec<u8>) {
+        self.spool_framed(opcode, rsv1, fin, payload, self.max_frame, None);
+    }
+
+    /// [`Writer::spool`] in frames of `frame_len` bytes, already masked with `premasked`
+    /// when given.
+    fn spool_framed(
+        &mut self,
+        opcode: Opcode,
+        rsv1: bool,
+        fin: bool,
+        payload: Vec<u8>,
+        frame_len: usize,
+        premasked: Option<FrameKeys>,
+    ) {
         self.reclaim();
         // Its frames are made as the previous ones are written; all of them are counted now.
-        let frames = payload.len().div_ceil(self.max_frame).max(1);
+        let frames = payload.len().div_ceil(frame_len).max(1);
         self.data_frames += frames as u64;
         if let Some(notes) = &mut self.notes {
             for i in 0..frames {
-                let len = (payload.len() - i * self.max_frame).min(self.max_frame) as u64;
+                let len = (payload.len() - i * frame_len).min(frame_len) as u64;
                 notes.push(FrameNote {
                     opcode: if i == 0 { opcode } else { Opcode::Continuation },
                     fin: fin && i + 1 == frames,
@@ -527,7 +570,11 @@ impl Writer {
                 });
             }
         }
-        let mask = self.mask_key();
+        let mask = if premasked.is_some() {
+            None
+        } else {
+            self.mask_key()
+        };
         let mut spooled = Spooled {
             at: self.out.len(),
             payload,
@@ -535,6 +582,8 @@ impl Writer {
             rsv1,
             fin,
             frame: 0..0,
+            frame_len,
+            premasked,
             key: None,
             masked: 0,
             header: [0; MAX_HEADER_LEN],
@@ -543,7 +592,7 @@ impl Writer {
             urgent: Vec::new(),
             urgent_written: 0,
         };
-        spooled.make_frame(0, self.max_frame, mask);
+        spooled.make_frame(0, mask);
         self.spooled.push_back(spooled);
         self.advance_spooled();
     }

@@ -837,3 +837,138 @@ fn compressed_pieces_of_every_size_round_trip() {
         }
     }
 }
+
+/// Whole messages masked while copied ([`crate::MaskedMessage`]): written as they are, each
+/// frame with its own key, control frames between frames; unmasked first where the plain
+/// payload is needed.
+mod masked_ahead {
+    use super::*;
+    use crate::MaskedMessage;
+
+    const MIB: usize = 1 << 20;
+
+    /// A new key for every call: 1 2 3 4, 5 6 7 8, ...
+    fn counting_keys() -> impl FnMut(&mut [u8]) {
+        let mut next = 0u8;
+        move |buf: &mut [u8]| {
+            for b in buf {
+                next = next.wrapping_add(1);
+                *b = next;
+            }
+        }
+    }
+
+    fn data(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 253) as u8).collect()
+    }
+
+    /// The masking keys on the wire, frame by frame.
+    fn keys_in(mut wire: &[u8]) -> Vec<Option<[u8; 4]>> {
+        let mut keys = Vec::new();
+        while !wire.is_empty() {
+            let (len, at) = match wire[1] & 0x7F {
+                126 => (u16::from_be_bytes([wire[2], wire[3]]) as usize, 4),
+                127 => (
+                    u64::from_be_bytes(wire[2..10].try_into().unwrap()) as usize,
+                    10,
+                ),
+                n => (n as usize, 2),
+            };
+            let masked = wire[1] & 0x80 != 0;
+            keys.push(masked.then(|| wire[at..at + 4].try_into().unwrap()));
+            wire = &wire[at + usize::from(masked) * 4 + len..];
+        }
+        keys
+    }
+
+    #[test]
+    fn a_client_writes_it_in_its_own_frames_with_its_own_keys() {
+        let config = Config {
+            max_frame_size: 10 * MIN_FRAME,
+            ..Config::default()
+        };
+        let mut c = conn_with(Role::Client, config, None);
+        let plain = data(25 * MIN_FRAME);
+        // Made with another frame size than the connection's: its own frames count.
+        let message =
+            MaskedMessage::binary(&plain, Vec::new(), 8 * MIN_FRAME, &mut counting_keys());
+        c.send_masked(message, Compress::Auto).unwrap();
+        let mut wire = Vec::new();
+        let first_frame = 8 * MIN_FRAME + 8;
+        while wire.len() < first_frame {
+            let n = c.pending_output().len().min(first_frame - wire.len());
+            wire.extend_from_slice(&c.pending_output()[..n]);
+            c.consume_output(n);
+        }
+        // A ping goes between its frames, with a key of the connection's.
+        c.send_ping(b"p").unwrap();
+        wire.extend(output(&mut c));
+        let b0: Vec<u8> = frames_in(&wire).iter().map(|f| f.0).collect();
+        assert_eq!(b0, [0x02, 0x89, 0x00, 0x00, 0x80]);
+        let keys = keys_in(&wire);
+        assert_eq!(keys[0], Some([1, 2, 3, 4]));
+        assert_eq!(keys[1], Some(KEY), "the ping's key is the connection's");
+        assert_eq!(
+            &keys[2..],
+            [
+                Some([5, 6, 7, 8]),
+                Some([9, 10, 11, 12]),
+                Some([13, 14, 15, 16])
+            ]
+        );
+        let mut server = conn(Role::Server);
+        let events = receive(&mut server, &wire);
+        assert_eq!(events, vec![Ev::Ping(b"p".to_vec()), Ev::Binary(plain)]);
+        assert!(c.take_written_buffer().is_some(), "the buffer comes back");
+    }
+
+    #[test]
+    fn text_round_trips_and_a_refused_message_gives_its_buffer_back() {
+        let mut c = conn(Role::Client);
+        let text = "é".repeat(MaskedMessage::MIN_LEN);
+        let message = MaskedMessage::text(&text, Vec::new(), MIB, &mut counting_keys());
+        assert!(message.is_text());
+        c.send_masked(message, Compress::Never).unwrap();
+        let mut server = conn(Role::Server);
+        assert_eq!(receive(&mut server, &output(&mut c)), vec![Ev::Text(text)]);
+        c.send_close(Some(1000), "").unwrap();
+        while c.take_written_buffer().is_some() {}
+        let late = MaskedMessage::binary(&data(20_000), Vec::new(), MIB, &mut counting_keys());
+        assert_eq!(
+            c.send_masked(late, Compress::Auto),
+            Err(SendError::AlreadyClosing)
+        );
+        assert!(c
+            .take_written_buffer()
+            .is_some_and(|b| b.capacity() >= 20_000));
+    }
+
+    #[test]
+    fn where_the_plain_payload_is_needed_it_is_unmasked_first() {
+        // Compressed (permessage-deflate negotiated), short, or sent by a server: the
+        // message is encoded from its plain bytes, with the connection's keys.
+        let cases = [
+            (Role::Client, Some(deflate_params()), 40_000, Compress::Auto),
+            (Role::Client, None, 100, Compress::Auto),
+            (Role::Server, None, 40_000, Compress::Auto),
+        ];
+        for (role, deflate, len, compress) in cases {
+            let mut c = conn_with(role, Config::default(), deflate);
+            let plain = data(len);
+            let message = MaskedMessage::binary(&plain, Vec::new(), MIB, &mut counting_keys());
+            c.send_masked(message, compress).unwrap();
+            let wire = output(&mut c);
+            let expected_key = (role == Role::Client).then_some(KEY);
+            assert!(
+                keys_in(&wire).iter().all(|k| *k == expected_key),
+                "{role:?} {len}"
+            );
+            let mut peer = conn_with(peer_of(role), Config::default(), deflate);
+            assert_eq!(
+                receive(&mut peer, &wire),
+                vec![Ev::Binary(plain)],
+                "{role:?} {len}"
+            );
+        }
+    }
+}
