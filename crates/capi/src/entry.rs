@@ -67,7 +67,8 @@ pub(crate) struct ExtCallbacks {
 pub(crate) struct ClientState {
     pub(crate) connection: Option<Current>,
     pub(crate) headers: HeaderList,
-    pub(crate) options: Options,
+    /// Shared with the client's connections (a setter replaces them, for the next Connect).
+    pub(crate) options: Arc<Options>,
     pub(crate) pending: Pending,
 }
 
@@ -170,11 +171,11 @@ impl ClientEntry {
             .options_writer
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let mut options = self.live_state()?.options.clone();
+        let mut options = Options::clone(&self.live_state()?.options);
         if let Err(refused) = change(&mut options) {
             return Ok(Err(refused));
         }
-        self.live_state()?.options = options;
+        self.live_state()?.options = Arc::new(options);
         Ok(Ok(()))
     }
 

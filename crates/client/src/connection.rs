@@ -103,13 +103,15 @@ pub struct Connection {
 }
 
 /// Starts connecting to `url` on the shared runtime and returns at once; `handler` hears the
-/// outcome. URL and header errors are returned here, before anything is started.
+/// outcome. URL and header errors are returned here, before anything is started. `options`
+/// may be shared (`Arc<Options>`): clients made from the same settings then keep one copy.
 pub fn connect(
     url: &str,
     headers: &[(String, String)],
-    options: Options,
+    options: impl Into<Arc<Options>>,
     handler: Box<dyn Handler>,
 ) -> Result<Connection, ConnectError> {
+    let options = options.into();
     let target = Target::parse(url).map_err(ConnectError::Url)?;
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
     handshake_for(&target, headers, &options).map_err(ConnectError::Header)?;

@@ -534,7 +534,7 @@ mod tests {
     {
         let (client_end, server_end) = tokio::io::duplex(1 << 20);
         let start = Instant::now();
-        let shared = Arc::new(Shared::new(opts));
+        let shared = Arc::new(Shared::new(opts.into()));
         shared.set_open();
         before(&shared);
         let mut reporter = Reporter::new(handler, shared.clone());
@@ -545,7 +545,7 @@ mod tests {
             None,
             Box::new(|b| b.fill(1)),
         );
-        let timing = Timing::from(&shared.options);
+        let timing = Timing::from(&*shared.options);
         let session = Session::new(protocol, timing, start, shared.meter.clone());
         let driver = Driver::new(
             Wire::new(client_end),

@@ -36,13 +36,15 @@ pub(crate) struct Shared {
     /// until its last was queued; held while a fragment is queued, so that fragments from
     /// several threads go in the order of the decisions made about them.
     pub(crate) fragmented: Mutex<Option<MessageKind>>,
-    pub(crate) options: Options,
+    /// Shared with the handle that made the connection (a C client keeps one copy for all its
+    /// connections).
+    pub(crate) options: Arc<Options>,
     /// The statistics of the connection open now or last (each open restarts them).
     pub(crate) meter: Arc<Meter>,
 }
 
 impl Shared {
-    pub(crate) fn new(options: Options) -> Shared {
+    pub(crate) fn new(options: Arc<Options>) -> Shared {
         Shared {
             phase: AtomicU8::new(Phase::Connecting as u8),
             outbox: Outbox::default(),

@@ -165,6 +165,31 @@ mod tests {
         rx.recv().unwrap()
     }
 
+    /// Clients made from one `Arc<Options>` share it: a connection holds a reference, not a
+    /// copy, and gives it back when it ends.
+    #[test]
+    fn connections_share_the_options_they_were_given() {
+        let url = format!("ws://{}/", echo_server());
+        let options = std::sync::Arc::new(Options {
+            proxy: ProxySetting::Off,
+            ..Options::default()
+        });
+        let next = |rx: &mpsc::Receiver<Seen>| rx.recv_timeout(Duration::from_secs(20)).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let first = connect(&url, &[], options.clone(), Box::new(Recorder(tx.clone()))).unwrap();
+        let second = connect(&url, &[], options.clone(), Box::new(Recorder(tx))).unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&options), 3, "not copied");
+        assert_eq!((next(&rx), next(&rx)), (Seen::Open, Seen::Open));
+        second.send(MessageKind::Binary, b"both").unwrap();
+        assert_eq!(next(&rx), Seen::Message(b"both".to_vec()));
+        drop((first, second));
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while std::sync::Arc::strong_count(&options) > 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(std::sync::Arc::strong_count(&options), 1, "given back");
+    }
+
     /// A panic inside the connection's task (a bug of ours, forced by the test-only hook) ends
     /// that connection like any failure: reported once, with the panic and close 1006; the
     /// handle refuses sends, and a new connection works.

@@ -251,8 +251,8 @@ impl Protocol {
                     ),
                 };
                 (
-                    Some(Decompressor::new(theirs_no_context)),
-                    Some(Compressor::new(
+                    Some(Box::new(Decompressor::new(theirs_no_context))),
+                    Some(Box::new(Compressor::new(
                         ours.0,
                         ours.1,
                         p.min_compress_size,
@@ -260,7 +260,7 @@ impl Protocol {
                             level: p.level,
                             mem_level: p.mem_level,
                         },
-                    )),
+                    ))),
                 )
             }
         };

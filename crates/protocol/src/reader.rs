@@ -129,8 +129,9 @@ enum Delivered {
 pub(crate) struct Reader {
     role: Role,
     max_message_size: usize,
-    /// Present when permessage-deflate was negotiated.
-    inflater: Option<Decompressor>,
+    /// Present when permessage-deflate was negotiated (boxed: a connection without it keeps
+    /// a pointer, not the inflater's fields).
+    inflater: Option<Box<Decompressor>>,
     /// Input: `buf[start..filled]` is received and not parsed yet; `buf[filled..]` is room
     /// for the next read (its last byte is never handed out: a message ending at `filled` has
     /// room for its terminator).
@@ -180,7 +181,7 @@ impl Reader {
     pub(crate) fn new(
         role: Role,
         max_message_size: usize,
-        inflater: Option<Decompressor>,
+        inflater: Option<Box<Decompressor>>,
         pieces: bool,
     ) -> Self {
         Reader {

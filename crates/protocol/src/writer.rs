@@ -179,8 +179,8 @@ pub(crate) struct Writer {
     spooled: VecDeque<Spooled>,
     /// Payload buffers given to the writer that it is done with, for the caller to reuse.
     done: Vec<Vec<u8>>,
-    /// Present when permessage-deflate was negotiated.
-    compressor: Option<Compressor>,
+    /// Present when permessage-deflate was negotiated (boxed, as the reader's inflater).
+    compressor: Option<Box<Compressor>>,
     /// Reused buffer for compressed payloads.
     compressed: Vec<u8>,
     /// The most payload bytes a frame carries.
@@ -195,7 +195,7 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn new(role: Role, entropy: Entropy, compressor: Option<Compressor>) -> Self {
+    pub(crate) fn new(role: Role, entropy: Entropy, compressor: Option<Box<Compressor>>) -> Self {
         Writer {
             role,
             entropy,
@@ -270,7 +270,10 @@ impl Writer {
     pub(crate) fn fragment(&mut self, opcode: Opcode, data: Vec<u8>, first: bool, fin: bool) {
         let compressed = match (first, self.fragmented) {
             (false, Some((_, compressed))) => compressed,
-            _ => self.compressor.as_ref().is_some_and(Compressor::compresses),
+            _ => self
+                .compressor
+                .as_deref()
+                .is_some_and(Compressor::compresses),
         };
         self.fragmented = (!fin).then_some((opcode, compressed));
         let opcode = if first { opcode } else { Opcode::Continuation };

@@ -101,8 +101,11 @@ ffi_fn! {
             route: entry.dispatching.route_for_connect(),
             trace_ended: Arc::new(AtomicBool::new(false)),
         });
+        // The client's options, shared with the connection; copied only to add a tracer.
         let mut options = state.options.clone();
-        options.trace = handler.tracer();
+        if let Some(tracer) = handler.tracer() {
+            Arc::make_mut(&mut options).trace = Some(tracer);
+        }
         match connect(url, &headers, options, handler) {
             Ok(connection) => {
                 state.pending.hand_to(&connection);
