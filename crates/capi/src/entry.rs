@@ -63,13 +63,32 @@ pub(crate) struct ExtCallbacks {
 }
 
 /// What API calls change; never held while calling into C.
-#[derive(Default)]
 pub(crate) struct ClientState {
     pub(crate) connection: Option<Current>,
     pub(crate) headers: HeaderList,
-    /// Shared with the client's connections (a setter replaces them, for the next Connect).
+    /// Shared with the client's connections (a setter replaces them, for the next Connect),
+    /// and while no setter was called, with every other such client.
     pub(crate) options: Arc<Options>,
     pub(crate) pending: Pending,
+}
+
+impl Default for ClientState {
+    fn default() -> Self {
+        ClientState {
+            connection: None,
+            headers: HeaderList::default(),
+            options: default_options(),
+            pending: Pending::default(),
+        }
+    }
+}
+
+/// The default options, one copy for every client that changes none (OpenHarmony code that
+/// uses only the standard functions calls no setter): each such client keeps a pointer, not
+/// its own half KiB of settings, and they share the TLS configurations built from them.
+fn default_options() -> Arc<Options> {
+    static DEFAULT: OnceLock<Arc<Options>> = OnceLock::new();
+    DEFAULT.get_or_init(|| Arc::new(Options::default())).clone()
 }
 
 /// The client's latest connection, and whether its end has been reported to the application

@@ -51,7 +51,30 @@ mod tests {
     use crate::codes::*;
     use crate::exports::lifecycle::WebSocketEx_SetCloseTimeout;
     use crate::exports::standard::{OH_WebSocketClient_Constructor, OH_WebSocketClient_Destroy};
+    use net_websocket_client::Options;
+    use std::sync::Arc;
     use std::time::Duration;
+
+    /// Clients that change no option share one copy of the defaults; a setter gives its
+    /// client its own, and leaves the others' as they were.
+    #[test]
+    fn clients_share_the_default_options_until_one_is_set() {
+        // SAFETY (all calls): the C API as documented; each client is destroyed once, last.
+        let [a, b] =
+            [(); 2].map(|()| unsafe { OH_WebSocketClient_Constructor(None, None, None, None) });
+        let options = |c| registry::lookup(c).unwrap().state().options.clone();
+        assert!(Arc::ptr_eq(&options(a), &options(b)));
+        assert_eq!(unsafe { WebSocketEx_SetMaxSendSize(b, 7) }, WEBSOCKET_OK);
+        assert!(!Arc::ptr_eq(&options(a), &options(b)));
+        assert_eq!(options(b).max_send_size, 7);
+        assert_eq!(options(a).max_send_size, Options::default().max_send_size);
+        for client in [a, b] {
+            assert_eq!(
+                unsafe { OH_WebSocketClient_Destroy(client) },
+                WEBSOCKET_NO_CONNECTION_CONTEXT
+            );
+        }
+    }
 
     /// Two setters of one client at once never lose each other's change: each thread sets
     /// its own option to a rising value, and in the end both hold their last one.
