@@ -288,7 +288,7 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     fn dispatch_ready_events(&mut self) {
         // Nothing more once aborted, or once the close handshake or a failure finished it.
         while !self.aborted && !self.session.is_finishing() {
-            let Some(event) = self.session.poll_event(Instant::now()) else {
+            let Some(event) = self.session.poll_event(Instant::now) else {
                 break;
             };
             match event {

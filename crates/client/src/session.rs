@@ -189,10 +189,11 @@ impl Session {
         self.meter.add_ping();
     }
 
-    /// The next event of the protocol, counted as handed to the application at `now`: a
-    /// data message (or the fragment that ends one) and its bytes, a pong and, when it
-    /// answers a ping of ours, its round trip.
-    pub(crate) fn poll_event(&mut self, now: Instant) -> Option<Event<'_>> {
+    /// The next event of the protocol, counted as handed to the application: a data message
+    /// (or the fragment that ends one) and its bytes, a pong and, when it answers a ping of
+    /// ours, its round trip, ending at `clock()` (read for a pong only: not a clock read per
+    /// message).
+    pub(crate) fn poll_event(&mut self, clock: impl FnOnce() -> Instant) -> Option<Event<'_>> {
         let Session {
             protocol,
             meter,
@@ -218,7 +219,7 @@ impl Session {
             Event::Fragment { data, last, .. } => meter.add_received(data.len(), (*last).into()),
             Event::Pong(_) => {
                 let rtt = ping_sent_at.take().map(|at| {
-                    let last = now.saturating_duration_since(at);
+                    let last = clock().saturating_duration_since(at);
                     (last, smoothed_rtt.sample(last))
                 });
                 meter.add_pong(rtt);
@@ -687,7 +688,7 @@ mod tests {
         s.protocol.receive_data(&input);
         s.on_received(start);
         let at = start + Duration::from_millis(7);
-        while s.poll_event(at).is_some() {}
+        while s.poll_event(|| at).is_some() {}
         let stats = s.stats(0);
         assert_eq!(stats.bytes_received, input.len() as u64);
         assert_eq!(
@@ -706,7 +707,7 @@ mod tests {
         s.protocol.send_ping(b"").unwrap();
         s.count_ping(at);
         s.protocol.receive_data(&server_frame(0x8A, b""));
-        while s.poll_event(at + Duration::from_millis(15)).is_some() {}
+        while s.poll_event(|| at + Duration::from_millis(15)).is_some() {}
         let stats = s.stats(0);
         assert_eq!(stats.rtt, Duration::from_millis(15));
         assert_eq!(
@@ -715,7 +716,7 @@ mod tests {
         );
         // A pong nobody asked for is counted, without a round trip.
         s.protocol.receive_data(&server_frame(0x8A, b""));
-        while s.poll_event(at + Duration::from_secs(1)).is_some() {}
+        while s.poll_event(|| at + Duration::from_secs(1)).is_some() {}
         let stats = s.stats(0);
         assert_eq!(stats.pongs_received, 3);
         assert_eq!(stats.rtt, Duration::from_millis(15));
@@ -728,7 +729,7 @@ mod tests {
         s.handle_timeout(Due::Ping, start + PING);
         s.protocol.receive_data(&server_frame(0x8A, b"keepalive"));
         while s
-            .poll_event(start + PING + Duration::from_millis(3))
+            .poll_event(|| start + PING + Duration::from_millis(3))
             .is_some()
         {}
         let stats = s.stats(0);
@@ -800,7 +801,7 @@ mod tests {
         input.extend(server_frame(0x80, b"c"));
         input.extend(server_frame(0x88, &1000u16.to_be_bytes()));
         s.protocol.receive_data(&input);
-        while s.poll_event(start).is_some() {}
+        while s.poll_event(|| start).is_some() {}
         s.publish_tally(); // our close reply
         let fin = TRACE_FIN;
         assert_eq!(

@@ -228,7 +228,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
 
     /// The data event the protocol has next, borrowed.
     fn borrowed_data(&mut self) -> Option<MessageRef<'_>> {
-        let (kind, data, piece) = match self.session.poll_event(Instant::now())? {
+        let (kind, data, piece) = match self.session.poll_event(Instant::now)? {
             Event::Message { kind, data } => (kind, data, None),
             Event::Fragment {
                 kind,
@@ -380,7 +380,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
         if self.session.lifecycle() == Lifecycle::Ended {
             return None;
         }
-        let (item, ending) = match self.session.poll_event(Instant::now())? {
+        let (item, ending) = match self.session.poll_event(Instant::now)? {
             Event::Message {
                 kind: MessageKind::Text,
                 data,
