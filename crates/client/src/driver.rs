@@ -8,7 +8,7 @@ use crate::handler::Reporter;
 use crate::inline::call_handler;
 use crate::outbox::{Interrupt, Outgoing};
 use crate::session::{Exit, Session, Teardown};
-use crate::shared::{ping_cost, Shared};
+use crate::shared::Shared;
 use crate::wire::{Step, Wire, OUTPUT_HIGH_WATER};
 use net_websocket_protocol::Event;
 use std::collections::VecDeque;
@@ -189,48 +189,34 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             self.held.push_back(item);
             return;
         }
+        // What it counted against the send-queue limit is given back, sent or refused.
+        self.shared
+            .queued
+            .fetch_sub(item.queue_cost(), Ordering::AcqRel);
+        let len = item.message_len().unwrap_or(0);
         // Messages hand their buffers over: large ones are written from them. Refused only
         // after a close frame went out (ours or in reply): the message is dropped, as SPEC §3
-        // allows until the end is reported.
+        // allows until the end is reported. `Some(ends)`: a data frame went out, ending its
+        // message or not.
         let sent = match item {
-            Outgoing::Text(text, compress) => {
-                let len = text.len();
-                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                protocol
-                    .send_utf8_owned_with(text, compress)
-                    .map(|()| Some((len, true)))
-            }
-            Outgoing::Binary(data, compress) => {
-                let len = data.len();
-                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                protocol
-                    .send_binary_owned_with(data, compress)
-                    .map(|()| Some((len, true)))
-            }
+            Outgoing::Text(text, compress) => protocol
+                .send_utf8_owned_with(text, compress)
+                .map(|()| Some(true)),
+            Outgoing::Binary(data, compress) => protocol
+                .send_binary_owned_with(data, compress)
+                .map(|()| Some(true)),
             Outgoing::Masked(message, compress) => {
-                let len = message.len();
-                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                protocol
-                    .send_masked(message, compress)
-                    .map(|()| Some((len, true)))
+                protocol.send_masked(message, compress).map(|()| Some(true))
             }
             // Refused when the connection is not where the caller's message is: its first
             // fragment went out on a connection since lost.
-            Outgoing::TextFragment(text, ends) => {
-                let len = text.len();
-                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                let sent = protocol.send_text_fragment(text, ends.first, ends.last);
-                sent.map(|()| Some((len, ends.last)))
-            }
-            Outgoing::BinaryFragment(data, ends) => {
-                let len = data.len();
-                self.shared.queued.fetch_sub(len, Ordering::AcqRel);
-                let sent = protocol.send_binary_fragment(data, ends.first, ends.last);
-                sent.map(|()| Some((len, ends.last)))
-            }
+            Outgoing::TextFragment(text, ends) => protocol
+                .send_text_fragment(text, ends.first, ends.last)
+                .map(|()| Some(ends.last)),
+            Outgoing::BinaryFragment(data, ends) => protocol
+                .send_binary_fragment(data, ends.first, ends.last)
+                .map(|()| Some(ends.last)),
             Outgoing::Ping(payload) => {
-                let cost = ping_cost(payload.len());
-                self.shared.queued.fetch_sub(cost, Ordering::AcqRel);
                 let sent = protocol.send_ping(&payload);
                 self.used.push(payload);
                 if sent.is_ok() {
@@ -245,8 +231,8 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             #[cfg(test)]
             Outgoing::Panic => panic!("test hook: a panic in the connection's task"),
         };
-        if let Ok(Some((payload, ends))) = sent {
-            self.session.count_sent(payload, ends);
+        if let Ok(Some(ends)) = sent {
+            self.session.count_sent(len, ends);
         }
         // A small message was copied: its buffer is free at once.
         self.take_written_buffers();

@@ -3,6 +3,7 @@
 //! queues are swapped, not copied) and gives emptied payload buffers back, which the next sends
 //! fill: in steady state a message costs one copy (the caller's bytes, copied at Send, and
 //! masked in that copy when large: `net_websocket_protocol::MaskedMessage`) and no allocation.
+use crate::shared::ping_cost;
 use net_websocket_protocol::{Compress, MaskedMessage, Utf8Text};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -54,6 +55,15 @@ impl Outgoing {
             Outgoing::Binary(data, _) | Outgoing::BinaryFragment(data, _) => Some(data.len()),
             Outgoing::Masked(message, _) => Some(message.len()),
             _ => None,
+        }
+    }
+
+    /// What it counts against the send-queue limit while queued: a message's or fragment's
+    /// length, a ping's frame ([`ping_cost`]), nothing for the close.
+    pub(crate) fn queue_cost(&self) -> usize {
+        match self {
+            Outgoing::Ping(payload) => ping_cost(payload.len()),
+            other => other.message_len().unwrap_or(0),
         }
     }
 
