@@ -100,14 +100,17 @@ impl Spooled {
         self.header_len + self.frame.len() - self.written + rest + self.urgent_left()
     }
 
-    /// Makes the frame whose payload starts at `start`, masked with `mask`: with its key when
-    /// premasked, else `mask` (its pieces are masked as they come to be written:
-    /// [`Spooled::mask_when_needed`]).
-    fn make_frame(&mut self, start: usize, mask: Option<[u8; 4]>) {
+    /// Makes the frame whose payload starts at `start`: with its key when premasked, else
+    /// with `fresh_key()` (the writer's, for its role), its pieces then masked as they come to
+    /// be written ([`Spooled::mask_when_needed`]).
+    fn make_frame(&mut self, start: usize, fresh_key: impl FnOnce() -> Option<[u8; 4]>) {
         let end = start.saturating_add(self.frame_len).min(self.payload.len());
         let (mask, to_mask) = match &self.premasked {
             Some(keys) => (Some(keys.get(start / self.frame_len)), None),
-            None => (mask, mask),
+            None => {
+                let key = fresh_key();
+                (key, key)
+            }
         };
         let first = start == 0;
         let header = FrameHeader {
@@ -501,17 +504,12 @@ impl Writer {
                 return;
             }
             let next = spooled.frame.end;
-            let mask = if spooled.premasked.is_some() {
-                None
-            } else {
-                self.mask_key()
-            };
-            let spooled = self.spooled.front_mut().expect("front exists");
             if spooled.urgent_left() == 0 {
                 spooled.urgent.clear();
                 spooled.urgent_written = 0;
             }
-            spooled.make_frame(next, mask);
+            let (role, entropy) = (self.role, &mut self.entropy);
+            spooled.make_frame(next, || fresh_key(role, entropy));
             // The next round masks its first piece (a new frame is not done).
         }
     }
@@ -530,14 +528,7 @@ impl Writer {
     /// A client masks every frame with a fresh key (§5.3: "The masking key is a 32-bit value
     /// chosen at random by the client ... fresh masking key for each frame").
     fn mask_key(&mut self) -> Option<[u8; 4]> {
-        match self.role {
-            Role::Client => {
-                let mut key = [0u8; 4];
-                (self.entropy)(&mut key);
-                Some(key)
-            }
-            Role::Server => None,
-        }
+        fresh_key(self.role, &mut self.entropy)
     }
 
     /// A payload queued to be written from its own buffer; its first frame is made now, and
@@ -573,11 +564,6 @@ impl Writer {
                 });
             }
         }
-        let mask = if premasked.is_some() {
-            None
-        } else {
-            self.mask_key()
-        };
         let mut spooled = Spooled {
             at: self.out.len(),
             payload,
@@ -595,7 +581,7 @@ impl Writer {
             urgent: Vec::new(),
             urgent_written: 0,
         };
-        spooled.make_frame(0, mask);
+        spooled.make_frame(0, || self.mask_key());
         self.spooled.push_back(spooled);
         self.advance_spooled();
     }
@@ -629,6 +615,18 @@ impl Writer {
                 break;
             }
         }
+    }
+}
+
+/// A fresh masking key for a client's frame, none for a server's ([`Writer::mask_key`]).
+fn fresh_key(role: Role, entropy: &mut Entropy) -> Option<[u8; 4]> {
+    match role {
+        Role::Client => {
+            let mut key = [0u8; 4];
+            entropy(&mut key);
+            Some(key)
+        }
+        Role::Server => None,
     }
 }
 
