@@ -36,16 +36,18 @@ static struct WebSocket *other_client;
 static int a_blocking, a_release;
 static long long a_sent_at;
 
-/* A's onMessage: sends on the other client, then blocks (2 s at most). */
+/* A's onMessage: sends on the other client, then blocks (2 s at most, scaled). */
 static void sends_then_blocks(struct WebSocket *client, char *data, uint32_t length)
 {
     static char message[] = "from a's callback";
-    long long deadline = now_ms() + 2000;
+    long long deadline = now_ms() + scaled_ms(2000);
     rec_on_message(client, data, length);
+    /* Blocking from before the Send on: B's echo may come back (and the main thread check
+     * a_blocking) before this thread runs its next instruction, as it does under valgrind. */
+    __atomic_store_n(&a_blocking, 1, __ATOMIC_SEQ_CST);
     __atomic_store_n(&a_sent_at, now_ms(), __ATOMIC_SEQ_CST);
     if (OH_WebSocketClient_Send(other_client, message, strlen(message)) != WEBSOCKET_OK)
         rec_violation("Send on the other client from a callback failed");
-    __atomic_store_n(&a_blocking, 1, __ATOMIC_SEQ_CST);
     while (!__atomic_load_n(&a_release, __ATOMIC_SEQ_CST) && now_ms() < deadline) sleep_ms(1);
     __atomic_store_n(&a_blocking, 0, __ATOMIC_SEQ_CST);
 }
