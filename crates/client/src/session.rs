@@ -126,6 +126,12 @@ pub(crate) struct Session {
     timing: Timing,
     /// When something was last received.
     last_received: Instant,
+    /// Buffers grown for large messages are released after [`RELEASE_AFTER`] of quiet from
+    /// the later of `last_received` and this: when the release came due while messages were
+    /// being sent, it was put off to then.
+    release_from: Instant,
+    /// A message was sent since the release was last due (sending keeps the buffers in use).
+    sent_lately: bool,
     /// Our keepalive ping went out and nothing was received since.
     ping_outstanding: bool,
     /// [`Session::note_drained`] said so already.
@@ -156,6 +162,8 @@ impl Session {
             lifecycle: Lifecycle::Open,
             timing,
             last_received: now,
+            release_from: now,
+            sent_lately: false,
             ping_outstanding: false,
             drained_noted: false,
             paused_at: None,
@@ -180,6 +188,7 @@ impl Session {
     /// A data message (or a fragment of one: `ends` tells whether it is the last) of
     /// `payload` bytes was encoded for the socket.
     pub(crate) fn count_sent(&mut self, payload: usize, ends: bool) {
+        self.sent_lately = true;
         self.meter.add_sent(payload, u64::from(ends));
     }
 
@@ -333,7 +342,8 @@ impl Session {
                 Some(interval) => Some((self.last_received + interval, Due::Ping)),
             },
         };
-        let release = (self.last_received + RELEASE_AFTER, Due::ReleaseBuffers);
+        let quiet_from = self.last_received.max(self.release_from);
+        let release = (quiet_from + RELEASE_AFTER, Due::ReleaseBuffers);
         match main {
             Some(main) if !releasable || main.0 <= release.0 => Some(main),
             _ if releasable => Some(release),
@@ -382,6 +392,12 @@ impl Session {
             }
             Due::CloseTimeout => Expired::Exit(self.exit(Exit::CloseTimedOut)),
             Due::LingerOver => Expired::Exit(self.exit(Exit::Closed { clean: true })),
+            // Not quiet: messages went out meanwhile, and the next ones would need the same
+            // buffers again. Put off by a second (a deadline in the future: not chosen again).
+            Due::ReleaseBuffers if std::mem::take(&mut self.sent_lately) => {
+                self.release_from = now;
+                Expired::Nothing
+            }
             Due::ReleaseBuffers => Expired::ReleaseBuffers,
         }
     }
@@ -630,6 +646,32 @@ mod tests {
         let (mut s, start) = session(None);
         s.request_close(start - CLOSE);
         assert_eq!(s.poll_timeout(true), Some((start, Due::CloseTimeout)));
+    }
+
+    /// Sending is not quiet: a release that comes due after messages were sent is put off
+    /// by [`RELEASE_AFTER`] from then, and happens once a second passed with nothing sent.
+    #[test]
+    fn a_release_waits_while_messages_are_being_sent() {
+        let (mut s, start) = session(None);
+        let due = start + RELEASE_AFTER;
+        assert_eq!(s.poll_timeout(true), Some((due, Due::ReleaseBuffers)));
+        s.count_sent(100_000, true);
+        assert!(matches!(
+            s.handle_timeout(Due::ReleaseBuffers, due),
+            Expired::Nothing
+        ));
+        let later = due + RELEASE_AFTER;
+        assert_eq!(s.poll_timeout(true), Some((later, Due::ReleaseBuffers)));
+        assert!(matches!(
+            s.handle_timeout(Due::ReleaseBuffers, later),
+            Expired::ReleaseBuffers
+        ));
+        // Receiving still counts from when it happened.
+        s.on_received(later + RELEASE_AFTER);
+        assert_eq!(
+            s.poll_timeout(true),
+            Some((later + 2 * RELEASE_AFTER, Due::ReleaseBuffers))
+        );
     }
 
     /// The defect the review found: a peer that stalls in the middle of a large frame leaves

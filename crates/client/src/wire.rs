@@ -130,7 +130,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Wire<S> {
             match session.handle_timeout(due, Instant::now()) {
                 Expired::Nothing => {}
                 Expired::ReleaseBuffers => {
-                    reclaim_read_buffer(&mut session.protocol, true);
+                    release_buffers(&mut session.protocol);
                     return Poll::Ready(Step::Released);
                 }
                 Expired::Exit(exit) => {
@@ -256,11 +256,19 @@ fn holds_large_buffer(protocol: &Protocol) -> bool {
     protocol.read_buffer_len() > READ_BUFFER_SIZE
 }
 
-/// Whether `protocol` holds a read buffer grown for large messages that [`reclaim_read_buffer`]
-/// would free now: not while part of a frame waits in it (a peer that stalls mid-frame must
-/// not make the release due, and then due again, forever).
+/// Whether `protocol` holds buffers grown for large messages that [`release_buffers`] would
+/// free now: a read buffer, not while part of a frame waits in it (a peer that stalls
+/// mid-frame must not make the release due, and then due again, forever), or the protocol's
+/// message and output buffers while unused.
 pub(crate) fn holds_releasable_buffer(protocol: &Protocol) -> bool {
-    holds_large_buffer(protocol) && !protocol.holds_partial_input()
+    (holds_large_buffer(protocol) && !protocol.holds_partial_input())
+        || protocol.holds_large_idle_buffers()
+}
+
+/// Frees what [`holds_releasable_buffer`] names (the connection went quiet).
+fn release_buffers(protocol: &mut Protocol) {
+    reclaim_read_buffer(protocol, true);
+    protocol.release_idle_buffers();
 }
 
 /// Gives `protocol` a read buffer of this worker's, when it has none.

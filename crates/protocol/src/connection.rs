@@ -338,6 +338,24 @@ impl Protocol {
         self.reader.buffer_len()
     }
 
+    /// Whether buffers that grew past 64 KiB for a large message (one assembled from
+    /// fragments or inflated, the output a message was copied into) sit unused now:
+    /// [`Protocol::release_idle_buffers`] would free them. The read buffer is the caller's to
+    /// take ([`Protocol::take_idle_read_buffer`]).
+    pub fn holds_large_idle_buffers(&self) -> bool {
+        (self.peeked.is_none() && self.reader.holds_large_idle_buffers())
+            || self.writer.holds_large_idle_buffer()
+    }
+
+    /// Frees the buffers [`Protocol::holds_large_idle_buffers`] names, for a connection that
+    /// went quiet after large messages; they grow again when the next one comes.
+    pub fn release_idle_buffers(&mut self) {
+        if self.peeked.is_none() {
+            self.reader.release_idle_buffers();
+        }
+        self.writer.release_idle_buffer();
+    }
+
     /// Whether received bytes wait in the read buffer for the rest of their frame: then
     /// [`Protocol::take_idle_read_buffer`] returns None until more arrives.
     pub fn holds_partial_input(&self) -> bool {

@@ -126,6 +126,10 @@ enum Delivered {
     InPlace { index: usize, byte: u8 },
 }
 
+/// Capacity a buffer kept between messages may have after the connection went quiet: one
+/// grown past it for a large message is freed then (see `Protocol::release_idle_buffers`).
+pub(crate) const IDLE_BUFFER_MAX: usize = 64 * 1024;
+
 pub(crate) struct Reader {
     role: Role,
     max_message_size: usize,
@@ -277,6 +281,31 @@ impl Reader {
         self.start = 0;
         self.filled = 0;
         None
+    }
+
+    /// Whether a message buffer (an assembled or inflated message's, a detached delivery's)
+    /// grew past [`IDLE_BUFFER_MAX`] and no message is being put together in it: see
+    /// [`Reader::release_idle_buffers`].
+    pub(crate) fn holds_large_idle_buffers(&self) -> bool {
+        let assembling = self.fragmented.is_some() || self.frame.is_some() || self.inflating;
+        !assembling
+            && (self.message.capacity() > IDLE_BUFFER_MAX
+                || self.detached.capacity() > IDLE_BUFFER_MAX)
+    }
+
+    /// Frees the buffers [`Reader::holds_large_idle_buffers`] names: after one large message
+    /// a connection that goes quiet should not keep its size. What was delivered last is
+    /// done with (nothing borrows the reader now).
+    pub(crate) fn release_idle_buffers(&mut self) {
+        if !self.holds_large_idle_buffers() {
+            return;
+        }
+        self.undo_delivery();
+        for buffer in [&mut self.message, &mut self.detached] {
+            if buffer.capacity() > IDLE_BUFFER_MAX {
+                *buffer = Vec::new();
+            }
+        }
     }
 
     /// Whether the reader holds an input buffer.

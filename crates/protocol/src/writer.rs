@@ -18,6 +18,7 @@ use crate::deflate::{Compress, Compressor};
 use crate::frame::{FrameHeader, FrameNote, Opcode, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN};
 use crate::mask::{apply_mask, mask_into};
 use crate::masked::{FrameKeys, MaskedMessage};
+use crate::reader::IDLE_BUFFER_MAX;
 use crate::Entropy;
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -512,6 +513,28 @@ impl Writer {
             spooled.make_frame(next, || fresh_key(role, entropy));
             // The next round masks its first piece (a new frame is not done).
         }
+    }
+
+    /// Whether the output buffer grew past [`IDLE_BUFFER_MAX`] (a large message copied into
+    /// it, a long batch) and holds nothing unwritten: see [`Writer::release_idle_buffer`].
+    pub(crate) fn holds_large_idle_buffer(&self) -> bool {
+        self.spooled.is_empty()
+            && self.start == self.out.len()
+            && self.out.capacity() > IDLE_BUFFER_MAX
+    }
+
+    /// Frees the buffer [`Writer::holds_large_idle_buffer`] names.
+    pub(crate) fn release_idle_buffer(&mut self) {
+        if self.holds_large_idle_buffer() {
+            self.out = Vec::new();
+            self.start = 0;
+        }
+    }
+
+    /// Bytes of memory the output buffer holds, for tests of the allocation rules.
+    #[cfg(test)]
+    pub(crate) fn buffer_capacity(&self) -> usize {
+        self.out.capacity()
     }
 
     /// Drops written bytes once they are the larger part of the buffer.

@@ -1124,6 +1124,76 @@ mod message_buffer {
         assert_eq!(bytes, b"fragments");
     }
 
+    /// A message assembled from fragments grows the message buffer to its size; once it was
+    /// handed out and nothing is being assembled, the buffer can be freed (a quiet
+    /// connection keeps no large buffer), not before: not mid-message, not while a message
+    /// waits peeked.
+    #[test]
+    fn a_large_assembled_message_buffer_is_freed_once_idle() {
+        let large: Vec<u8> = (0..200_000).map(|i| (i % 251) as u8).collect();
+        let (first, second) = large.split_at(90_000);
+        let mut c = conn(Role::Client);
+        assert_eq!(receive(&mut c, &incoming(Role::Client, 0x02, first)), []);
+        assert!(
+            !c.holds_large_idle_buffers(),
+            "a message is being assembled"
+        );
+        c.release_idle_buffers();
+        c.receive_data(&incoming(Role::Client, 0x80, second));
+        assert!(c.has_event());
+        assert!(!c.holds_large_idle_buffers(), "it waits to be handed out");
+        c.release_idle_buffers();
+        assert_eq!(poll_all(&mut c), [Ev::Binary(large.clone())]);
+        let _ = c.take_idle_read_buffer();
+        assert!(c.holds_large_idle_buffers());
+        assert!(c.reader.buffer_capacity() >= large.len());
+        c.release_idle_buffers();
+        assert!(
+            !c.holds_large_idle_buffers(),
+            "a release leaves nothing to release"
+        );
+        assert_eq!(c.reader.buffer_capacity(), 0);
+        // The next message assembles as before.
+        let wire = [
+            incoming(Role::Client, 0x01, b"a"),
+            incoming(Role::Client, 0x80, b"b"),
+        ]
+        .concat();
+        let events = receive(&mut c, &wire);
+        assert_eq!(events, [Ev::Text("ab".into())]);
+    }
+
+    /// A large message copied into the output buffer grows it; once all of it is written
+    /// the buffer can be freed, not while part of it waits.
+    #[test]
+    fn a_large_output_buffer_is_freed_once_written() {
+        for (role, peer) in [(Role::Client, Role::Server), (Role::Server, Role::Client)] {
+            let large: Vec<u8> = (0..100_000).map(|i| (i % 253) as u8).collect();
+            let mut c = conn(role);
+            c.send_binary(&large).unwrap();
+            let half = c.pending_output().len() / 2;
+            let mut wire = c.pending_output()[..half].to_vec();
+            c.consume_output(half);
+            assert!(!c.holds_large_idle_buffers(), "{role:?}: output waits");
+            c.release_idle_buffers();
+            wire.extend(output(&mut c));
+            assert!(c.holds_large_idle_buffers(), "{role:?}");
+            assert!(c.writer.buffer_capacity() >= large.len(), "{role:?}");
+            c.release_idle_buffers();
+            assert!(!c.holds_large_idle_buffers(), "{role:?}");
+            assert_eq!(c.writer.buffer_capacity(), 0, "{role:?}");
+            // All of it was written, and the next message goes out as before.
+            c.send_binary(b"next").unwrap();
+            wire.extend(output(&mut c));
+            let events = receive(&mut conn(peer), &wire);
+            assert_eq!(
+                events,
+                [Ev::Binary(large), Ev::Binary(b"next".to_vec())],
+                "{role:?}"
+            );
+        }
+    }
+
     #[test]
     fn an_idle_buffer_can_be_handed_over() {
         let mut c = conn(Role::Client);
