@@ -111,8 +111,19 @@ pub fn connect(
     options: impl Into<Arc<Options>>,
     handler: Box<dyn Handler>,
 ) -> Result<Connection, ConnectError> {
-    let options = options.into();
     let target = Target::parse(url).map_err(ConnectError::Url)?;
+    connect_to(target, headers, options, handler)
+}
+
+/// [`connect`] to a URL parsed already (a caller that validated it keeps the result: no
+/// second parse).
+pub fn connect_to(
+    target: Target,
+    headers: &[(String, String)],
+    options: impl Into<Arc<Options>>,
+    handler: Box<dyn Handler>,
+) -> Result<Connection, ConnectError> {
+    let options = options.into();
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
     handshake_for(&target, headers, &options).map_err(ConnectError::Header)?;
     // Reads the environment here, on the caller's thread.

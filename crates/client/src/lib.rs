@@ -65,7 +65,7 @@ mod transport;
 mod websocket;
 mod wire;
 
-pub use connection::{connect, CloseError, ConnectError, Connection, SendError};
+pub use connection::{connect, connect_to, CloseError, ConnectError, Connection, SendError};
 pub use error::{Cause, Error, Stage};
 pub use establish::MAX_REDIRECTS;
 pub use handler::{End, Handler, Lost};

@@ -7,7 +7,7 @@ use crate::headers;
 use crate::registry;
 use crate::send::{send, SendAs};
 use crate::types::*;
-use net_websocket_client::{connect, CloseError, ConnectError};
+use net_websocket_client::{connect_to, CloseError, ConnectError, Target};
 use std::ffi::CStr;
 use std::os::raw::c_char;
 use std::sync::atomic::AtomicBool;
@@ -71,11 +71,11 @@ ffi_fn! {
             return WEBSOCKET_CONNECTION_PARSE_URL_ERROR;
         }
         // SAFETY: a non-NULL url is a C string per the API contract.
-        let url = unsafe { CStr::from_ptr(url) }
+        let target = unsafe { CStr::from_ptr(url) }
             .to_str()
             .ok()
-            .filter(|url| net_websocket_client::Target::parse(url).is_ok());
-        if url.is_none() && !compat::headers_before_url() {
+            .and_then(|url| Target::parse(url).ok());
+        if target.is_none() && !compat::headers_before_url() {
             return compat::unusable_url();
         }
         // Held until the connection is stored: a Destroy that begins meanwhile waits for it,
@@ -83,7 +83,7 @@ ffi_fn! {
         let mut state = try_code!(entry.live_state());
         // SAFETY: the caller's list is valid during the call per the API contract.
         let headers = try_code!(unsafe { headers::for_connect(&state.headers, options.headers) });
-        let Some(url) = url else {
+        let Some(target) = target else {
             return compat::unusable_url();
         };
         // Busy also while the previous connection's callbacks wait in a dispatcher: its last
@@ -106,7 +106,7 @@ ffi_fn! {
         if let Some(tracer) = handler.tracer() {
             Arc::make_mut(&mut options).trace = Some(tracer);
         }
-        match connect(url, &headers, options, handler) {
+        match connect_to(target, &headers, options, handler) {
             Ok(connection) => {
                 state.pending.hand_to(&connection);
                 state.connection = Some(Current {
@@ -115,7 +115,6 @@ ffi_fn! {
                 });
                 WEBSOCKET_OK
             }
-            Err(ConnectError::Url(_)) => compat::unusable_url(),
             Err(ConnectError::Header(_)) => WEBSOCKET_NO_HEADER_CONTEXT,
             Err(_) => WEBSOCKET_CONNECTION_ERROR,
         }
