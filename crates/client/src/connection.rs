@@ -189,12 +189,7 @@ impl Connection {
         let buffer = outbox.buffer_for(data.len()).ok_or(SendError::NoMemory)?;
         let uncompressed = options.deflate.is_none() || compress == Compress::Never;
         let item = if uncompressed && data.len() >= MaskedMessage::MIN_LEN {
-            let keys = &mut |key: &mut [u8]| rand::rng().fill_bytes(key);
-            let frame = options.max_frame_size;
-            let message = match text {
-                Some(text) => MaskedMessage::text(text, buffer, frame, keys),
-                None => MaskedMessage::binary(data, buffer, frame, keys),
-            };
+            let message = masked_copy(data, text, buffer, options.max_frame_size);
             Outgoing::Masked(message, compress)
         } else {
             match text {
@@ -247,19 +242,27 @@ impl Connection {
             Some(begun) if begun == kind => false,
             Some(_) => return Err(SendError::FragmentKindMismatch),
         };
+        let text = match kind {
+            MessageKind::Text => Some(Utf8Text::check(data).ok_or(SendError::InvalidUtf8)?),
+            MessageKind::Binary => None,
+        };
         self.check_room(data.len())?;
+        let options = &self.shared.options;
         let outbox = &self.shared.outbox;
-        let copy = outbox.copy(data).ok_or(SendError::NoMemory)?;
+        let buffer = outbox.buffer_for(data.len()).ok_or(SendError::NoMemory)?;
         let ends = Ends { first, last };
-        let item = match kind {
-            MessageKind::Text => match Utf8Text::new(copy) {
-                Ok(text) => Outgoing::TextFragment(text, ends),
-                Err(copy) => {
-                    outbox.give_back(copy);
-                    return Err(SendError::InvalidUtf8);
-                }
-            },
-            MessageKind::Binary => Outgoing::BinaryFragment(copy, ends),
+        // Masked as it is copied, as a message is (see `queue_message`), when the message
+        // cannot be compressed: permessage-deflate is not offered.
+        let item = if options.deflate.is_none() && data.len() >= MaskedMessage::MIN_LEN {
+            Outgoing::MaskedFragment(
+                masked_copy(data, text, buffer, options.max_frame_size),
+                ends,
+            )
+        } else {
+            match text {
+                Some(text) => Outgoing::TextFragment(Utf8Text::copy_of(text, buffer), ends),
+                None => Outgoing::BinaryFragment(copy_into(data, buffer), ends),
+            }
         };
         if let Err(error) = self.reserve(data.len()) {
             if let Some(buffer) = item.into_buffer() {
@@ -380,6 +383,21 @@ impl Connection {
 impl Drop for Connection {
     fn drop(&mut self) {
         self.abort();
+    }
+}
+
+/// `data` (`text`: the same bytes, checked as UTF-8) copied into `buffer` and masked there,
+/// frame by frame, with keys from this thread's CSPRNG (RFC 6455 §5.3).
+fn masked_copy(
+    data: &[u8],
+    text: Option<&str>,
+    buffer: Vec<u8>,
+    max_frame: usize,
+) -> MaskedMessage {
+    let keys = &mut |key: &mut [u8]| rand::rng().fill_bytes(key);
+    match text {
+        Some(text) => MaskedMessage::text(text, buffer, max_frame, keys),
+        None => MaskedMessage::binary(data, buffer, max_frame, keys),
     }
 }
 

@@ -216,6 +216,9 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
             Outgoing::BinaryFragment(data, ends) => protocol
                 .send_binary_fragment(data, ends.first, ends.last)
                 .map(|()| Some(ends.last)),
+            Outgoing::MaskedFragment(piece, ends) => protocol
+                .send_masked_fragment(piece, ends.first, ends.last)
+                .map(|()| Some(ends.last)),
             Outgoing::Ping(payload) => {
                 let sent = protocol.send_ping(&payload);
                 self.used.push(payload);

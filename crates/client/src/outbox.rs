@@ -29,6 +29,8 @@ pub(crate) enum Outgoing {
     /// One piece of a message sent in fragments.
     TextFragment(Utf8Text, Ends),
     BinaryFragment(Vec<u8>, Ends),
+    /// A large fragment masked while it was copied (as [`Outgoing::Masked`]).
+    MaskedFragment(MaskedMessage, Ends),
     Ping(Vec<u8>),
     Close(u16, String),
     /// Test hook (only in this crate's tests, `Connection::panic_in_task_for_tests`): the
@@ -53,7 +55,9 @@ impl Outgoing {
         match self {
             Outgoing::Text(text, _) | Outgoing::TextFragment(text, _) => Some(text.len()),
             Outgoing::Binary(data, _) | Outgoing::BinaryFragment(data, _) => Some(data.len()),
-            Outgoing::Masked(message, _) => Some(message.len()),
+            Outgoing::Masked(message, _) | Outgoing::MaskedFragment(message, _) => {
+                Some(message.len())
+            }
             _ => None,
         }
     }
@@ -82,7 +86,9 @@ impl Outgoing {
             Outgoing::Binary(data, _)
             | Outgoing::BinaryFragment(data, _)
             | Outgoing::Ping(data) => Some(data),
-            Outgoing::Masked(message, _) => Some(message.into_buffer()),
+            Outgoing::Masked(message, _) | Outgoing::MaskedFragment(message, _) => {
+                Some(message.into_buffer())
+            }
             Outgoing::Close(..) => None,
             #[cfg(test)]
             Outgoing::Panic => None,

@@ -574,6 +574,29 @@ impl Protocol {
         self.send_fragment(Opcode::Binary, data, first, last)
     }
 
+    /// Queues one fragment masked ahead, as [`Protocol::send_binary_fragment`] (or the text
+    /// one, as the piece is): a large piece of an uncompressed message is written as it is
+    /// (see [`MaskedMessage`]); otherwise it is unmasked first. The buffer comes back through
+    /// [`Protocol::take_written_buffer`], also when the piece is refused.
+    pub fn send_masked_fragment(
+        &mut self,
+        piece: MaskedMessage,
+        first: bool,
+        last: bool,
+    ) -> Result<(), SendError> {
+        let opcode = if piece.is_text() {
+            Opcode::Text
+        } else {
+            Opcode::Binary
+        };
+        if let Err(error) = self.check_fragment(opcode, first) {
+            self.writer.give_back(piece.into_buffer());
+            return Err(error);
+        }
+        self.writer.fragment_masked(piece, first, last);
+        Ok(())
+    }
+
     fn send_fragment(
         &mut self,
         opcode: Opcode,
@@ -581,19 +604,24 @@ impl Protocol {
         first: bool,
         last: bool,
     ) -> Result<(), SendError> {
-        let open = self.writer.fragmented_opcode();
-        let refused = self.closing.check_send().err().or(match (first, open) {
-            (true, Some(_)) => Some(SendError::FragmentedMessageOpen),
-            (false, None) => Some(SendError::NoFragmentedMessage),
-            (false, Some(begun)) if begun != opcode => Some(SendError::FragmentKindMismatch),
-            _ => None,
-        });
-        if let Some(error) = refused {
+        if let Err(error) = self.check_fragment(opcode, first) {
             self.writer.give_back(data);
             return Err(error);
         }
         self.writer.fragment(opcode, data, first, last);
         Ok(())
+    }
+
+    /// Why a fragment of an `opcode` message cannot be sent now, if it cannot: the first one
+    /// may not begin inside another message, a later one must continue a message of its kind.
+    fn check_fragment(&self, opcode: Opcode, first: bool) -> Result<(), SendError> {
+        self.closing.check_send()?;
+        match (first, self.writer.fragmented_opcode()) {
+            (true, Some(_)) => Err(SendError::FragmentedMessageOpen),
+            (false, None) => Err(SendError::NoFragmentedMessage),
+            (false, Some(begun)) if begun != opcode => Err(SendError::FragmentKindMismatch),
+            _ => Ok(()),
+        }
     }
 
     /// Whether a message begun with a `send_*_fragment` call has not ended yet.

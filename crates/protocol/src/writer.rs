@@ -272,13 +272,7 @@ impl Writer {
     /// `00 00 FF FF` removed only at the end. The buffer comes back through
     /// [`Writer::take_done`]. The caller checked the fragment continues (or begins) a message.
     pub(crate) fn fragment(&mut self, opcode: Opcode, data: Vec<u8>, first: bool, fin: bool) {
-        let compressed = match (first, self.fragmented) {
-            (false, Some((_, compressed))) => compressed,
-            _ => self
-                .compressor
-                .as_deref()
-                .is_some_and(Compressor::compresses),
-        };
+        let compressed = self.fragment_compressed(first);
         self.fragmented = (!fin).then_some((opcode, compressed));
         let opcode = if first { opcode } else { Opcode::Continuation };
         if compressed {
@@ -293,6 +287,36 @@ impl Writer {
             self.give_back(data);
         } else {
             self.spool(opcode, false, fin, data);
+        }
+    }
+
+    /// Queues one fragment masked ahead (see [`Writer::fragment`]): written as it is, in its
+    /// own frames with its own keys, when it is long enough to be spooled, its message is not
+    /// compressed and we are a client; otherwise unmasked and queued like any fragment.
+    pub(crate) fn fragment_masked(&mut self, piece: MaskedMessage, first: bool, fin: bool) {
+        if self.fragment_compressed(first)
+            || piece.len() < IN_PLACE_MIN
+            || self.role == Role::Server
+        {
+            let (opcode, data) = piece.unmask();
+            self.fragment(opcode, data, first, fin);
+            return;
+        }
+        let (opcode, data, frame_len, keys) = piece.into_parts();
+        self.fragmented = (!fin).then_some((opcode, false));
+        let opcode = if first { opcode } else { Opcode::Continuation };
+        self.spool_framed(opcode, false, fin, data, frame_len, Some(keys));
+    }
+
+    /// Whether the fragment's message is compressed: decided at its first fragment (when
+    /// permessage-deflate was negotiated and compresses), kept for the rest.
+    fn fragment_compressed(&self, first: bool) -> bool {
+        match (first, self.fragmented) {
+            (false, Some((_, compressed))) => compressed,
+            _ => self
+                .compressor
+                .as_deref()
+                .is_some_and(Compressor::compresses),
         }
     }
 

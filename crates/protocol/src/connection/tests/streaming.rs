@@ -971,4 +971,67 @@ mod masked_ahead {
             );
         }
     }
+
+    /// Fragments masked ahead: a large piece goes out in its own frames with its own keys,
+    /// a short one is unmasked and takes the connection's key; the opcodes and FIN are those
+    /// of fragments (§5.4), and the peer assembles the message.
+    #[test]
+    fn fragments_are_written_with_their_own_keys_and_assembled_by_the_peer() {
+        let mut c = conn(Role::Client);
+        let pieces = [data(40_000), data(100), data(20_000)];
+        let mut keys = counting_keys();
+        for (i, piece) in pieces.iter().enumerate() {
+            let masked = MaskedMessage::binary(piece, Vec::new(), MIB, &mut keys);
+            c.send_masked_fragment(masked, i == 0, i == 2).unwrap();
+        }
+        let wire = output(&mut c);
+        let b0: Vec<u8> = frames_in(&wire).iter().map(|f| f.0).collect();
+        assert_eq!(b0, [0x02, 0x00, 0x80]);
+        assert_eq!(
+            keys_in(&wire),
+            [Some([1, 2, 3, 4]), Some(KEY), Some([9, 10, 11, 12])],
+            "the short piece was unmasked (its key, 5 6 7 8, unused) and took the connection's"
+        );
+        let mut server = conn(Role::Server);
+        assert_eq!(
+            receive(&mut server, &wire),
+            vec![Ev::Binary(pieces.concat())]
+        );
+        while c.take_written_buffer().is_some() {}
+        // A piece that cannot be sent gives its buffer back: no message is open now.
+        let late = MaskedMessage::text(&"x".repeat(20_000), Vec::new(), MIB, &mut keys);
+        assert_eq!(
+            c.send_masked_fragment(late, false, true),
+            Err(SendError::NoFragmentedMessage)
+        );
+        assert!(c
+            .take_written_buffer()
+            .is_some_and(|b| b.capacity() >= 20_000));
+    }
+
+    #[test]
+    fn fragments_that_need_their_plain_bytes_are_unmasked_first() {
+        // A compressed message (permessage-deflate negotiated) or a server's: encoded from
+        // the plain bytes, with the connection's keys.
+        for (role, deflate) in [(Role::Client, Some(deflate_params())), (Role::Server, None)] {
+            let mut c = conn_with(role, Config::default(), deflate);
+            let pieces = [data(40_000), data(30_000)];
+            for (i, piece) in pieces.iter().enumerate() {
+                let masked = MaskedMessage::binary(piece, Vec::new(), MIB, &mut counting_keys());
+                c.send_masked_fragment(masked, i == 0, i == 1).unwrap();
+            }
+            let wire = output(&mut c);
+            let expected_key = (role == Role::Client).then_some(KEY);
+            assert!(
+                keys_in(&wire).iter().all(|k| *k == expected_key),
+                "{role:?}"
+            );
+            let mut peer = conn_with(peer_of(role), Config::default(), deflate);
+            assert_eq!(
+                receive(&mut peer, &wire),
+                vec![Ev::Binary(pieces.concat())],
+                "{role:?}"
+            );
+        }
+    }
 }
