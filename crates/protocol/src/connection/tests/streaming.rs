@@ -881,6 +881,27 @@ mod masked_ahead {
         keys
     }
 
+    /// What `c` wrote carries only the connection's keys (none for a server) and is `plain`
+    /// as one binary message to its peer: it was encoded from the plain bytes.
+    fn assert_encoded_from_plain(
+        c: &mut Protocol,
+        role: Role,
+        deflate: Option<DeflateParams>,
+        plain: Vec<u8>,
+        case: &str,
+    ) {
+        let wire = output(c);
+        let expected_key = (role == Role::Client).then_some(KEY);
+        assert!(keys_in(&wire).iter().all(|k| *k == expected_key), "{case}");
+        let mut peer = conn_with(peer_of(role), Config::default(), deflate);
+        assert_eq!(receive(&mut peer, &wire), vec![Ev::Binary(plain)], "{case}");
+    }
+
+    /// A refused payload's buffer comes back, with room for `len` bytes.
+    fn assert_buffer_back(c: &mut Protocol, len: usize) {
+        assert!(c.take_written_buffer().is_some_and(|b| b.capacity() >= len));
+    }
+
     #[test]
     fn a_client_writes_it_in_its_own_frames_with_its_own_keys() {
         let config = Config {
@@ -938,9 +959,7 @@ mod masked_ahead {
             c.send_masked(late, Compress::Auto),
             Err(SendError::AlreadyClosing)
         );
-        assert!(c
-            .take_written_buffer()
-            .is_some_and(|b| b.capacity() >= 20_000));
+        assert_buffer_back(&mut c, 20_000);
     }
 
     #[test]
@@ -957,18 +976,7 @@ mod masked_ahead {
             let plain = data(len);
             let message = MaskedMessage::binary(&plain, Vec::new(), MIB, &mut counting_keys());
             c.send_masked(message, compress).unwrap();
-            let wire = output(&mut c);
-            let expected_key = (role == Role::Client).then_some(KEY);
-            assert!(
-                keys_in(&wire).iter().all(|k| *k == expected_key),
-                "{role:?} {len}"
-            );
-            let mut peer = conn_with(peer_of(role), Config::default(), deflate);
-            assert_eq!(
-                receive(&mut peer, &wire),
-                vec![Ev::Binary(plain)],
-                "{role:?} {len}"
-            );
+            assert_encoded_from_plain(&mut c, role, deflate, plain, &format!("{role:?} {len}"));
         }
     }
 
@@ -1004,9 +1012,7 @@ mod masked_ahead {
             c.send_masked_fragment(late, false, true),
             Err(SendError::NoFragmentedMessage)
         );
-        assert!(c
-            .take_written_buffer()
-            .is_some_and(|b| b.capacity() >= 20_000));
+        assert_buffer_back(&mut c, 20_000);
     }
 
     #[test]
@@ -1020,18 +1026,7 @@ mod masked_ahead {
                 let masked = MaskedMessage::binary(piece, Vec::new(), MIB, &mut counting_keys());
                 c.send_masked_fragment(masked, i == 0, i == 1).unwrap();
             }
-            let wire = output(&mut c);
-            let expected_key = (role == Role::Client).then_some(KEY);
-            assert!(
-                keys_in(&wire).iter().all(|k| *k == expected_key),
-                "{role:?}"
-            );
-            let mut peer = conn_with(peer_of(role), Config::default(), deflate);
-            assert_eq!(
-                receive(&mut peer, &wire),
-                vec![Ev::Binary(pieces.concat())],
-                "{role:?}"
-            );
+            assert_encoded_from_plain(&mut c, role, deflate, pieces.concat(), &format!("{role:?}"));
         }
     }
 }
