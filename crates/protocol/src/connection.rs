@@ -584,12 +584,7 @@ impl Protocol {
         first: bool,
         last: bool,
     ) -> Result<(), SendError> {
-        let opcode = if piece.is_text() {
-            Opcode::Text
-        } else {
-            Opcode::Binary
-        };
-        if let Err(error) = self.check_fragment(opcode, first) {
+        if let Err(error) = self.check_fragment(piece.opcode(), first) {
             self.writer.give_back(piece.into_buffer());
             return Err(error);
         }

@@ -108,6 +108,11 @@ impl MaskedMessage {
         self.opcode == Opcode::Text
     }
 
+    /// Its opcode: text or binary.
+    pub(crate) fn opcode(&self) -> Opcode {
+        self.opcode
+    }
+
     /// The buffer, for reuse (its contents are the masked bytes).
     pub fn into_buffer(self) -> Vec<u8> {
         self.data

@@ -255,7 +255,7 @@ impl Writer {
     /// purpose); otherwise unmasked and encoded like [`Writer::message_owned`].
     pub(crate) fn message_masked(&mut self, message: MaskedMessage, compress: Compress) {
         let may_compress = compress == Compress::Auto && self.compressor.is_some();
-        if may_compress || message.len() < IN_PLACE_MIN || self.role == Role::Server {
+        if !self.writes_as_masked(&message, may_compress) {
             let (opcode, data) = message.unmask();
             self.message(opcode, &data, compress);
             self.give_back(data);
@@ -294,10 +294,7 @@ impl Writer {
     /// own frames with its own keys, when it is long enough to be spooled, its message is not
     /// compressed and we are a client; otherwise unmasked and queued like any fragment.
     pub(crate) fn fragment_masked(&mut self, piece: MaskedMessage, first: bool, fin: bool) {
-        if self.fragment_compressed(first)
-            || piece.len() < IN_PLACE_MIN
-            || self.role == Role::Server
-        {
+        if !self.writes_as_masked(&piece, self.fragment_compressed(first)) {
             let (opcode, data) = piece.unmask();
             self.fragment(opcode, data, first, fin);
             return;
@@ -306,6 +303,13 @@ impl Writer {
         self.fragmented = (!fin).then_some((opcode, false));
         let opcode = if first { opcode } else { Opcode::Continuation };
         self.spool_framed(opcode, false, fin, data, frame_len, Some(keys));
+    }
+
+    /// Whether a payload masked ahead is written as it is: long enough to be spooled, not
+    /// compressed, and we are a client (a server does not mask). Otherwise its plain bytes
+    /// are needed: it is unmasked first.
+    fn writes_as_masked(&self, masked: &MaskedMessage, compressed: bool) -> bool {
+        !compressed && masked.len() >= IN_PLACE_MIN && self.role == Role::Client
     }
 
     /// Whether the fragment's message is compressed: decided at its first fragment (when
