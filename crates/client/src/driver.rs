@@ -39,8 +39,9 @@ pub(crate) struct Driver<'a, S> {
     reporter: &'a mut Reporter,
     /// The server's close, or the failure we closed with: reported once our last frames (the
     /// close reply) are written, so that a caller who destroys the client in its close
-    /// callback cannot cut the reply off.
-    unreported: Option<Report>,
+    /// callback cannot cut the reply off. Boxed: it is needed once, at the end, and an open
+    /// connection should not carry its room.
+    unreported: Option<Box<Report>>,
     /// A handler asked for Abort while events were dispatched (taken off the queue early).
     aborted: bool,
 }
@@ -320,11 +321,11 @@ impl<'a, S: AsyncRead + AsyncWrite + Unpin + Send> Driver<'a, S> {
     /// lingers for the server's end, and the end is reported once the close frame is written.
     fn finish(&mut self, error: Option<Error>, code: u16, reason: String) {
         self.session.linger(Instant::now());
-        self.unreported = Some(Report {
+        self.unreported = Some(Box::new(Report {
             error,
             code,
             reason,
-        });
+        }));
     }
 
     fn report_unreported(&mut self) {

@@ -16,6 +16,7 @@ use net_websocket_protocol::handshake::{
 };
 use net_websocket_protocol::{Config, HandshakeError, Protocol, Role};
 use rand::Rng;
+use std::future::Future;
 use std::io;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -183,7 +184,7 @@ pub(crate) async fn establish(
             timeout: options.connect_timeout,
             proxy_tcp_us: AtomicU64::new(0),
         };
-        let attempted = open(attempt, &handshake, on_response);
+        let attempted = open(attempt, &handshake, on_response, endpoint.clone());
         let (code, location) = match attempted.await {
             Ok(established) => return Ok(established),
             Err(Cause::Handshake(HandshakeError::Redirect { code, location })) => (code, location),
@@ -217,35 +218,40 @@ pub(crate) async fn establish(
     }
 }
 
-/// The transport, then the opening handshake on it, within the attempt's deadline.
-async fn open(
-    attempt: Attempt<'_>,
-    handshake: &ClientHandshake,
-    on_response: OnResponse<'_>,
-) -> Result<Opened<Transport>, Cause> {
-    let endpoint = attempt.target.endpoint();
-    let (transport, mut setup) = attempt.open().await?;
-    let started = Instant::now();
-    let tracer = attempt.route.tracer;
-    let mut traced = |head: &ResponseHead| {
+/// The transport, then the opening handshake on it, within the attempt's deadline; `endpoint`
+/// names the server in messages. (Not an `async fn`, which would keep the attempt in its
+/// state twice: the argument and the local it is moved to.)
+#[allow(clippy::manual_async_fn)] // on purpose: see above
+fn open<'a>(
+    attempt: Attempt<'a>,
+    handshake: &'a ClientHandshake,
+    on_response: OnResponse<'a>,
+    endpoint: String,
+) -> impl Future<Output = Result<Opened<Transport>, Cause>> + 'a {
+    async move {
+        let (transport, mut setup) = attempt.open().await?;
+        let started = Instant::now();
+        let tracer = attempt.route.tracer;
+        let mut traced = |head: &ResponseHead| {
+            trace(tracer, || {
+                TraceEvent::new(TraceKind::HandshakeResponse, head.reason.clone())
+                    .with_code(u32::from(head.status))
+            });
+            on_response(head)
+        };
+        let opening = open_websocket(transport, handshake, &mut traced, endpoint);
+        let mut opened = attempt.within(Stage::Handshake, opening).await?;
         trace(tracer, || {
-            TraceEvent::new(TraceKind::HandshakeResponse, head.reason.clone())
-                .with_code(u32::from(head.status))
+            let subprotocol = opened.accepted.subprotocol.clone().unwrap_or_default();
+            TraceEvent::new(TraceKind::Open, subprotocol)
         });
-        on_response(head)
-    };
-    let opening = open_websocket(transport, handshake, &mut traced, endpoint);
-    let mut opened = attempt.within(Stage::Handshake, opening).await?;
-    trace(tracer, || {
-        let subprotocol = opened.accepted.subprotocol.clone().unwrap_or_default();
-        TraceEvent::new(TraceKind::Open, subprotocol)
-    });
-    setup.handshake = started.elapsed();
-    // The opening handshake filled in what it negotiated.
-    setup.subprotocol = std::mem::take(&mut opened.negotiated.subprotocol);
-    setup.extensions = std::mem::take(&mut opened.negotiated.extensions);
-    opened.negotiated = setup;
-    Ok(opened)
+        setup.handshake = started.elapsed();
+        // The opening handshake filled in what it negotiated.
+        setup.subprotocol = std::mem::take(&mut opened.negotiated.subprotocol);
+        setup.extensions = std::mem::take(&mut opened.negotiated.extensions);
+        opened.negotiated = setup;
+        Ok(opened)
+    }
 }
 
 /// The opening handshake (RFC 6455 §4.1) on any stream; `on_response` sees the response

@@ -1,7 +1,7 @@
 //! The endpoint a Connect URL names (SPEC §3 Connect URL rules, RFC 6455 §3), and where its
 //! bytes go: TCP to its host and port, or a Unix domain socket (the `ws+unix://` URL form).
 use crate::credentials::Credentials;
-use std::fmt;
+use std::fmt::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Longest URL accepted.
@@ -86,11 +86,17 @@ fn bad(why: impl Into<String>) -> UrlError {
 impl Target {
     /// `host:port` as CONNECT names it (brackets for IPv6, the port always).
     pub fn authority(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
+        let mut authority = String::with_capacity(self.host.len() + 8);
+        self.write_authority(&mut authority);
+        authority
+    }
+
+    fn write_authority(&self, out: &mut String) {
+        let _ = if self.host.contains(':') {
+            write!(out, "[{}]:{}", self.host, self.port)
         } else {
-            format!("{}:{}", self.host, self.port)
-        }
+            write!(out, "{}:{}", self.host, self.port)
+        };
     }
 
     /// `ws://host:port` or `wss://host:port` (`ws+unix://PATH` for a Unix socket URL): the
@@ -98,7 +104,14 @@ impl Target {
     pub fn endpoint(&self) -> String {
         let scheme = if self.secure { "wss" } else { "ws" };
         match &self.address {
-            Address::Tcp => format!("{scheme}://{}", self.authority()),
+            Address::Tcp => {
+                // One allocation of the right size: this is made for every connection.
+                let mut endpoint = String::with_capacity(self.host.len() + 16);
+                endpoint.push_str(scheme);
+                endpoint.push_str("://");
+                self.write_authority(&mut endpoint);
+                endpoint
+            }
             Address::Unix(path) => format!("{scheme}+unix://{}", path.display()),
         }
     }

@@ -111,6 +111,34 @@ impl AsyncWrite for Transport {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// A stage bounded by the attempt's deadline ([`Attempt::within`]): its result, or
+    /// [`Cause::Timeout`] naming the stage. A future of its own, not an `async fn`, which
+    /// would keep the stage's future in its state twice (the argument and the awaited copy).
+    pub(crate) struct Within<F> {
+        #[pin]
+        work: tokio::time::Timeout<F>,
+        stage: Stage,
+        after: Duration,
+    }
+}
+
+impl<T, F: Future<Output = Result<T, Cause>>> Future for Within<F> {
+    type Output = Result<T, Cause>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.work.poll(cx) {
+            Poll::Ready(Ok(done)) => Poll::Ready(done),
+            Poll::Ready(Err(_elapsed)) => Poll::Ready(Err(Cause::Timeout {
+                stage: *this.stage,
+                after: *this.after,
+            })),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 /// One attempt to reach `target`.
 pub(crate) struct Attempt<'a> {
     pub(crate) target: &'a Target,
@@ -132,17 +160,15 @@ pub(crate) struct Attempt<'a> {
 
 impl Attempt<'_> {
     /// Runs `stage` until the deadline.
-    pub(crate) async fn within<T>(
-        &self,
-        stage: Stage,
-        work: impl Future<Output = Result<T, Cause>>,
-    ) -> Result<T, Cause> {
-        tokio::time::timeout_at(self.deadline, work)
-            .await
-            .unwrap_or(Err(Cause::Timeout {
-                stage,
-                after: self.timeout,
-            }))
+    pub(crate) fn within<F>(&self, stage: Stage, work: F) -> Within<F>
+    where
+        F: Future,
+    {
+        Within {
+            work: tokio::time::timeout_at(self.deadline, work),
+            stage,
+            after: self.timeout,
+        }
     }
 
     /// The socket (a Unix socket, or TCP through the proxy if any), then TLS for wss://; with
@@ -452,7 +478,8 @@ mod tests {
             proxy_tcp_us: AtomicU64::new(0),
         };
         let never = std::future::pending::<Result<(), Cause>>();
-        let error = block_on(attempt.within(Stage::Handshake, never)).unwrap_err();
+        // Made inside the runtime, as every stage is (its timer needs one).
+        let error = block_on(async { attempt.within(Stage::Handshake, never).await }).unwrap_err();
         assert_eq!(
             error.to_string(),
             "timed out after 3 s in the WebSocket handshake"
