@@ -98,7 +98,9 @@ impl Drop for CallbackHandler {
 /// A C string for a callback argument; interior NULs (impossible in valid close reasons,
 /// possible in peer-controlled text) are replaced so nothing is truncated silently.
 fn c_string(s: &str) -> CString {
-    CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
+    // One copy when there is no NUL to replace (almost always).
+    CString::new(s)
+        .unwrap_or_else(|_| CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default())
 }
 
 /// The onError arguments for an error: its code and message.

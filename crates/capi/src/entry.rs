@@ -87,8 +87,14 @@ impl Default for ClientState {
 /// uses only the standard functions calls no setter): each such client keeps a pointer, not
 /// its own half KiB of settings, and they share the TLS configurations built from them.
 fn default_options() -> Arc<Options> {
+    defaults().clone()
+}
+
+/// The default options, for setters given 0 ("the default"): read, not rebuilt (a fresh
+/// `Options` allocates its TLS settings).
+pub(crate) fn defaults() -> &'static Arc<Options> {
     static DEFAULT: OnceLock<Arc<Options>> = OnceLock::new();
-    DEFAULT.get_or_init(|| Arc::new(Options::default())).clone()
+    DEFAULT.get_or_init(|| Arc::new(Options::default()))
 }
 
 /// The client's latest connection, and whether its end has been reported to the application
@@ -228,17 +234,19 @@ impl ClientEntry {
     /// Records the subprotocol the server chose at an open (None: it chose none; the empty
     /// string marks that, and is never returned). An equal string recorded before is reused.
     pub(crate) fn set_subprotocol(&self, chosen: Option<&str>) {
-        let chosen = chosen
-            .and_then(|p| CString::new(p).ok())
-            .unwrap_or_default();
+        let chosen = chosen.filter(|p| !p.contains('\0')).unwrap_or("");
         let mut list = self.subprotocol_list();
-        match list.iter().position(|p| *p == chosen) {
+        if chosen.is_empty() && list.is_empty() {
+            // None yet, and none now: nothing to record (and nothing allocated).
+            return;
+        }
+        match list.iter().position(|p| p.to_bytes() == chosen.as_bytes()) {
             Some(i) => {
                 // Moving a CString keeps its bytes where they are.
                 let earlier = list.remove(i);
                 list.push(earlier);
             }
-            None => list.push(chosen),
+            None => list.push(CString::new(chosen).unwrap_or_default()),
         }
     }
 

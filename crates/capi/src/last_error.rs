@@ -9,6 +9,10 @@ thread_local! {
 
 /// Records the outcome of a setter call: `Some(message)` when it failed.
 pub(crate) fn set(message: Option<&str>) {
+    if message.is_none() && LAST_ERROR.with(|last| last.borrow().is_empty()) {
+        // The common case, a success after a success, allocates nothing.
+        return;
+    }
     let message = message
         .map(|m| CString::new(m.replace('\0', "\u{FFFD}")).unwrap_or_default())
         .unwrap_or_default();

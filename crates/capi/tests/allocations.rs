@@ -2,14 +2,15 @@
 //! typed message callback (the library copies each message once, at Send, into a recycled
 //! buffer), and a counting allocator sees what the process allocates over 10,000 round trips
 //! once warmed up. The echo server runs in-process on a thread whose allocations are not
-//! counted.
+//! counted. And a connection's setup (Constructor to onOpen) stays within a budget of
+//! allocations. The tests take turns: the counter is the process's.
 use net_websocket::*;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ffi::{c_char, c_void, CString};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
 
 struct Counting;
 
@@ -43,6 +44,9 @@ fn count() {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// Held by each test while it counts.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 const WARM_UP: usize = 2_000;
 const MEASURED: usize = 10_000;
@@ -151,6 +155,7 @@ fn round_trips(addr: std::net::SocketAddr, size: usize, window: usize) -> usize 
 
 #[test]
 fn round_trips_allocate_nothing_once_warm() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let addr = echo_server();
     for (size, window) in [(64, 1), (64, 64), (1024, 16), (32 * 1024, 4)] {
         let allocated = round_trips(addr, size, window);
@@ -161,4 +166,73 @@ fn round_trips_allocate_nothing_once_warm() {
             "{allocated} allocations in {MEASURED} round trips of {size} bytes (window {window})"
         );
     }
+}
+
+static OPENED: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" fn count_open(_client: *mut WebSocket, _result: WebSocket_OpenResult) {
+    OPENED.fetch_add(1, Ordering::AcqRel);
+}
+
+/// Opens `count` clients at once (Constructor, two setters, Connect) and waits for every
+/// onOpen; returns them.
+fn open_clients(addr: std::net::SocketAddr, count: usize) -> Vec<*mut WebSocket> {
+    let url = CString::new(format!("ws://{addr}/")).unwrap();
+    let opened = OPENED.load(Ordering::Acquire);
+    let mut clients = Vec::with_capacity(count);
+    for _ in 0..count {
+        // SAFETY: the C API as documented; each client is destroyed by the caller.
+        unsafe {
+            let client = OH_WebSocketClient_Constructor(Some(count_open), None, None, None);
+            assert!(!client.is_null());
+            assert_eq!(WebSocketEx_SetProxy(client, c"".as_ptr()), WEBSOCKET_OK);
+            assert_eq!(WebSocketEx_SetKeepalive(client, 0, 0), WEBSOCKET_OK);
+            let options = WebSocket_RequestOptions {
+                headers: std::ptr::null_mut(),
+            };
+            assert_eq!(
+                OH_WebSocketClient_Connect(client, url.as_ptr(), options),
+                WEBSOCKET_OK
+            );
+            clients.push(client);
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while OPENED.load(Ordering::Acquire) < opened + count {
+        assert!(
+            Instant::now() < deadline,
+            "the clients did not open within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    clients
+}
+
+fn destroy(clients: Vec<*mut WebSocket>) {
+    for client in clients {
+        // SAFETY: each a live client of open_clients, destroyed once.
+        assert_eq!(unsafe { OH_WebSocketClient_Destroy(client) }, WEBSOCKET_OK);
+    }
+}
+
+/// A connection is set up (Constructor, setters, Connect, resolve, TCP, handshake, onOpen)
+/// with a bounded number of allocations: 66 each here before the setup path was trimmed, 53
+/// after. A budget of 60 catches a return of much of what was trimmed.
+#[test]
+fn a_connection_is_set_up_within_an_allocation_budget() {
+    const CONNECTIONS: usize = 200;
+    const BUDGET: usize = 60;
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let addr = echo_server();
+    // The runtime, the default options and the first-use caches are made once per process.
+    destroy(open_clients(addr, 1));
+    let before = ALLOCATIONS.load(Ordering::Acquire);
+    let clients = open_clients(addr, CONNECTIONS);
+    let per_connection = (ALLOCATIONS.load(Ordering::Acquire) - before) / CONNECTIONS;
+    destroy(clients);
+    eprintln!("{per_connection} allocations per connection set up");
+    assert!(
+        per_connection <= BUDGET,
+        "{per_connection} allocations per connection set up (budget {BUDGET})"
+    );
 }

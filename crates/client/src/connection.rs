@@ -1,5 +1,5 @@
 //! The handle to one connection: starts its task, queues messages, closes and aborts it.
-use crate::establish::{handshake_for, Request};
+use crate::establish::{check_handshake, Request};
 use crate::handler::{Handler, Reporter};
 use crate::options::Options;
 use crate::outbox::{Ends, Outgoing};
@@ -125,7 +125,7 @@ pub fn connect_to(
 ) -> Result<Connection, ConnectError> {
     let options = options.into();
     // Refuse bad headers now; every attempt builds its own handshake, with a fresh key.
-    handshake_for(&target, headers, &options).map_err(ConnectError::Header)?;
+    check_handshake(&target, headers, &options).map_err(ConnectError::Header)?;
     // Reads the environment here, on the caller's thread.
     let request = Request::capture(target, headers);
     let runtime = runtime::shared().map_err(ConnectError::Runtime)?;

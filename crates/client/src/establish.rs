@@ -16,6 +16,7 @@ use net_websocket_protocol::handshake::{
 };
 use net_websocket_protocol::{Config, HandshakeError, Protocol, Role};
 use rand::Rng;
+use std::borrow::Cow;
 use std::future::Future;
 use std::io;
 use std::sync::atomic::AtomicU64;
@@ -104,6 +105,22 @@ impl<S> Opened<S> {
 /// The opening handshake for `target`: the caller's `headers` and the subprotocol offer of
 /// the options, with a fresh key (RFC 6455 §4.1: "randomly selected for each connection",
 /// from the thread's CSPRNG).
+/// What [`handshake_for`] would refuse, checked without building the request: at connect,
+/// where bad headers are refused at once.
+pub(crate) fn check_handshake(
+    target: &Target,
+    headers: &[(String, String)],
+    options: &Options,
+) -> Result<(), HandshakeError> {
+    let headers = with_subprotocols(headers, &options.subprotocols)?;
+    ClientHandshake::check(
+        &target.host_header,
+        &target.resource,
+        &headers,
+        options.deflate.as_ref(),
+    )
+}
+
 pub(crate) fn handshake_for(
     target: &Target,
     headers: &[(String, String)],
@@ -123,14 +140,13 @@ pub(crate) fn handshake_for(
 
 /// The caller's headers plus the subprotocol offer of the options, which may not be made
 /// twice.
-fn with_subprotocols(
-    headers: &[(String, String)],
+fn with_subprotocols<'h>(
+    headers: &'h [(String, String)],
     subprotocols: &[String],
-) -> Result<Vec<(String, String)>, HandshakeError> {
+) -> Result<Cow<'h, [(String, String)]>, HandshakeError> {
     const FIELD: &str = "Sec-WebSocket-Protocol";
-    let mut headers = headers.to_vec();
     if subprotocols.is_empty() {
-        return Ok(headers);
+        return Ok(Cow::Borrowed(headers));
     }
     if headers
         .iter()
@@ -140,8 +156,9 @@ fn with_subprotocols(
             "{FIELD} given as a header and as subprotocols"
         )));
     }
+    let mut headers = headers.to_vec();
     headers.push((FIELD.to_string(), subprotocols.join(", ")));
-    Ok(headers)
+    Ok(Cow::Owned(headers))
 }
 
 /// Sees each handshake response before it is judged (the handler's `on_response`).

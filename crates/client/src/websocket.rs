@@ -4,7 +4,9 @@
 //! of its own: each poll runs the session core ([`crate::session`]) on the stream directly,
 //! in the caller's task, with the same I/O step ([`Wire::poll_step`]) as the handler API.
 use crate::error::{Cause, Error, Stage};
-use crate::establish::{establish, handshake_for, open_websocket, Opened, Request};
+use crate::establish::{
+    check_handshake, establish, handshake_for, open_websocket, Opened, Request,
+};
 use crate::message::{CloseFrame, Message, MessageRef};
 use crate::options::Options;
 use crate::session::{Exit, Lifecycle, Session};
@@ -63,7 +65,7 @@ pub async fn connect_async_with_headers(
 ) -> Result<WebSocket, Error> {
     let target = Target::parse(url).map_err(|e| Error::new("", Cause::Url(e)))?;
     // Refuse bad headers before connecting.
-    handshake_for(&target, headers, &options)
+    check_handshake(&target, headers, &options)
         .map_err(|e| Error::new(&target.endpoint(), Cause::Handshake(e)))?;
     let request = Request::capture(target, headers);
     let opened = establish(&request, &options, &mut |_| {}).await?;

@@ -143,25 +143,21 @@ impl ClientHandshake {
         headers: &[(String, String)],
         deflate: Option<&DeflateConfig>,
     ) -> Result<Self, HandshakeError> {
-        if host.is_empty() || has_line_breaks(host) {
-            return Err(HandshakeError::ForbiddenHeader(format!("Host: {host:?}")));
-        }
+        Self::check(host, resource, headers, deflate)?;
         let resource = if resource.is_empty() { "/" } else { resource };
-        // §4.1 / RFC 7230 §3.1.1: request-target contains no whitespace or controls.
-        if resource.bytes().any(|b| b <= b' ' || b == 0x7F) {
-            return Err(HandshakeError::ForbiddenHeader(format!(
-                "request target {resource:?}"
-            )));
-        }
         let key = BASE64.encode(key);
+        // Sized once: the fixed fields take under 160 bytes, an extension offer under 160.
+        let fields: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+        let offer = if deflate.is_some() { 160 } else { 0 };
+        let mut request = String::with_capacity(160 + resource.len() + host.len() + fields + offer);
         // §4.1 client requirements 1–9, in that order.
-        let mut request = format!(
+        let _ = write!(
+            request,
             "GET {resource} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
              Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
         );
         let mut subprotocols = Vec::new();
         for (name, value) in headers {
-            check_user_header(name, value)?;
             // §4.1 item 10: "|Sec-WebSocket-Protocol| ... one or more comma-separated
             // subprotocol the client wishes to speak".
             if name.eq_ignore_ascii_case("Sec-WebSocket-Protocol") {
@@ -185,6 +181,34 @@ impl ClientHandshake {
             subprotocols,
             deflate: deflate.cloned(),
         })
+    }
+
+    /// What [`ClientHandshake::new`] refuses, checked without building the request (a
+    /// client checks its headers when it is told to connect, and builds each attempt's
+    /// request, with a fresh key, later).
+    pub fn check(
+        host: &str,
+        resource: &str,
+        headers: &[(String, String)],
+        deflate: Option<&DeflateConfig>,
+    ) -> Result<(), HandshakeError> {
+        if host.is_empty() || has_line_breaks(host) {
+            return Err(HandshakeError::ForbiddenHeader(format!("Host: {host:?}")));
+        }
+        let resource = if resource.is_empty() { "/" } else { resource };
+        // §4.1 / RFC 7230 §3.1.1: request-target contains no whitespace or controls.
+        if resource.bytes().any(|b| b <= b' ' || b == 0x7F) {
+            return Err(HandshakeError::ForbiddenHeader(format!(
+                "request target {resource:?}"
+            )));
+        }
+        for (name, value) in headers {
+            check_user_header(name, value)?;
+        }
+        match deflate {
+            Some(config) => config.validate(),
+            None => Ok(()),
+        }
     }
 
     /// The request bytes to write.

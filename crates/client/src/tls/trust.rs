@@ -41,8 +41,14 @@ impl TlsEnvironment {
 /// caller's thread (at connect, as the proxy variables are read): a C program may call
 /// `setenv` on its own threads, and reading the environment on a library thread meanwhile is
 /// undefined behaviour in libc.
+///
+/// Shared: every connection captures it, and most get the platform's places, which are then
+/// not copied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TrustPaths {
+pub struct TrustPaths(Arc<Paths>);
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Paths {
     file: Option<PathBuf>,
     dirs: Vec<PathBuf>,
 }
@@ -62,7 +68,7 @@ impl TrustPaths {
             })
             .unwrap_or_default();
         if file.is_some() || !dirs.is_empty() {
-            return TrustPaths { file, dirs };
+            return TrustPaths(Arc::new(Paths { file, dirs }));
         }
         static PLATFORM: OnceLock<TrustPaths> = OnceLock::new();
         PLATFORM
@@ -70,10 +76,10 @@ impl TrustPaths {
                 // Reads the same two variables (unset, as just seen), then looks for the usual
                 // bundle files and directories.
                 let probed = openssl_probe::probe();
-                TrustPaths {
+                TrustPaths(Arc::new(Paths {
                     file: probed.cert_file,
                     dirs: probed.cert_dir,
-                }
+                }))
             })
             .clone()
     }
@@ -86,10 +92,10 @@ impl TrustPaths {
             errors.extend(loaded.errors.iter().map(|e| e.to_string()));
         };
         add(rustls_native_certs::load_certs_from_paths(
-            self.file.as_deref(),
+            self.0.file.as_deref(),
             None,
         ));
-        for dir in &self.dirs {
+        for dir in &self.0.dirs {
             add(rustls_native_certs::load_certs_from_paths(None, Some(dir)));
         }
         let mut roots = RootCertStore::empty();

@@ -144,6 +144,49 @@ mod client_request {
             Err(HandshakeError::BadExtension(_))
         ));
     }
+
+    /// `check` refuses exactly what `new` refuses, with the same error, without a request.
+    #[test]
+    fn check_agrees_with_new() {
+        let bad_window = DeflateConfig {
+            server_max_window_bits: Some(16),
+            ..DeflateConfig::default()
+        };
+        let good = DeflateConfig::default();
+        // Host, resource, header fields, deflate offer.
+        type Case<'a> = (
+            &'a str,
+            &'a str,
+            &'a [(&'a str, &'a str)],
+            Option<&'a DeflateConfig>,
+        );
+        let cases: [Case; 9] = [
+            ("h", "/", &[], None),
+            (
+                "h:8080",
+                "",
+                &[("Origin", "o"), ("Sec-WebSocket-Protocol", "a, b")],
+                Some(&good),
+            ),
+            ("", "/", &[], None),
+            ("a\r\nb", "/", &[], None),
+            ("h", "/a b", &[], None),
+            ("h", "/", &[("Upgrade", "x")], None),
+            ("h", "/", &[("X-A", "a\nb")], None),
+            ("h", "/", &[("Origin", "o"), ("a b", "x")], None),
+            ("h", "/", &[], Some(&bad_window)),
+        ];
+        for (host, resource, fields, deflate) in cases {
+            let fields = headers(fields);
+            let checked = ClientHandshake::check(host, resource, &fields, deflate);
+            let built = ClientHandshake::new(SAMPLE_KEY, host, resource, &fields, deflate);
+            assert_eq!(
+                checked,
+                built.map(|_| ()),
+                "{host:?} {resource:?} {fields:?}"
+            );
+        }
+    }
 }
 
 mod client_response {
