@@ -109,6 +109,25 @@ fn echo_server() -> std::net::SocketAddr {
     rx.recv().unwrap()
 }
 
+/// Connects `client` to `url` with no proxy (whatever the environment says) and no keepalive.
+///
+/// # Safety
+/// `client` is a live client.
+unsafe fn connect_directly(client: *mut WebSocket, url: &CString) {
+    // SAFETY: a live client; the strings outlive the calls.
+    unsafe {
+        assert_eq!(WebSocketEx_SetProxy(client, c"".as_ptr()), WEBSOCKET_OK);
+        assert_eq!(WebSocketEx_SetKeepalive(client, 0, 0), WEBSOCKET_OK);
+        let options = WebSocket_RequestOptions {
+            headers: std::ptr::null_mut(),
+        };
+        assert_eq!(
+            OH_WebSocketClient_Connect(client, url.as_ptr(), options),
+            WEBSOCKET_OK
+        );
+    }
+}
+
 /// Allocations over MEASURED round trips of `size`-byte messages with a window of `window`.
 fn round_trips(addr: std::net::SocketAddr, size: usize, window: usize) -> usize {
     let (done, finished) = mpsc::sync_channel(1);
@@ -130,15 +149,7 @@ fn round_trips(addr: std::net::SocketAddr, size: usize, window: usize) -> usize 
             WebSocketEx_SetMessageCallback(client, Some(on_message)),
             WEBSOCKET_OK
         );
-        assert_eq!(WebSocketEx_SetProxy(client, c"".as_ptr()), WEBSOCKET_OK);
-        assert_eq!(WebSocketEx_SetKeepalive(client, 0, 0), WEBSOCKET_OK);
-        let options = WebSocket_RequestOptions {
-            headers: std::ptr::null_mut(),
-        };
-        assert_eq!(
-            OH_WebSocketClient_Connect(client, url.as_ptr(), options),
-            WEBSOCKET_OK
-        );
+        connect_directly(client, &url);
         // Queued while connecting, sent after open: the window of messages in flight.
         for _ in 0..window {
             let data = echo.payload.as_ptr() as *const c_char;
@@ -185,15 +196,7 @@ fn open_clients(addr: std::net::SocketAddr, count: usize) -> Vec<*mut WebSocket>
         unsafe {
             let client = OH_WebSocketClient_Constructor(Some(count_open), None, None, None);
             assert!(!client.is_null());
-            assert_eq!(WebSocketEx_SetProxy(client, c"".as_ptr()), WEBSOCKET_OK);
-            assert_eq!(WebSocketEx_SetKeepalive(client, 0, 0), WEBSOCKET_OK);
-            let options = WebSocket_RequestOptions {
-                headers: std::ptr::null_mut(),
-            };
-            assert_eq!(
-                OH_WebSocketClient_Connect(client, url.as_ptr(), options),
-                WEBSOCKET_OK
-            );
+            connect_directly(client, &url);
             clients.push(client);
         }
     }
