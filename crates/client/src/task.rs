@@ -45,8 +45,8 @@ impl Task {
         let mut batch = VecDeque::new();
         loop {
             // The attempt's result is matched inside the let-else's initializer: a match on a
-            // local would keep the local (some 400 bytes, the opened stream's size) in the
-            // task's state for as long as the driver runs, though its stream moved out.
+            // local would keep the local (400 bytes, an opened connection's size) in the
+            // task's state for as long as the driver runs, though what it held moved out.
             let Some(opened) = ({
                 let options = &self.shared.options;
                 let outbox = &self.shared.outbox;
