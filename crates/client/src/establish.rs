@@ -102,9 +102,6 @@ impl<S> Opened<S> {
     }
 }
 
-/// The opening handshake for `target`: the caller's `headers` and the subprotocol offer of
-/// the options, with a fresh key (RFC 6455 §4.1: "randomly selected for each connection",
-/// from the thread's CSPRNG).
 /// What [`handshake_for`] would refuse, checked without building the request: at connect,
 /// where bad headers are refused at once.
 pub(crate) fn check_handshake(
@@ -121,6 +118,9 @@ pub(crate) fn check_handshake(
     )
 }
 
+/// The opening handshake for `target`: the caller's `headers` and the subprotocol offer of
+/// the options, with a fresh key (RFC 6455 §4.1: "randomly selected for each connection",
+/// from the thread's CSPRNG).
 pub(crate) fn handshake_for(
     target: &Target,
     headers: &[(String, String)],
