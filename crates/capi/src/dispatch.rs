@@ -1,6 +1,7 @@
 //! Connection events → the client's C callbacks, called now on the library thread or queued
 //! for the client's dispatcher (`crate::dispatcher`): each callback is a closure that owns its
 //! data, given to [`CallbackHandler::dispatch`].
+use crate::c_text::c_string;
 use crate::codes;
 use crate::compat;
 use crate::dispatcher::Route;
@@ -93,14 +94,6 @@ impl Drop for CallbackHandler {
         self.trace_ended.store(true, Ordering::Release);
         self.end_reported.store(true, Ordering::Release);
     }
-}
-
-/// A C string for a callback argument; interior NULs (impossible in valid close reasons,
-/// possible in peer-controlled text) are replaced so nothing is truncated silently.
-fn c_string(s: &str) -> CString {
-    // One copy when there is no NUL to replace (almost always).
-    CString::new(s)
-        .unwrap_or_else(|_| CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default())
 }
 
 /// The onError arguments for an error: its code and message.

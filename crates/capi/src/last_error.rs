@@ -1,5 +1,6 @@
 //! The message behind `WebSocketEx_GetLastErrorMessage`: why the last setter call on this
 //! thread failed ("" after one that succeeded).
+use crate::c_text::c_string;
 use std::cell::RefCell;
 use std::ffi::{c_char, CString};
 
@@ -13,9 +14,7 @@ pub(crate) fn set(message: Option<&str>) {
         // The common case, a success after a success, allocates nothing.
         return;
     }
-    let message = message
-        .map(|m| CString::new(m.replace('\0', "\u{FFFD}")).unwrap_or_default())
-        .unwrap_or_default();
+    let message = message.map(c_string).unwrap_or_default();
     LAST_ERROR.with(|last| *last.borrow_mut() = message);
 }
 

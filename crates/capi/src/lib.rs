@@ -6,6 +6,7 @@
 
 #[macro_use]
 mod macros;
+mod c_text;
 mod codes;
 mod compat;
 mod dispatch;

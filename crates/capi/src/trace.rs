@@ -2,12 +2,13 @@
 //! [`TraceEvent`]s as `WebSocketEx_TraceEvent`s, given to the client's trace callback through
 //! the one dispatch mechanism of its other callbacks (`crate::dispatch`), so a dispatcher gets
 //! them in order with the rest.
+use crate::c_text::c_string;
 use crate::dispatch::dispatch_call;
 use crate::dispatcher::Route;
 use crate::entry::ClientEntry;
 use crate::types::WebSocket;
 use net_websocket_client::{TraceEvent, Tracer};
-use std::ffi::{c_void, CString};
+use std::ffi::c_void;
 use std::os::raw::c_char;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
@@ -75,7 +76,7 @@ pub(crate) fn tracer(
             },
             None => None,
         };
-        let detail = CString::new(event.detail.replace('\0', "\u{FFFD}")).unwrap_or_default();
+        let detail = c_string(&event.detail);
         let c_event = WebSocketEx_TraceEvent {
             size: std::mem::size_of::<WebSocketEx_TraceEvent>() as u64,
             kind: event.kind as i32,
