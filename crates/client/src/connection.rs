@@ -185,30 +185,56 @@ impl Connection {
             return Err(SendError::TooLarge);
         }
         self.check_room(data.len())?;
-        let outbox = &self.shared.outbox;
-        let buffer = outbox.buffer_for(data.len()).ok_or(SendError::NoMemory)?;
         let uncompressed = options.deflate.is_none() || compress == Compress::Never;
-        let item = if uncompressed && data.len() >= MaskedMessage::MIN_LEN {
-            let message = masked_copy(data, text, buffer, options.max_frame_size);
-            Outgoing::Masked(message, compress)
-        } else {
-            match text {
-                Some(text) => Outgoing::Text(Utf8Text::copy_of(text, buffer), compress),
-                None => Outgoing::Binary(copy_into(data, buffer), compress),
-            }
+        let item = match self.copy_payload(data, text, uncompressed)? {
+            Payload::Masked(message) => Outgoing::Masked(message, compress),
+            Payload::Text(text) => Outgoing::Text(text, compress),
+            Payload::Binary(data) => Outgoing::Binary(data, compress),
         };
-        match self.reserve(data.len()) {
-            Ok(()) => {
-                outbox.push(item);
-                Ok(())
-            }
-            Err(error) => {
-                if let Some(buffer) = item.into_buffer() {
-                    outbox.give_back(buffer);
-                }
-                Err(error)
-            }
+        self.push_reserved(item, data.len())
+    }
+
+    /// `data` copied into a buffer of the outbox, as it will be queued: masked as it is
+    /// copied when `mask_ahead` (the payload will not be compressed) and it is large enough,
+    /// so the task writes it as it is; else plain. `text` is `data` checked as UTF-8 for a
+    /// text payload, None for a binary one.
+    fn copy_payload(
+        &self,
+        data: &[u8],
+        text: Option<&str>,
+        mask_ahead: bool,
+    ) -> Result<Payload, SendError> {
+        let buffer = self
+            .shared
+            .outbox
+            .buffer_for(data.len())
+            .ok_or(SendError::NoMemory)?;
+        if mask_ahead && data.len() >= MaskedMessage::MIN_LEN {
+            let keys = &mut |key: &mut [u8]| rand::rng().fill_bytes(key);
+            let frame = self.shared.options.max_frame_size;
+            return Ok(Payload::Masked(match text {
+                Some(text) => MaskedMessage::text(text, buffer, frame, keys),
+                None => MaskedMessage::binary(data, buffer, frame, keys),
+            }));
         }
+        Ok(match text {
+            Some(text) => Payload::Text(Utf8Text::copy_of(text, buffer)),
+            None => Payload::Binary(copy_into(data, buffer)),
+        })
+    }
+
+    /// Queues `item` once its `len` bytes are reserved against the send-queue limit; when
+    /// they cannot be, its buffer goes back to the outbox.
+    fn push_reserved(&self, item: Outgoing, len: usize) -> Result<(), SendError> {
+        let outbox = &self.shared.outbox;
+        if let Err(error) = self.reserve(len) {
+            if let Some(buffer) = item.into_buffer() {
+                outbox.give_back(buffer);
+            }
+            return Err(error);
+        }
+        outbox.push(item);
+        Ok(())
     }
 
     /// Queues a copy of `data` as the next fragment of a message sent in pieces (RFC 6455
@@ -247,30 +273,16 @@ impl Connection {
             MessageKind::Binary => None,
         };
         self.check_room(data.len())?;
-        let options = &self.shared.options;
-        let outbox = &self.shared.outbox;
-        let buffer = outbox.buffer_for(data.len()).ok_or(SendError::NoMemory)?;
         let ends = Ends { first, last };
-        // Masked as it is copied, as a message is (see `queue_message`), when the message
-        // cannot be compressed: permessage-deflate is not offered.
-        let item = if options.deflate.is_none() && data.len() >= MaskedMessage::MIN_LEN {
-            Outgoing::MaskedFragment(
-                masked_copy(data, text, buffer, options.max_frame_size),
-                ends,
-            )
-        } else {
-            match text {
-                Some(text) => Outgoing::TextFragment(Utf8Text::copy_of(text, buffer), ends),
-                None => Outgoing::BinaryFragment(copy_into(data, buffer), ends),
-            }
+        // Masked as it is copied, as a message is, when the message cannot be compressed:
+        // permessage-deflate is not offered.
+        let uncompressed = self.shared.options.deflate.is_none();
+        let item = match self.copy_payload(data, text, uncompressed)? {
+            Payload::Masked(piece) => Outgoing::MaskedFragment(piece, ends),
+            Payload::Text(text) => Outgoing::TextFragment(text, ends),
+            Payload::Binary(data) => Outgoing::BinaryFragment(data, ends),
         };
-        if let Err(error) = self.reserve(data.len()) {
-            if let Some(buffer) = item.into_buffer() {
-                outbox.give_back(buffer);
-            }
-            return Err(error);
-        }
-        outbox.push(item);
+        self.push_reserved(item, data.len())?;
         *open = (!last).then_some(kind);
         Ok(())
     }
@@ -386,19 +398,14 @@ impl Drop for Connection {
     }
 }
 
-/// `data` (`text`: the same bytes, checked as UTF-8) copied into `buffer` and masked there,
-/// frame by frame, with keys from this thread's CSPRNG (RFC 6455 §5.3).
-fn masked_copy(
-    data: &[u8],
-    text: Option<&str>,
-    buffer: Vec<u8>,
-    max_frame: usize,
-) -> MaskedMessage {
-    let keys = &mut |key: &mut [u8]| rand::rng().fill_bytes(key);
-    match text {
-        Some(text) => MaskedMessage::text(text, buffer, max_frame, keys),
-        None => MaskedMessage::binary(data, buffer, max_frame, keys),
-    }
+/// A payload copied for the outbox ([`Connection::copy_payload`]), before it is made a message
+/// or a fragment.
+enum Payload {
+    /// Masked as it was copied, frame by frame, with keys from the calling thread's CSPRNG
+    /// (RFC 6455 §5.3).
+    Masked(MaskedMessage),
+    Text(Utf8Text),
+    Binary(Vec<u8>),
 }
 
 /// `data` copied into `buffer` (empty, with room for it).
