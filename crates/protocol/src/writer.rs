@@ -273,8 +273,7 @@ impl Writer {
     /// [`Writer::take_done`]. The caller checked the fragment continues (or begins) a message.
     pub(crate) fn fragment(&mut self, opcode: Opcode, data: Vec<u8>, first: bool, fin: bool) {
         let compressed = self.fragment_compressed(first);
-        self.fragmented = (!fin).then_some((opcode, compressed));
-        let opcode = if first { opcode } else { Opcode::Continuation };
+        let opcode = self.fragment_opcode(opcode, first, fin, compressed);
         if compressed {
             let compressor = self.compressor.as_mut().expect("compressed only with one");
             compressor.compress_piece(&data, &mut self.compressed, fin);
@@ -300,9 +299,26 @@ impl Writer {
             return;
         }
         let (opcode, data, frame_len, keys) = piece.into_parts();
-        self.fragmented = (!fin).then_some((opcode, false));
-        let opcode = if first { opcode } else { Opcode::Continuation };
+        let opcode = self.fragment_opcode(opcode, first, fin, false);
         self.spool_framed(opcode, false, fin, data, frame_len, Some(keys));
+    }
+
+    /// The opcode of a fragment of an `opcode` message (the message's for the first,
+    /// continuation after it), noting whether the message stays open after it and whether it
+    /// is `compressed`.
+    fn fragment_opcode(
+        &mut self,
+        opcode: Opcode,
+        first: bool,
+        fin: bool,
+        compressed: bool,
+    ) -> Opcode {
+        self.fragmented = (!fin).then_some((opcode, compressed));
+        if first {
+            opcode
+        } else {
+            Opcode::Continuation
+        }
     }
 
     /// Whether a payload masked ahead is written as it is: long enough to be spooled, not
