@@ -14,10 +14,11 @@
 //! Work a handler starts for other connections (a send, close or destroy of another client, a
 //! new connection) must not wait for it either: see [`started_from_handler`].
 use crate::runtime::{self, MAX_WORKERS};
+use crate::thread_sched;
 use std::cell::Cell;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Workers running handler code inline right now.
 static INLINE_CALLS: AtomicUsize = AtomicUsize::new(0);
@@ -41,7 +42,8 @@ thread_local! {
 ///   the watchdog wakes a free worker within 2 ms, which takes over the I/O driver and this
 ///   worker's queued connections (tokio's work stealing);
 /// - when every other worker is in a handler, after waiting up to [`INLINE_WAIT`] for one to
-///   return (handlers that return promptly then cost no thread), or else after handing this
+///   return (handlers that return promptly then cost no thread; longer while one is only
+///   preempted, see [`wait_inline`]), or else after handing this
 ///   worker's other connections to another thread (`block_in_place`): one worker always
 ///   stays free to serve every other connection, however many handlers block.
 ///
@@ -78,28 +80,75 @@ fn try_inline(workers: usize) -> bool {
     false
 }
 
-/// Waits (parked, not spinning: the running handler may need this core) for a turn.
+/// Waits (parked, not spinning: the running handler may need this core) for a turn: up to
+/// [`INLINE_WAIT`], and on, a step at a time up to [`PREEMPTED_WAIT`], while a handler holding
+/// a turn is only kept off the CPU by other threads. Such a handler returns as soon as it runs,
+/// and a fresh thread for this worker's connections would only compete for the same CPU (as
+/// when every thread of the process shares one core).
 fn wait_inline(workers: usize) -> bool {
-    let deadline = std::time::Instant::now() + INLINE_WAIT;
     WAITING.fetch_add(1, Ordering::AcqRel);
+    let got = wait_for_turn(workers, INLINE_WAIT) || wait_while_preempted(workers);
+    WAITING.fetch_sub(1, Ordering::AcqRel);
+    got
+}
+
+fn wait_for_turn(workers: usize, wait: Duration) -> bool {
+    let deadline = Instant::now() + wait;
     let mut guard = TURN.0.lock().unwrap_or_else(|e| e.into_inner());
-    let got = loop {
+    loop {
         // Under the lock: a handler that returns now notifies after this check.
         if try_inline(workers) {
-            break true;
+            return true;
         }
-        let now = std::time::Instant::now();
+        let now = Instant::now();
         if now >= deadline {
-            break false;
+            return false;
         }
         guard = TURN
             .1
             .wait_timeout(guard, deadline - now)
             .unwrap_or_else(|e| e.into_inner())
             .0;
-    };
-    WAITING.fetch_sub(1, Ordering::AcqRel);
-    got
+    }
+}
+
+/// How long a worker waits, in all, for a handler that is kept off the CPU.
+const PREEMPTED_WAIT: Duration = Duration::from_millis(10);
+/// How often it looks again at what such a handler's thread did.
+const PREEMPTED_STEP: Duration = Duration::from_millis(1);
+
+fn wait_while_preempted(workers: usize) -> bool {
+    let give_up = Instant::now() + PREEMPTED_WAIT;
+    loop {
+        let before = holders();
+        let start = Instant::now();
+        if before.iter().all(Option::is_none) {
+            // Nothing to tell from (not Linux, or the holders just left): hand off.
+            return false;
+        }
+        if wait_for_turn(workers, PREEMPTED_STEP) {
+            return true;
+        }
+        let elapsed = start.elapsed();
+        let after = holders();
+        let any_preempted = before.iter().zip(&after).any(|pair| match pair {
+            (Some((tid, b)), Some((same, a))) if tid == same => {
+                thread_sched::was_preempted(*b, *a, elapsed)
+            }
+            _ => false,
+        });
+        if !any_preempted || Instant::now() >= give_up {
+            return false;
+        }
+    }
+}
+
+/// The thread and its state, for each inline call now running.
+fn holders() -> [Option<(u32, thread_sched::ThreadState)>; MAX_WORKERS] {
+    std::array::from_fn(|slot| {
+        let tid = HOLDER[slot].load(Ordering::Acquire);
+        thread_sched::read(tid).map(|stat| (tid, stat))
+    })
 }
 
 /// An inline turn, shown to the watchdog while it lasts and given back when the handler
@@ -120,6 +169,9 @@ impl Inline {
             s.compare_exchange(0, tick, Ordering::SeqCst, Ordering::Relaxed)
                 .is_ok()
         });
+        if let Some(slot) = slot {
+            HOLDER[slot].store(thread_sched::this_thread_id(), Ordering::Release);
+        }
         if ASLEEP.load(Ordering::SeqCst) && ASLEEP.swap(false, Ordering::SeqCst) {
             // Only here, off the common path: the first inline call finds it "asleep".
             watchdog_started();
@@ -134,6 +186,7 @@ impl Drop for Inline {
     fn drop(&mut self) {
         INLINE_OWNER.with(|o| o.set(self.outer_owner));
         if let Some(slot) = self.slot {
+            HOLDER[slot].store(0, Ordering::Release);
             STARTED[slot].store(0, Ordering::Release);
         }
         INLINE_CALLS.fetch_sub(1, Ordering::AcqRel);
@@ -149,6 +202,8 @@ static TICK: AtomicU64 = AtomicU64::new(1);
 const TICK_LEN: Duration = Duration::from_millis(1);
 /// The tick at which each inline call now running started; 0 marks a free slot.
 static STARTED: [AtomicU64; MAX_WORKERS] = [const { AtomicU64::new(0) }; MAX_WORKERS];
+/// The thread (its kernel id) of each inline call now running; 0 marks a free slot.
+static HOLDER: [AtomicU32; MAX_WORKERS] = [const { AtomicU32::new(0) }; MAX_WORKERS];
 /// A handler that has run inline this many ticks gets a parked worker woken.
 const POKE_AFTER_TICKS: u64 = 2;
 /// The watchdog sleeps after this many ticks without an inline call running.

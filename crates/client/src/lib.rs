@@ -59,6 +59,7 @@ mod stats;
 mod target;
 mod task;
 pub mod tcp;
+mod thread_sched;
 pub mod tls;
 mod trace;
 mod transport;
