@@ -119,27 +119,29 @@ const PREEMPTED_STEP: Duration = Duration::from_millis(1);
 
 fn wait_while_preempted(workers: usize) -> bool {
     let give_up = Instant::now() + PREEMPTED_WAIT;
+    let mut before = holders();
+    let mut seen_at = Instant::now();
+    if before.iter().all(Option::is_none) {
+        // Nothing to tell from (not Linux, or the holders just left): hand off.
+        return false;
+    }
     loop {
-        let before = holders();
-        let start = Instant::now();
-        if before.iter().all(Option::is_none) {
-            // Nothing to tell from (not Linux, or the holders just left): hand off.
-            return false;
-        }
         if wait_for_turn(workers, PREEMPTED_STEP) {
             return true;
         }
-        let elapsed = start.elapsed();
         let after = holders();
+        let now = Instant::now();
         let any_preempted = before.iter().zip(&after).any(|pair| match pair {
             (Some((tid, b)), Some((same, a))) if tid == same => {
-                thread_sched::was_preempted(*b, *a, elapsed)
+                thread_sched::was_preempted(*b, *a, now - seen_at)
             }
             _ => false,
         });
-        if !any_preempted || Instant::now() >= give_up {
+        if !any_preempted || now >= give_up {
             return false;
         }
+        // This step's view is the next step's start: each step reads the holders once.
+        (before, seen_at) = (after, now);
     }
 }
 

@@ -22,11 +22,19 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 /* ---- time ------------------------------------------------------------------------------ */
 
-long long now_ms(void)
+long long clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (clock_gettime(clock, &ts) != 0) {
+        fprintf(stderr, "clock_gettime(%d) failed\n", (int)clock);
+        abort();
+    }
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
 }
 
 void sleep_ms(long ms)

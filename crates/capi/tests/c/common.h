@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <network/netstack/net_websocket.h>
 
@@ -68,6 +69,8 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 
 /* Milliseconds on a monotonic clock. */
 long long now_ms(void);
+/* A clock (CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, ...) in ms; aborts if it cannot be read. */
+long long clock_ms(clockid_t clock);
 void sleep_ms(long ms);
 /* ms multiplied by WS_TEST_TIMEOUT_SCALE (default 1): use for every deadline. */
 long scaled_ms(long ms);

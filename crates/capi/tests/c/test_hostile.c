@@ -36,8 +36,6 @@
  */
 #include "common.h"
 
-#include <time.h>
-
 #include <network/netstack/net_websocket_ext.h>
 
 /* Settings a row needs before Connect. */
@@ -310,13 +308,6 @@ static void check_log(const pass *p, const scenario *s, size_t before)
               p->name);
     CHECK_MSG(strcmp(outcome, s->log) == 0, "%s%s: the server saw \"%s\", expected \"%s\"",
               s->name, p->name, outcome, s->log);
-}
-
-static long long clock_ms(clockid_t clock)
-{
-    struct timespec t;
-    CHECK(clock_gettime(clock, &t) == 0);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* CPU time (user + system) of the library's threads so far, in ms: the process's less this

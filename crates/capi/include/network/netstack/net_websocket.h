@@ -34,8 +34,9 @@
  * itself while another library thread is free to serve every other client (should the callback
  * run for over 2 ms, a watchdog thread wakes that free thread); when every other one is in a
  * callback, it waits up to 1 ms for one to return (up to 10 ms while that callback's thread
- * only waits for a CPU), then hands its clients to a fresh thread before it calls back. Up to 64 callbacks may block at once (the extra threads
- * are made on demand and exit after 10 s idle); beyond that, other clients wait. Work a
+ * only waits for a CPU), then hands its clients to a fresh thread before it calls back. Up to
+ * 64 callbacks may block at once (the extra threads are made on demand and exit after 10 s
+ * idle); beyond that, other clients wait. Work a
  * callback starts for other clients (a Send, Close or Destroy of another client, a Connect)
  * does not wait for it either. Keep callbacks short anyway: a blocked client does not read
  * its socket meanwhile. The last callback of a connection comes before the first callback of
