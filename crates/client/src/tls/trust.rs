@@ -42,8 +42,8 @@ impl TlsEnvironment {
 /// `setenv` on its own threads, and reading the environment on a library thread meanwhile is
 /// undefined behaviour in libc.
 ///
-/// Shared: every connection captures it, and most get the platform's places, which are then
-/// not copied.
+/// Shared: every connection captures it and keeps it for its life, so equal paths are one
+/// allocation (the platform's places, or the variables' as long as they do not change).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TrustPaths(Arc<Paths>);
 
@@ -68,7 +68,7 @@ impl TrustPaths {
             })
             .unwrap_or_default();
         if file.is_some() || !dirs.is_empty() {
-            return TrustPaths(Arc::new(Paths { file, dirs }));
+            return TrustPaths::from_variables(Paths { file, dirs });
         }
         static PLATFORM: OnceLock<TrustPaths> = OnceLock::new();
         PLATFORM
@@ -82,6 +82,21 @@ impl TrustPaths {
                 }))
             })
             .clone()
+    }
+
+    /// The paths the variables name, shared with the connections before that saw the same.
+    fn from_variables(paths: Paths) -> TrustPaths {
+        static LAST: Mutex<Option<TrustPaths>> = Mutex::new(None);
+        TrustPaths::shared(&LAST, paths)
+    }
+
+    /// `paths`, as the one in `last` when equal, else as the new `last`.
+    fn shared(last: &Mutex<Option<TrustPaths>>, paths: Paths) -> TrustPaths {
+        let mut last = last.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*last {
+            Some(seen) if *seen.0 == paths => seen.clone(),
+            _ => last.insert(TrustPaths(Arc::new(paths))).clone(),
+        }
     }
 
     fn load(&self) -> Result<Arc<RootCertStore>, TlsError> {
@@ -138,4 +153,27 @@ pub(super) fn system_roots(paths: &TrustPaths) -> Result<Arc<RootCertStore>, Tls
     let roots = paths.load()?;
     loaded_roots().insert(paths.clone(), roots.clone());
     Ok(roots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Connections made while the variables stay the same keep one copy of their paths.
+    #[test]
+    fn equal_paths_from_the_variables_are_one_allocation() {
+        let last = Mutex::new(None);
+        let paths = |file: &str| Paths {
+            file: Some(PathBuf::from(file)),
+            dirs: vec![PathBuf::from("/etc/ssl/certs")],
+        };
+        let a = TrustPaths::shared(&last, paths("/a.pem"));
+        let again = TrustPaths::shared(&last, paths("/a.pem"));
+        assert!(Arc::ptr_eq(&a.0, &again.0));
+        let b = TrustPaths::shared(&last, paths("/b.pem"));
+        assert_eq!(b.0.file, Some(PathBuf::from("/b.pem")));
+        assert!(!Arc::ptr_eq(&a.0, &b.0));
+        let b_again = TrustPaths::shared(&last, paths("/b.pem"));
+        assert!(Arc::ptr_eq(&b.0, &b_again.0));
+    }
 }
