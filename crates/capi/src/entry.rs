@@ -67,7 +67,7 @@ pub(crate) struct ClientState {
     pub(crate) connection: Option<Current>,
     pub(crate) headers: HeaderList,
     /// Shared with the client's connections (a setter replaces them, for the next Connect),
-    /// and while no setter was called, with every other such client.
+    /// and with the other clients that have the same settings (`crate::options::shared`).
     pub(crate) options: Arc<Options>,
     pub(crate) pending: Pending,
 }
@@ -200,7 +200,7 @@ impl ClientEntry {
         if let Err(refused) = change(&mut options) {
             return Ok(Err(refused));
         }
-        self.live_state()?.options = Arc::new(options);
+        self.live_state()?.options = crate::options::shared(options);
         Ok(Ok(()))
     }
 

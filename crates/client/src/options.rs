@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Connection options; `Options::default()` holds the documented defaults.
-#[derive(Debug, Clone)]
+///
+/// Equal when every setting is; a tracer and a client certificate each equal only
+/// themselves (their clones).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Options {
     /// Largest message `send` accepts (4 MiB).
     pub max_send_size: usize,

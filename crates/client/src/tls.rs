@@ -84,6 +84,34 @@ impl Built {
     }
 }
 
+/// Equal when every setting is: the configurations built from them are not compared, and a
+/// client certificate equals only itself (the same loaded key, not the same file).
+impl PartialEq for TlsOptions {
+    fn eq(&self, other: &Self) -> bool {
+        // Destructured so that a new field cannot be left out.
+        let TlsOptions {
+            ca_file,
+            ca_dir,
+            proxy_ca_file,
+            identity,
+            verify,
+            pins,
+            versions,
+            built: _,
+        } = self;
+        *ca_file == other.ca_file
+            && *ca_dir == other.ca_dir
+            && *proxy_ca_file == other.proxy_ca_file
+            && match (identity, &other.identity) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (a, b) => a.is_none() && b.is_none(),
+            }
+            && *verify == other.verify
+            && *pins == other.pins
+            && *versions == other.versions
+    }
+}
+
 impl Default for TlsOptions {
     fn default() -> Self {
         TlsOptions {
@@ -560,6 +588,45 @@ mod tests {
         let mut modern = TlsOptions::default();
         modern.set_versions(Some(TlsVersion::Tls13), None).unwrap();
         assert_ne!(print(&a, Peer::Server), print(&modern, Peer::Server));
+    }
+
+    /// Options compare by their settings: the same CA file read twice is equal, and what was
+    /// built from them does not count; a client certificate equals only itself.
+    #[test]
+    fn settings_compare_by_value() {
+        let dir = std::env::temp_dir().join(format!("nws-tls-eq-{}", std::process::id()));
+        net_websocket_tools::pki::TestPki::generate()
+            .unwrap()
+            .write_to(&dir)
+            .unwrap();
+        let with_ca = |file: &str| {
+            let mut options = TlsOptions::default();
+            options.set_ca_file(Some(&dir.join(file))).unwrap();
+            options
+        };
+        let a = with_ca("ca.pem");
+        let b = with_ca("ca.pem");
+        assert_eq!(a, b);
+        a.client_config(Peer::Server, &TlsEnvironment::capture())
+            .unwrap();
+        assert_eq!(a, b, "what was built from one of them must not count");
+        assert_ne!(a, with_ca("self-signed.pem"));
+        let mut unverified = with_ca("ca.pem");
+        unverified.set_verify(false);
+        assert_ne!(a, unverified);
+        let with_identity = || {
+            let mut options = with_ca("ca.pem");
+            let file = |name: &str| dir.join(name);
+            options
+                .set_client_certificate(&file("client.pem"), &file("client-key.pem"), None)
+                .unwrap();
+            options
+        };
+        let identified = with_identity();
+        assert_eq!(identified, identified.clone());
+        assert_ne!(identified, with_identity());
+        assert_ne!(identified, a);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -75,6 +75,41 @@ mod tests {
         }
     }
 
+    /// Clients whose setters leave the same settings share one copy of them, and a setter
+    /// of one of them still changes only its own.
+    #[test]
+    fn clients_set_alike_share_one_copy_of_their_options() {
+        // SAFETY (all calls): the C API as documented; each client is destroyed once, last.
+        let [a, b, c] =
+            [(); 3].map(|()| unsafe { OH_WebSocketClient_Constructor(None, None, None, None) });
+        let options = |c| registry::lookup(c).unwrap().state().options.clone();
+        for client in [a, b] {
+            assert_eq!(
+                unsafe { WebSocketEx_SetMaxSendSize(client, 4096) },
+                WEBSOCKET_OK
+            );
+            assert_eq!(
+                unsafe { WebSocketEx_SetCloseTimeout(client, 1500) },
+                WEBSOCKET_OK
+            );
+        }
+        assert!(Arc::ptr_eq(&options(a), &options(b)));
+        assert_eq!(unsafe { WebSocketEx_SetMaxSendSize(b, 8192) }, WEBSOCKET_OK);
+        assert_eq!(options(a).max_send_size, 4096);
+        assert_eq!(options(b).max_send_size, 8192);
+        assert_eq!(options(b).close_timeout, Duration::from_millis(1500));
+        // Set back to the defaults, a client shares them with one that never changed any.
+        assert_eq!(unsafe { WebSocketEx_SetMaxSendSize(a, 0) }, WEBSOCKET_OK);
+        assert_eq!(unsafe { WebSocketEx_SetCloseTimeout(a, 0) }, WEBSOCKET_OK);
+        assert!(Arc::ptr_eq(&options(a), &options(c)));
+        for client in [a, b, c] {
+            assert_eq!(
+                unsafe { OH_WebSocketClient_Destroy(client) },
+                WEBSOCKET_NO_CONNECTION_CONTEXT
+            );
+        }
+    }
+
     /// Two setters of one client at once never lose each other's change: each thread sets
     /// its own option to a rising value, and in the end both hold their last one.
     #[test]
