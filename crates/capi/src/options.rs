@@ -27,7 +27,8 @@ pub(crate) fn shared(options: Options) -> Arc<Options> {
         return defaults.clone();
     }
     let mut remembered = REMEMBERED.lock().unwrap_or_else(PoisonError::into_inner);
-    // Among them, a client's settings before its last setter call, which that call replaced.
+    // Forget the settings no client holds any more: most often a client's settings before
+    // its latest setter call, which that call replaced.
     remembered.retain(|weak| weak.strong_count() > 0);
     if let Some(same) = remembered
         .iter()
