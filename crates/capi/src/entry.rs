@@ -67,7 +67,7 @@ pub(crate) struct ClientState {
     pub(crate) connection: Option<Current>,
     pub(crate) headers: HeaderList,
     /// Shared with the client's connections (a setter replaces them, for the next Connect),
-    /// and with the other clients that have the same settings (`crate::options::shared`).
+    /// and with the other clients that have the same settings (`crate::shared_options`).
     pub(crate) options: Arc<Options>,
     pub(crate) pending: Pending,
 }
@@ -77,24 +77,10 @@ impl Default for ClientState {
         ClientState {
             connection: None,
             headers: HeaderList::default(),
-            options: default_options(),
+            options: crate::shared_options::defaults().clone(),
             pending: Pending::default(),
         }
     }
-}
-
-/// The default options, one copy for every client that changes none (OpenHarmony code that
-/// uses only the standard functions calls no setter): each such client keeps a pointer, not
-/// its own half KiB of settings, and they share the TLS configurations built from them.
-fn default_options() -> Arc<Options> {
-    defaults().clone()
-}
-
-/// The default options, for setters given 0 ("the default"): read, not rebuilt (a fresh
-/// `Options` allocates its TLS settings).
-pub(crate) fn defaults() -> &'static Arc<Options> {
-    static DEFAULT: OnceLock<Arc<Options>> = OnceLock::new();
-    DEFAULT.get_or_init(|| Arc::new(Options::default()))
 }
 
 /// The client's latest connection, and whether its end has been reported to the application
@@ -200,7 +186,7 @@ impl ClientEntry {
         if let Err(refused) = change(&mut options) {
             return Ok(Err(refused));
         }
-        self.live_state()?.options = crate::options::shared(options);
+        self.live_state()?.options = crate::shared_options::shared(options);
         Ok(Ok(()))
     }
 

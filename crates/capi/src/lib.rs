@@ -20,6 +20,7 @@ mod panic;
 mod pending;
 mod registry;
 mod send;
+mod shared_options;
 mod stats;
 #[cfg(test)]
 mod task_panic_tests;

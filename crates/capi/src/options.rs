@@ -10,40 +10,8 @@ use std::ffi::{CStr, OsStr};
 use std::os::raw::c_char;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// How many distinct sets of options the setters remember, to share them.
-const REMEMBERED_OPTIONS: usize = 16;
-
-/// `options` as one `Arc` with every client whose setters left the same settings: many
-/// clients configured alike keep one copy of their half KiB of settings, and build their
-/// TLS configurations once, instead of one each.
-pub(crate) fn shared(options: Options) -> Arc<Options> {
-    // Weak: settings no client holds any more are freed (and forgotten at the next call).
-    static REMEMBERED: Mutex<Vec<Weak<Options>>> = Mutex::new(Vec::new());
-    let defaults = crate::entry::defaults();
-    if options == **defaults {
-        return defaults.clone();
-    }
-    let mut remembered = REMEMBERED.lock().unwrap_or_else(PoisonError::into_inner);
-    // Forget the settings no client holds any more: most often a client's settings before
-    // its latest setter call, which that call replaced.
-    remembered.retain(|weak| weak.strong_count() > 0);
-    if let Some(same) = remembered
-        .iter()
-        .filter_map(Weak::upgrade)
-        .find(|held| **held == options)
-    {
-        return same;
-    }
-    if remembered.len() == REMEMBERED_OPTIONS {
-        remembered.remove(0);
-    }
-    let options = Arc::new(options);
-    remembered.push(Arc::downgrade(&options));
-    options
-}
 
 /// Changes the options used from the next Connect.
 pub(crate) fn set_option(client: *mut WebSocket, change: impl FnOnce(&mut Options)) -> i32 {

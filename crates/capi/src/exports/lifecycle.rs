@@ -13,7 +13,7 @@ use std::time::Duration;
 ffi_fn! {
     /// Bounds each connection attempt (0: 30000 ms).
     fn WebSocketEx_SetConnectTimeout(client: *mut WebSocket, timeoutMs: u32) -> i32 {
-        let timeout = ms_or(timeoutMs, crate::entry::defaults().connect_timeout);
+        let timeout = ms_or(timeoutMs, crate::shared_options::defaults().connect_timeout);
         set_option_checked(client, |o| {
             o.connect_timeout = timeout;
             Ok(())
@@ -24,7 +24,7 @@ ffi_fn! {
 ffi_fn! {
     /// How long Close waits for the server (0: 5000 ms).
     fn WebSocketEx_SetCloseTimeout(client: *mut WebSocket, timeoutMs: u32) -> i32 {
-        let timeout = ms_or(timeoutMs, crate::entry::defaults().close_timeout);
+        let timeout = ms_or(timeoutMs, crate::shared_options::defaults().close_timeout);
         set_option_checked(client, |o| {
             o.close_timeout = timeout;
             Ok(())

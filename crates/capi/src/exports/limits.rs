@@ -9,7 +9,7 @@ const MAX_RECEIVE_LIMIT: usize = u32::MAX as usize;
 ffi_fn! {
     /// Largest message the send functions accept (0: default).
     fn WebSocketEx_SetMaxSendSize(client: *mut WebSocket, bytes: usize) -> i32 {
-        let bytes = if bytes == 0 { crate::entry::defaults().max_send_size } else { bytes };
+        let bytes = if bytes == 0 { crate::shared_options::defaults().max_send_size } else { bytes };
         set_option(client, |o| o.max_send_size = bytes)
     }
 }
@@ -18,7 +18,7 @@ ffi_fn! {
     /// Largest message accepted from the server (0: default).
     fn WebSocketEx_SetMaxReceiveSize(client: *mut WebSocket, bytes: usize) -> i32 {
         let bytes = match bytes {
-            0 => crate::entry::defaults().max_message_size,
+            0 => crate::shared_options::defaults().max_message_size,
             n => n.min(MAX_RECEIVE_LIMIT),
         };
         set_option(client, |o| o.max_message_size = bytes)
@@ -28,7 +28,7 @@ ffi_fn! {
 ffi_fn! {
     /// Bytes that may wait in the send queue (0: default).
     fn WebSocketEx_SetSendQueueLimit(client: *mut WebSocket, bytes: usize) -> i32 {
-        let bytes = if bytes == 0 { crate::entry::defaults().send_queue_limit } else { bytes };
+        let bytes = if bytes == 0 { crate::shared_options::defaults().send_queue_limit } else { bytes };
         set_option(client, |o| o.send_queue_limit = bytes)
     }
 }
