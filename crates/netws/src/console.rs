@@ -126,11 +126,16 @@ impl Console {
         self.pings.clone()
     }
 
-    /// Starts reading lines, on a thread of its own.
-    pub fn start(self, outlet: Arc<Outlet>, events: Sender<Event>, endpoint: &str) -> Running {
+    /// Says where the console connects. Called before the connection starts: its open is
+    /// printed by another thread, which would otherwise be able to come first.
+    pub fn connecting(&self, endpoint: &str) {
         self.display.line(format!(
             "* connecting to {endpoint} (/help lists the commands, Ctrl-D closes)"
         ));
+    }
+
+    /// Starts reading lines, on a thread of its own.
+    pub fn start(self, outlet: Arc<Outlet>, events: Sender<Event>) -> Running {
         let leaving = Arc::new(AtomicBool::new(false));
         let editor = matches!(self.reader, Reader::Editor(_));
         let display = self.display.clone();

@@ -113,6 +113,10 @@ pub fn run(args: Args) -> Exit {
     );
     let max_message = options.max_send_size;
     let queue_limit = options.send_queue_limit;
+    let endpoint = url.target.endpoint();
+    if let Some(console) = &console {
+        console.connecting(&endpoint);
+    }
     let connection = match connect(&url.text, &headers, options, handler) {
         Ok(connection) => connection,
         Err(ConnectError::Runtime(e)) => return fail(Exit::Connect, e),
@@ -121,7 +125,7 @@ pub fn run(args: Args) -> Exit {
     };
     let outlet = Arc::new(Outlet::new(connection, recorder.clone(), queue_limit));
     let counted = outlet.clone();
-    let mut session = Session::new(&args, outlet.clone(), url.target.endpoint(), recorder);
+    let mut session = Session::new(&args, outlet.clone(), endpoint, recorder);
     // What sends: a replay, the console or stdin, each on a thread of its own.
     match (plan, console) {
         (Some(plan), _) => {
@@ -141,7 +145,7 @@ pub fn run(args: Args) -> Exit {
             });
         }
         (None, Some(console)) => {
-            session.console = Some(console.start(outlet, events, &session.endpoint));
+            session.console = Some(console.start(outlet, events));
         }
         (None, None) if args.stream => stream::spawn(outlet, args.binary, args.verbose, events),
         (None, None) => {
